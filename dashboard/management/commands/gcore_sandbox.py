@@ -1,0 +1,58 @@
+"""`manage.py gcore_sandbox`: serve the Gcore API sandbox on a real socket until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from dashboard.sandbox import Sandbox, make_server
+
+
+class Command(BaseCommand):
+    help = "Serve the in-memory Gcore IAM reseller API sandbox over HTTP (for end-to-end tests and training)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to bind (default 127.0.0.1).")
+        parser.add_argument("--port", type=int, default=8001, help="Port; 0 picks a free one (default 8001).")
+        parser.add_argument(
+            "--token",
+            default=None,
+            help="The only APIKey token accepted (default: GCORE_API_TOKEN; if that is empty, any token).",
+        )
+        parser.add_argument(
+            "--latency-ms", type=float, default=0.0, help="Delay added to every API response."
+        )
+        parser.add_argument("--clients", type=int, default=600, help="Number of generated clients.")
+        parser.add_argument("--seed", type=int, default=42, help="Seed of the generated data.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        token = options["token"] or getattr(settings, "GCORE_API_TOKEN", None) or None
+        sandbox = Sandbox(seed=options["seed"], clients=options["clients"], token=token)
+        sandbox.set_latency(options["latency_ms"])
+        server = make_server(sandbox, host=options["host"], port=options["port"])
+        host, port = server.server_address[:2]
+        # One machine-readable line (tests read the port from it); the token itself is never printed.
+        self.stdout.write(
+            f"Gcore sandbox listening on http://{host}:{port} (token: {'set' if token else 'any'})"
+        )
+        self.stdout.flush()
+        if not token:
+            self.stderr.write("No token configured: any non-empty 'APIKey <token>' is accepted.")
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        sys.stdout.flush()
+
+
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the server the same clean way as Ctrl-C."""
+    raise KeyboardInterrupt

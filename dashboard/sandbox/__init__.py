@@ -1,0 +1,58 @@
+"""Gcore IAM reseller API sandbox: a faithful in-memory stand-in for https://api.gcore.com.
+
+It knows nothing of Django or of the dashboard (stdlib + httpx only), and it runs two ways:
+
+* in-process: ``httpx.Client(transport=SandboxTransport(sb), base_url="https://api.gcore.com")``;
+* over loopback: ``server = make_server(sb, port=0)``; ``server.serve_forever()`` in a thread
+  (or ``python manage.py gcore_sandbox``).
+
+Endpoints (auth ``Authorization: APIKey <token>`` on all of them, the scheme word case-insensitive)::
+
+    GET   /iam/clients                                every filter of the seed; plain array without `limit`,
+                                                      {count, next, previous, results} with it
+    GET   /iam/clients/{id}                           the Client with users[]
+    PATCH /iam/clients/{id}                           UpdateClientRequest
+    GET   /iam/users/{id}                             the User (without client_and_roles)
+    PATCH /iam/users/{id}                             email, name, lang, phone, company, auth_types
+    GET   /iam/clients/{cid}/client-users/{uid}       {"user_role": {"id", "name"}}
+    PUT   /iam/clients/{cid}/client-users/{uid}       {"user_role": {"id", "name"}} -> 204
+
+Faults (``Sandbox.add_fault``; checked in the order added, the first match with uses left fires):
+
+* ``status``: answer ``status`` with a JSON ``{"detail": ...}`` body, plus ``Retry-After`` when given;
+  the request is not processed.
+* ``timeout``: the request IS processed, then the in-process transport raises ``httpx.ReadTimeout``
+  and the socket server answers only after ``seconds`` (default 30).
+* ``disconnect``: the request is NOT processed; the transport raises ``httpx.ConnectError``, the
+  socket server closes the connection without a response.
+* ``malformed``: the request is processed and answered 200 with a truncated JSON body.
+
+Control API, over the socket only (no auth, no faults, not logged)::
+
+    POST   /__sandbox__/faults      JSON body = add_fault kwargs including "kind"   -> 201
+    DELETE /__sandbox__/faults      clear_faults()                                  -> 204
+    POST   /__sandbox__/latency     {"ms": 50}: set_latency                         -> 204
+    GET    /__sandbox__/requests    the request log as a JSON array                 -> 200
+    DELETE /__sandbox__/requests    clear_request_log()                             -> 204
+    POST   /__sandbox__/reset       reset()                                         -> 204
+
+A bad control request answers 400 ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+from .core import Sandbox
+from .faults import SimulatedDisconnect, SimulatedTimeout
+from .responses import SandboxResponse
+from .server import SandboxServer, make_server
+from .transport import SandboxTransport
+
+__all__ = [
+    "Sandbox",
+    "SandboxResponse",
+    "SandboxServer",
+    "SandboxTransport",
+    "SimulatedDisconnect",
+    "SimulatedTimeout",
+    "make_server",
+]

@@ -1,0 +1,76 @@
+"""Enumerations and fixed catalogues of the Gcore IAM reseller API, as the seeds define them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Gcore: ClientStatus enum (seed GET /iam/clients, components.schemas.ClientStatus).
+CLIENT_STATUSES: tuple[str, ...] = (
+    "new",
+    "trial",
+    "trialend",
+    "active",
+    "integration",
+    "paused",
+    "preparation",
+    "ready",
+)
+# Gcore: ServiceStatus enum (seed GET /iam/clients, components.schemas.ServiceStatus).
+SERVICE_STATUSES: tuple[str, ...] = ("new", "trial", "trialend", "active", "paused", "activating", "deleted")
+# Gcore: ServiceName enum; these are the only keys of serviceStatuses / paidFeatures / freeFeatures.
+SERVICES: tuple[str, ...] = ("CDN", "STORAGE", "STREAMING", "DNS", "DDOS", "CLOUD")
+# Gcore: the list filters infrastructure_protection and connect name services that have no
+# serviceStatuses key (gcore-api.md §9), so their status is kept per client but never emitted.
+HIDDEN_SERVICES: tuple[str, ...] = ("infrastructure_protection", "connect")
+# Gcore: ClientType enum and the client_type filter's choices.
+CLIENT_TYPES: tuple[str, ...] = ("common", "reseller", "sales")
+# Gcore: Language-2 enum.
+LANGUAGES: tuple[str, ...] = ("de", "en", "ru", "zh", "az")
+# Gcore: AuthType enum.
+AUTH_TYPES: tuple[str, ...] = ("password", "sso", "github", "google-oauth2")
+# Gcore: SignupProcess enum (nullable).
+SIGNUP_PROCESSES: tuple[str | None, ...] = ("sign_up_full", "sign_up_simple", None)
+# Gcore: the five IAM groups and their ids (seed Group schema; gcore-api.md §4 "Groups").
+GROUPS: dict[int, str] = {
+    1: "Administrators",
+    2: "Users",
+    5: "Engineers",
+    3009: "Purge and Prefetch only (API+Web)",
+    3022: "Purge and Prefetch only (API)",
+}
+ADMIN_GROUP_ID = 1
+
+# The sandbox's own reseller and seller accounts: PATCH `reseller` / `seller` must name one of them.
+RESELLER_IDS: tuple[int, ...] = (1001, 1002)
+SELLER_IDS: tuple[int, ...] = (51, 52, 53, 54, 55, 56)
+
+# Products a reseller can make personally available to a client (`personal_product_availability`).
+PRODUCTS: tuple[str, ...] = ("CDN", "STORAGE", "STREAMING", "DNS", "DDOS", "CLOUD", "WAAP", "FASTEDGE")
+
+
+@dataclass(frozen=True)
+class Feature:
+    """An entry of the reseller's feature catalogue (GET /iam/admin/feature)."""
+
+    feature_id: int
+    service: str
+    name: str
+    is_free: bool
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(101, "CDN", "Image Stack", False),
+    Feature(102, "CDN", "Origin Shielding", False),
+    Feature(103, "CDN", "Raw Logs", False),
+    Feature(104, "CDN", "Basic Analytics", True),
+    Feature(105, "CDN", "Let's Encrypt certificates", True),
+    Feature(201, "STREAMING", "4K Transcoding", False),
+    Feature(202, "STREAMING", "Player", True),
+    Feature(301, "DNS", "DNSSEC", True),
+    Feature(302, "DNS", "Failover & Health Checks", False),
+    Feature(401, "CLOUD", "Dedicated Support", False),
+    Feature(402, "CLOUD", "Free Egress 1 TB", True),
+    Feature(501, "DDOS", "Advanced L7 Protection", False),
+    Feature(601, "STORAGE", "S3 Versioning", True),
+    Feature(602, "STORAGE", "Geo Replication", False),
+)

@@ -1,0 +1,368 @@
+"""Deterministic, realistic sandbox data: the same seed, count and `now` always give the same clients.
+
+The generator draws every value from one `random.Random(seed)` in a fixed order. Company names
+deliberately include accents, quotes, ampersands and markup, because real upstream text is
+untrusted and the dashboard must escape it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import itertools
+import random
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from .catalog import (
+    ADMIN_GROUP_ID,
+    CLIENT_STATUSES,
+    FEATURES,
+    HIDDEN_SERVICES,
+    LANGUAGES,
+    PRODUCTS,
+    RESELLER_IDS,
+    SELLER_IDS,
+    SERVICE_STATUSES,
+    SERVICES,
+    Feature,
+)
+from .store import ClientRecord, Store, UserRecord
+
+T = TypeVar("T")
+
+FIRST_CLIENT_ID = 200_001
+FIRST_USER_ID = 700_001
+FIRST_ACTIVATION_ID = 90_001
+HISTORY_DAYS = 4 * 365
+
+
+class Weighted(Generic[T]):
+    """A weighted table with precomputed cumulative weights, so drawing 10,000 clients stays fast."""
+
+    def __init__(self, table: Sequence[tuple[T, float]]) -> None:
+        self.values = [value for value, _ in table]
+        self.cum_weights = list(itertools.accumulate(weight for _, weight in table))
+        self.total = self.cum_weights[-1]
+
+    def pick(self, rng: random.Random) -> T:
+        # What random.choices does for k=1, without its per-call overhead.
+        return self.values[bisect.bisect(self.cum_weights, rng.random() * self.total)]
+
+
+# Compact tables read better than one value a line.
+# fmt: off
+CLIENT_STATUS = Weighted([
+    ("active", 40), ("new", 10), ("trial", 12), ("trialend", 6),
+    ("integration", 6), ("paused", 10), ("preparation", 8), ("ready", 8),
+])
+SERVICE_STATUS = Weighted([
+    ("active", 35), ("new", 15), ("trial", 12), ("trialend", 8),
+    ("paused", 10), ("activating", 8), ("deleted", 12),
+])
+CLIENT_TYPE = Weighted([("common", 85), ("reseller", 7), ("sales", 8)])
+# Gcore: user_type is common | reseller | seller (seed PATCH user reference); a sales client's users are sellers.
+USER_TYPE_BY_CLIENT_TYPE = {"common": "common", "reseller": "reseller", "sales": "seller"}
+RESELLER = Weighted([(RESELLER_IDS[0], 85), (RESELLER_IDS[1], 15)])
+SIGNUP = Weighted([("sign_up_full", 55), ("sign_up_simple", 30), (None, 15)])
+BILL_TYPE = Weighted([("postpaid", 70), ("prepaid", 30)])
+USER_COUNT = Weighted([(1, 40), (2, 25), (3, 15), (4, 10), (5, 10)])
+GROUP = Weighted([(2, 40), (5, 25), (ADMIN_GROUP_ID, 15), (3009, 10), (3022, 10)])
+LANGUAGE = Weighted([("en", 55), ("de", 12), ("ru", 12), ("zh", 8), ("az", 5)])
+AUTH_TYPE_SETS = Weighted([
+    (("password",), 55), (("password", "github"), 10), (("password", "google-oauth2"), 12),
+    (("sso",), 8), (("sso", "password"), 5), (("google-oauth2",), 5), (("github",), 5),
+])
+COUNTRY = Weighted([
+    ("US", 15), ("DE", 10), ("GB", 8), ("NL", 5), ("FR", 5), ("LU", 3), ("CY", 3), ("PL", 4),
+    ("ES", 3), ("IT", 3), ("SE", 2), ("FI", 2), ("AE", 2), ("IN", 4), ("JP", 3), ("SG", 3),
+    ("BR", 3), ("CA", 3), ("AU", 2), ("KR", 2), ("AZ", 2), (None, 9),
+])
+CALLING_CODES = {
+    "US": "1", "DE": "49", "GB": "44", "NL": "31", "FR": "33", "LU": "352", "CY": "357", "PL": "48",
+    "ES": "34", "IT": "39", "SE": "46", "FI": "358", "AE": "971", "IN": "91", "JP": "81", "SG": "65",
+    "BR": "55", "CA": "1", "AU": "61", "KR": "82", "AZ": "994",
+}
+TLDS = {"DE": "de", "GB": "co.uk", "NL": "nl", "FR": "fr", "PL": "pl", "JP": "jp", "AZ": "az", "IT": "it"}
+
+COMPANY_PREFIXES = (
+    "Acme", "Nordic", "Blue River", "Helios", "Quantum", "Atlas", "Müller", "Zürich", "Ångström",
+    "O'Brien", "Crème Brûlée", "Łódź", "Sørensen", "Café del Mar", "Pixel", "Evergreen", "Polar",
+    "Vortex", "Red Fox", "Silverline", "Oak & Ash", "Bright", "Stellar", "Ivy", "Granite", "Kōbe",
+)
+COMPANY_CORES = (
+    "Media", "Hosting", "Networks", "Games", "Labs", "Streaming", "Retail", "Cloud", "Digital",
+    "Logistics", "Studios", "Software", "Telecom", "Analytics", "Security",
+)
+COMPANY_SUFFIXES = (
+    "Ltd", "GmbH", "Inc.", "S.A.", "LLC", "B.V.", "Oy", "AB", "S.r.l.", "SAS", "Group", "Sp. z o.o.", "", "",
+)
+# Untrusted text the dashboard must render escaped: markup, quotes, ampersands, apostrophes, length.
+SPECIAL_COMPANIES = (
+    '<script>alert("x")</script> Hosting',
+    "<b>Bold</b> Media",
+    "Smith & Sons",
+    "Société Générale d'Études",
+    '"Quoted" Networks Ltd',
+    "Ben & Jerry's Streaming",
+    "Ünïcødé Straße 株式会社",
+    (
+        "The Extraordinarily Long-Named International Content Delivery and Edge Computing Consortium of "
+        "Northern and Southern Hemispheres Ltd"
+    ),
+)
+FIRST_NAMES = (
+    "Anna", "Ben", "Chloé", "Dmitri", "Elif", "François", "Greta", "Hiro", "Inès", "Jakub", "Karin",
+    "Liam", "María", "Nikolai", "Olga", "Paweł", "Quentin", "Rania", "Søren", "Tomás", "Uma", "Viktor",
+    "Wei", "Xenia", "Yusuf", "Zoë", "Aylin", "José", "Łukasz", "Mei",
+)
+LAST_NAMES = (
+    "Schmidt", "Müller", "O'Connor", "García", "Kowalski", "Ivanov", "Smith", "Nakamura", "Rossi",
+    "Dubois", "Jensen", "Novák", "Yılmaz", "Chen", "Fernández", "van der Berg", "Petrov", "Lindqvist",
+    "Aliyev", "Kim",
+)
+PROMOCODES = ("WELCOME10", "SPRING2024", "PARTNER50", "BLACKFRIDAY", "STARTUP100")
+ENTRY_DOMAINS = ("cp.edge-reseller.example", "portal.cdn-partner.example")
+HOST_LABELS = ("cdn", "static", "media", "img", "video", "assets")
+# fmt: on
+
+
+class FastRandom(random.Random):
+    """random.Random with lean choice/randint/sample: the stdlib versions validate their arguments
+    on every call, which dominates when 10,000 clients are drawn. Only `random()` is consumed."""
+
+    def choice(self, seq: Sequence[T]) -> T:  # type: ignore[override]
+        return seq[int(self.random() * len(seq))]
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def sample(self, population: Sequence[T], k: int, *, counts: None = None) -> list[T]:  # type: ignore[override]
+        """A partial Fisher-Yates shuffle of a copy."""
+        pool = list(population)
+        for i in range(k):
+            j = i + int(self.random() * (len(pool) - i))
+            pool[i], pool[j] = pool[j], pool[i]
+        return pool[:k]
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email_local: str
+
+
+@functools.lru_cache(maxsize=4096)  # names come from small pools: fold each once
+def ascii_slug(text: str, *, separator: str = "") -> str:
+    """Lower-case ASCII letters and digits only, for plausible e-mail addresses and domains."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    words = ["".join(ch for ch in word if ch.isalnum()) for word in folded.split()]
+    return separator.join(word for word in words if word)
+
+
+def generate(*, seed: int, count: int, now: datetime) -> Store:
+    """Build `count` clients (and their users) from `seed`; `now` anchors every creation date."""
+    return _Generator(FastRandom(seed), now).build(count)
+
+
+class _Generator:
+    """Holds the running id counters; one instance builds one store."""
+
+    def __init__(self, rng: random.Random, now: datetime) -> None:
+        self.rng = rng
+        self.now = now
+        self.next_user_id = FIRST_USER_ID
+        self.next_activation_id = FIRST_ACTIVATION_ID
+
+    def build(self, count: int) -> Store:
+        clients: dict[int, ClientRecord] = {}
+        users: dict[int, UserRecord] = {}
+        client_id = FIRST_CLIENT_ID
+        for index in range(count):
+            client = self.client(index, client_id, users)
+            clients[client.id] = client
+            # Gaps between ids, as in a real database where some accounts were never finished.
+            client_id += self.rng.randint(1, 3)
+        return Store(clients=clients, users=users)
+
+    # -- clients ----------------------------------------------------------------------------
+
+    def client(self, index: int, client_id: int, users: dict[int, UserRecord]) -> ClientRecord:
+        rng = self.rng
+        company = self.company_name()
+        country = COUNTRY.pick(rng)
+        domain = f"{ascii_slug(company)[:24] or 'example'}.{TLDS.get(country or '', 'com')}"
+        owner = self.person()
+        created_at = self.created_at()
+        client_type = CLIENT_TYPE.pick(rng)
+        deleted = rng.random() < 0.08
+        service_statuses = {
+            service: self.service_status(index, offset) for offset, service in enumerate(SERVICES)
+        }
+        paid, free, feature_ids = self.features(created_at)
+        fields: dict[str, Any] = {
+            "email": f"{owner.email_local}@{domain}",
+            "phone": self.phone(country),
+            "name": owner.name if rng.random() < 0.9 else None,
+            # The first clients walk through every status so even a tiny sandbox shows them all.
+            "status": CLIENT_STATUSES[index] if index < len(CLIENT_STATUSES) else CLIENT_STATUS.pick(rng),
+            "companyName": company,
+            "website": f"https://www.{domain}" if rng.random() < 0.85 else "",
+            "currentUser": 0,  # set below, once the users exist
+            "capabilities": [service for service in SERVICES if service_statuses[service]["enabled"]],
+            "serviceStatuses": service_statuses,
+            "paidFeatures": paid,
+            "freeFeatures": free,
+            "entryBaseDomain": rng.choice(ENTRY_DOMAINS) if rng.random() < 0.7 else None,
+            "signup_process": SIGNUP.pick(rng),
+            "deleted": deleted,
+            "bill_type": BILL_TYPE.pick(rng),
+            "custom_id": f"CRM-{client_id % 100_000:05d}" if rng.random() < 0.65 else None,
+            "is_test": rng.random() < 0.12,
+            "seller": rng.choice(SELLER_IDS) if rng.random() < 0.7 else None,
+            "resellers": RESELLER.pick(rng),
+            "client_type": client_type,
+            "owner": 0,  # set below
+        }
+        user_ids = self.users(client_id, owner, fields, domain, country, users)
+        fields["currentUser"] = fields["owner"] = user_ids[0]
+        return ClientRecord(
+            id=client_id,
+            fields=fields,
+            user_ids=user_ids,
+            created_at=created_at,
+            country=country,
+            traffic_gb=self.traffic(),
+            hidden_service_statuses={name: SERVICE_STATUS.pick(rng) for name in HIDDEN_SERVICES},
+            secondary_hostnames=self.hostnames(domain),
+            promocode=rng.choice(PROMOCODES) if rng.random() < 0.3 else None,
+            personal_products=self.personal_products(),
+            feature_ids=feature_ids,
+        )
+
+    def company_name(self) -> str:
+        rng = self.rng
+        if rng.random() < 0.03:
+            return rng.choice(SPECIAL_COMPANIES)
+        parts = (rng.choice(COMPANY_PREFIXES), rng.choice(COMPANY_CORES), rng.choice(COMPANY_SUFFIXES))
+        return " ".join(part for part in parts if part)
+
+    def person(self) -> Person:
+        first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+        return Person(name=f"{first} {last}", email_local=f"{ascii_slug(first)}.{ascii_slug(last)}")
+
+    def phone(self, country: str | None) -> str | None:
+        rng = self.rng
+        if rng.random() < 0.2:
+            return None
+        code = CALLING_CODES.get(country or "", "1")
+        return f"+{code} {rng.randint(20, 999)} {rng.randint(100_000, 9_999_999)}"
+
+    def created_at(self) -> datetime:
+        """Spread over ~4 years, with a few clients from the last week and month for "new" views."""
+        rng = self.rng
+        roll = rng.random()
+        max_days = 7 if roll < 0.03 else 30 if roll < 0.10 else HISTORY_DAYS
+        return self.now - timedelta(seconds=rng.uniform(60, max_days * 86_400))
+
+    def service_status(self, index: int, offset: int) -> dict[str, Any]:
+        rng = self.rng
+        # The first clients cycle through every ServiceStatus for every service.
+        status = (
+            SERVICE_STATUSES[(index + offset) % len(SERVICE_STATUSES)]
+            if index < len(SERVICE_STATUSES)
+            else SERVICE_STATUS.pick(rng)
+        )
+        return {"status": status, "enabled": status != "deleted" and rng.random() < 0.9}
+
+    def features(
+        self, created_at: datetime
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]], frozenset[int]]:
+        rng = self.rng
+        chosen: list[Feature] = rng.sample(FEATURES, rng.choice((0, 0, 1, 1, 2, 3, 4)))
+        paid: dict[str, list[dict[str, Any]]] = {}
+        free: dict[str, list[dict[str, Any]]] = {}
+        for feature in sorted(chosen, key=lambda f: f.feature_id):
+            activated = created_at + (self.now - created_at) * rng.random()
+            id_key = "free_feature_id" if feature.is_free else "paid_feature_id"
+            (free if feature.is_free else paid).setdefault(feature.service, []).append(
+                {
+                    "feature_id": feature.feature_id,
+                    "service": feature.service,
+                    "name": feature.name,
+                    "create_date": activated.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                    id_key: self.next_activation_id,
+                }
+            )
+            self.next_activation_id += 1
+        return paid, free, frozenset(feature.feature_id for feature in chosen)
+
+    def traffic(self) -> float:
+        rng = self.rng
+        return 0.0 if rng.random() < 0.2 else round(min(rng.lognormvariate(4, 2), 250_000.0), 2)
+
+    def hostnames(self, domain: str) -> tuple[str, ...]:
+        labels = self.rng.sample(HOST_LABELS, self.rng.choice((0, 0, 1, 2, 3)))
+        return tuple(f"{label}.{domain}" for label in labels)
+
+    def personal_products(self) -> frozenset[str]:
+        if self.rng.random() < 0.75:
+            return frozenset()
+        return frozenset(self.rng.sample(PRODUCTS, self.rng.randint(1, 3)))
+
+    # -- users ------------------------------------------------------------------------------
+
+    def users(
+        self,
+        client_id: int,
+        owner: Person,
+        client_fields: dict[str, Any],
+        domain: str,
+        country: str | None,
+        users: dict[int, UserRecord],
+    ) -> list[int]:
+        """The owner (an administrator, using the client's e-mail) first, then colleagues."""
+        ids: list[int] = []
+        for position in range(USER_COUNT.pick(self.rng)):
+            person = owner if position == 0 else self.person()
+            user = self.user(client_id, person, position, client_fields, domain, country)
+            users[user.id] = user
+            ids.append(user.id)
+        return ids
+
+    def user(
+        self,
+        client_id: int,
+        person: Person,
+        position: int,
+        client_fields: dict[str, Any],
+        domain: str,
+        country: str | None,
+    ) -> UserRecord:
+        rng = self.rng
+        user_id = self.next_user_id
+        self.next_user_id += 1
+        # A deleted client's users are deleted with it.
+        deleted = client_fields["deleted"] or rng.random() < (0.03 if position == 0 else 0.08)
+        auth_types = list(AUTH_TYPE_SETS.pick(rng))
+        offset = user_id - FIRST_USER_ID
+        fields: dict[str, Any] = {
+            "email": f"{person.email_local}@{domain}",
+            "name": person.name if rng.random() < 0.85 else None,
+            # The first users cycle through every language.
+            "lang": LANGUAGES[offset] if offset < len(LANGUAGES) else LANGUAGE.pick(rng),
+            "phone": self.phone(country) if rng.random() < 0.6 else None,
+            "company": client_fields["companyName"],
+            "deleted": deleted,
+            "activated": rng.random() < (0.9 if position == 0 else 0.75),
+            "sso_auth": "sso" in auth_types,
+            "two_fa": rng.random() < 0.3,
+            "auth_types": auth_types,
+            "user_type": USER_TYPE_BY_CLIENT_TYPE[client_fields["client_type"]],
+            "is_active": not deleted,
+        }
+        group_id = ADMIN_GROUP_ID if position == 0 else GROUP.pick(rng)
+        return UserRecord(id=user_id, client_id=client_id, group_id=group_id, fields=fields)

@@ -1,0 +1,221 @@
+"""The API endpoints: routing table and one handler per (path, method).
+
+Handlers run with the sandbox lock held and read or change the Store directly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import AUTH_TYPES, GROUPS, LANGUAGES, RESELLER_IDS, SELLER_IDS
+from .query import QueryErrors, page_links, parse_list_query, select_clients
+from .responses import (
+    USER_NOT_FOUND,
+    SandboxResponse,
+    empty_response,
+    field_errors,
+    json_response,
+    not_found,
+)
+from .store import ClientRecord, Store, UserRecord, group_json
+from .validation import (
+    REQUIRED,
+    BodyError,
+    CharField,
+    FieldError,
+    Validator,
+    boolean,
+    choice,
+    choice_list,
+    email_field,
+    parse_json_object,
+    primary_key,
+    validate_fields,
+)
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """What a handler needs from the HTTP request."""
+
+    params: dict[str, str]  # query parameters; the last of a repeated name wins, as in Django
+    body: bytes
+    url: str  # absolute request URL, for the pagination links
+
+
+Handler = Callable[..., SandboxResponse]
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: re.Pattern[str]
+    methods: dict[str, Handler]
+
+
+# -- clients ---------------------------------------------------------------------------------
+
+# Gcore: UpdateClientRequest (seed PATCH /iam/clients/{clientId}); lengths follow the Django model
+# limits a DRF ModelSerializer would enforce (254 for e-mail, 255 for names, 30 for phones).
+CLIENT_UPDATE: dict[str, Validator] = {
+    "email": email_field(),
+    "companyName": CharField(max_length=255),
+    "custom_id": CharField(max_length=255, allow_null=True, allow_blank=True),
+    "name": CharField(max_length=255, allow_null=True, allow_blank=True),
+    "phone": CharField(max_length=30, allow_null=True, allow_blank=True),
+    "reseller": primary_key(lambda: RESELLER_IDS, allow_null=False),
+    "seller": primary_key(lambda: SELLER_IDS, allow_null=True),
+    "is_test": boolean,
+}
+# Gcore: the body says `reseller`, the Client response says `resellers` (gcore-api.md §4).
+CLIENT_RESPONSE_KEYS = {"reseller": "resellers"}
+
+
+def list_clients(request: ApiRequest, store: Store) -> SandboxResponse:
+    try:
+        query = parse_list_query(request.params)
+    except QueryErrors as exc:
+        # Gcore: a malformed filter value is refused with 400 and the validation body (gcore-api.md §6).
+        return field_errors(exc.errors)
+    clients = select_clients(store, query)
+    if query.limit is None:
+        # Gcore: without `limit` the answer is a plain array of every match (GetClientsResponse.ClientsArray).
+        return json_response(200, [store.client_json(c) for c in clients])
+    window = clients[query.offset : query.offset + query.limit]
+    next_url, previous_url = page_links(
+        request.url, count=len(clients), limit=query.limit, offset=query.offset
+    )
+    return json_response(
+        200,
+        {
+            "count": len(clients),
+            "next": next_url,
+            "previous": previous_url,
+            "results": [store.client_json(c) for c in window],
+        },
+    )
+
+
+def get_client(request: ApiRequest, store: Store, client_id: int) -> SandboxResponse:
+    client = store.clients.get(client_id)
+    if client is None:
+        return not_found()
+    return json_response(200, store.client_json(client))
+
+
+def patch_client(request: ApiRequest, store: Store, client_id: int) -> SandboxResponse:
+    client = store.clients.get(client_id)
+    if client is None:
+        return not_found()
+    try:
+        changes = validate_fields(parse_json_object(request.body), CLIENT_UPDATE)
+    except BodyError as exc:
+        return exc.response
+    for key, value in changes.items():
+        client.fields[CLIENT_RESPONSE_KEYS.get(key, key)] = value
+    return json_response(200, store.client_json(client))
+
+
+# -- users -----------------------------------------------------------------------------------
+
+# Gcore: PATCH /iam/users/{userId} body (seed PATCH user reference). `groups` is listed there but
+# roles change through PUT .../client-users/{uid} (gcore-api.md §4), so it is ignored like any unknown key.
+USER_UPDATE: dict[str, Validator] = {
+    "email": email_field(),
+    "name": CharField(max_length=255, allow_null=True, allow_blank=True),
+    "lang": choice(LANGUAGES),
+    "phone": CharField(max_length=30, allow_null=True, allow_blank=True),
+    "company": CharField(max_length=255),
+    "auth_types": choice_list(AUTH_TYPES),
+}
+
+
+def get_user(request: ApiRequest, store: Store, user_id: int) -> SandboxResponse:
+    user = store.users.get(user_id)
+    if user is None:
+        return not_found(USER_NOT_FOUND)
+    # Gcore: GET /iam/users/{id} is the User without client_and_roles (gcore-api.md §4).
+    return json_response(200, store.user_json(user, with_roles=False))
+
+
+def patch_user(request: ApiRequest, store: Store, user_id: int) -> SandboxResponse:
+    user = store.users.get(user_id)
+    if user is None:
+        return not_found(USER_NOT_FOUND)
+    try:
+        changes = validate_fields(parse_json_object(request.body), USER_UPDATE)
+    except BodyError as exc:
+        return exc.response
+    user.fields.update(changes)
+    return json_response(200, store.user_json(user, with_roles=True))
+
+
+# -- a user's role in a client ---------------------------------------------------------------
+
+
+def get_role(request: ApiRequest, store: Store, client_id: int, user_id: int) -> SandboxResponse:
+    user = _client_user(store, client_id, user_id)
+    if user is None:
+        return not_found()
+    return json_response(200, {"user_role": group_json(user.group_id)})
+
+
+def put_role(request: ApiRequest, store: Store, client_id: int, user_id: int) -> SandboxResponse:
+    user = _client_user(store, client_id, user_id)
+    if user is None:
+        return not_found()
+    try:
+        data = parse_json_object(request.body)
+        if "user_role" not in data:
+            return field_errors({"user_role": [REQUIRED]})
+        user.group_id = validate_fields(data, {"user_role": role})["user_role"]
+    except BodyError as exc:
+        return exc.response
+    # Gcore: a successful role change answers 204 with no body (gcore-api.md §2).
+    return empty_response(204)
+
+
+def role(value: object) -> int:
+    """`{"id": N, "name": "..."}` naming one of the five groups exactly."""
+    if isinstance(value, dict):
+        group_id = value.get("id")
+        if (
+            isinstance(group_id, int)
+            and not isinstance(group_id, bool)
+            and GROUPS.get(group_id) == value.get("name")
+        ):
+            return group_id
+    # Gcore: `{"errors": {"user_role": ["Invalid role: …"]}}` (gcore-api.md §2); the sandbox names the
+    # role by its name, else its id, else the raw value.
+    described: Any = value.get("name", value.get("id")) if isinstance(value, dict) else value
+    raise FieldError(f"Invalid role: {described}")
+
+
+def _client_user(store: Store, client_id: int, user_id: int) -> UserRecord | None:
+    client: ClientRecord | None = store.clients.get(client_id)
+    if client is None or user_id not in client.user_ids:
+        return None
+    return store.users[user_id]
+
+
+# Gcore: paths exactly as the API spells them, no trailing slash. Ids must be digits: Django's
+# `<int:...>` converter would not match anything else, so anything else is an unknown path.
+ROUTES: tuple[Route, ...] = (
+    Route(re.compile(r"/iam/clients"), {"GET": list_clients}),
+    Route(re.compile(r"/iam/clients/(?P<client_id>[0-9]+)"), {"GET": get_client, "PATCH": patch_client}),
+    Route(re.compile(r"/iam/users/(?P<user_id>[0-9]+)"), {"GET": get_user, "PATCH": patch_user}),
+    Route(
+        re.compile(r"/iam/clients/(?P<client_id>[0-9]+)/client-users/(?P<user_id>[0-9]+)"),
+        {"GET": get_role, "PUT": put_role},
+    ),
+)
+
+
+def resolve(path: str) -> tuple[Route, dict[str, int]] | None:
+    for route in ROUTES:
+        match = route.pattern.fullmatch(path)
+        if match:
+            return route, {name: int(value) for name, value in match.groupdict().items()}
+    return None

@@ -1,0 +1,165 @@
+"""The sandbox over a real socket: a threaded stdlib HTTP server plus the `/__sandbox__/` control API."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .core import Sandbox
+from .faults import SimulatedDisconnect, SimulatedTimeout
+from .responses import SandboxResponse, detail_error, empty_response, json_response
+
+CONTROL_PREFIX = "/__sandbox__/"
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+class SandboxServer(ThreadingHTTPServer):
+    """One daemon thread per connection, so a hung (timeout-fault) request never blocks shutdown."""
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    # Many concurrent clients (the load test runs 50) should queue, not be refused.
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        super().__init__(address, SandboxRequestHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (it timed out, or the test is over) is normal here, not an error.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
+
+class SandboxRequestHandler(BaseHTTPRequestHandler):
+    # HTTP/1.1 keeps connections alive, as httpx's pool expects; every answer has a Content-Length.
+    protocol_version = "HTTP/1.1"
+    server: SandboxServer
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the request log is the record, and tests should not spam stderr."""
+
+    def _dispatch(self) -> None:
+        path, _, query = self.path.partition("?")
+        body = self._read_body()
+        if body is None:
+            self._send(detail_error(400, "Malformed request body."))
+            self.close_connection = True
+            return
+        if path.startswith(CONTROL_PREFIX):
+            self._send(control(self.server.sandbox, self.command, path, body))
+            return
+        try:
+            response = self.server.sandbox.handle(
+                method=self.command, path=path, query=query, headers=dict(self.headers.items()), body=body
+            )
+        except SimulatedTimeout as exc:
+            time.sleep(exc.seconds)  # the client has given up long before this answer
+            response = exc.response
+        except SimulatedDisconnect:
+            self._drop_connection()
+            return
+        except Exception:  # noqa: BLE001 - a sandbox bug must still look like an HTTP answer, not a dropped socket
+            response = detail_error(500, "A server error occurred.")
+        self._send(response)
+
+    def _read_body(self) -> bytes | None:
+        """The request body (Content-Length or chunked), or None when it cannot be read."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._read_chunked()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
+        if not 0 <= length <= MAX_BODY_BYTES:
+            return None
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes | None:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            try:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+            except ValueError:
+                return None
+            total += size
+            if total > MAX_BODY_BYTES:
+                return None
+            if size == 0:
+                self.rfile.readline()  # the blank line after the last chunk (no trailers expected)
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _send(self, response: SandboxResponse) -> None:
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+        except OSError:  # the client is gone (e.g. it timed out first); nothing left to tell it
+            self.close_connection = True
+
+    def _drop_connection(self) -> None:
+        """Close the socket without a byte of response, as a crashed upstream or proxy would."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def make_server(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
+    """A bound, not yet serving server; port 0 picks a free port (see `server_address`)."""
+    return SandboxServer((host, port), sandbox)
+
+
+# -- control API ---------------------------------------------------------------------------------
+
+
+def control(sandbox: Sandbox, method: str, path: str, body: bytes) -> SandboxResponse:
+    """`/__sandbox__/...`: no auth, no faults, not logged (see the package docstring)."""
+    action = (method, path.removeprefix(CONTROL_PREFIX).rstrip("/"))
+    try:
+        if action == ("POST", "faults"):
+            sandbox.add_fault(**_json_object(body))
+            return json_response(201, {"status": "added"})
+        if action == ("DELETE", "faults"):
+            sandbox.clear_faults()
+            return empty_response(204)
+        if action == ("POST", "latency"):
+            sandbox.set_latency(float(_json_object(body).get("ms", 0)))
+            return empty_response(204)
+        if action == ("GET", "requests"):
+            return json_response(200, sandbox.request_log)
+        if action == ("DELETE", "requests"):
+            sandbox.clear_request_log()
+            return empty_response(204)
+        if action == ("POST", "reset"):
+            sandbox.reset()
+            return empty_response(204)
+    except (TypeError, ValueError) as exc:  # unknown kwargs, bad values, broken JSON
+        return json_response(400, {"error": str(exc)})
+    return detail_error(404, "Not found.")
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    data = json.loads(body or b"{}")
+    if not isinstance(data, dict):
+        raise TypeError("the body must be a JSON object")
+    return data

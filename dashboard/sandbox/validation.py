@@ -1,0 +1,233 @@
+"""Request-body parsing and field validation with Django REST Framework's rules and messages.
+
+Gcore's IAM answers validation failures in DRF's shape (`{"errors": {"field": ["msg"]}}`,
+seed PATCH client `iam_reseller_ValidationError`), so the sandbox reproduces the DRF field
+behaviour a serializer would have: CharFields trim whitespace and accept numbers, BooleanFields
+accept DRF's string spellings, related fields accept a pk.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .responses import SandboxResponse, field_errors, json_parse_error
+
+Validator = Callable[[object], object]
+
+MAY_NOT_BE_NULL = "This field may not be null."
+MAY_NOT_BE_BLANK = "This field may not be blank."
+REQUIRED = "This field is required."
+INVALID_EMAIL = "Enter a valid email address."
+
+# DRF BooleanField.TRUE_VALUES / FALSE_VALUES.
+_TRUE = {
+    "t",
+    "T",
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "true",
+    "True",
+    "TRUE",
+    "on",
+    "On",
+    "ON",
+    "1",
+    1,
+}  # 1 == True
+_FALSE = {
+    "f",
+    "F",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "false",
+    "False",
+    "FALSE",
+    "off",
+    "Off",
+    "OFF",
+    "0",
+    0,
+}  # 0 == False
+
+# Django's EmailValidator, reduced to its dot-atom user part and hostname domain part.
+_EMAIL_USER = re.compile(r"[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+)*")
+_EMAIL_DOMAIN = re.compile(r"((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+[A-Za-z]{2,63}|localhost")
+
+
+class FieldError(ValueError):
+    """The messages for one invalid field."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__(*messages)
+        self.messages = list(messages)
+
+
+class BodyError(ValueError):
+    """A body that cannot be validated at all; carries the finished 400 response."""
+
+    def __init__(self, response: SandboxResponse) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+# -- body ------------------------------------------------------------------------------------
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """The request body as a dict, or BodyError with Gcore's 400 for broken JSON or a non-object."""
+    if not body.strip():
+        return {}  # DRF treats an empty body as empty data, so a bare PATCH changes nothing
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # Gcore: `{"message": "JSON parse error - Expecting ',' delimiter: ..."}` (seed JSONParseError).
+        raise BodyError(json_parse_error(str(exc))) from None
+    if data is None:
+        raise BodyError(field_errors({"non_field_errors": ["No data provided"]}))
+    if not isinstance(data, dict):
+        # DRF Serializer.to_internal_value's message for a non-dict payload.
+        message = f"Invalid data. Expected a dictionary, but got {type(data).__name__}."
+        raise BodyError(field_errors({"non_field_errors": [message]}))
+    return data
+
+
+def validate_fields(data: Mapping[str, Any], validators: Mapping[str, Validator]) -> dict[str, Any]:
+    """Clean every known key present in `data`; unknown keys are ignored, as DRF ignores them.
+    All fields' errors are collected before failing, so the caller sees them at once."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, validate in validators.items():
+        if name not in data:
+            continue
+        try:
+            cleaned[name] = validate(data[name])
+        except FieldError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise BodyError(field_errors(errors))
+    return cleaned
+
+
+# -- field validators -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CharField:
+    """DRF CharField: numbers become strings, whitespace is trimmed, then blank and length checks."""
+
+    max_length: int
+    allow_null: bool = False
+    allow_blank: bool = False
+    extra: Callable[[str], list[str]] | None = None
+
+    def __call__(self, value: object) -> str | None:
+        if value is None:
+            _refuse_null(allowed=self.allow_null)
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise FieldError("Not a valid string.")
+        text = str(value).strip()
+        if not text:
+            if self.allow_blank:
+                return text
+            raise FieldError(MAY_NOT_BE_BLANK)
+        messages = [] if self.extra is None else self.extra(text)
+        if len(text) > self.max_length:
+            messages.append(f"Ensure this field has no more than {self.max_length} characters.")
+        if messages:
+            raise FieldError(*messages)
+        return text
+
+
+def email_field(*, max_length: int = 254) -> CharField:
+    """DRF EmailField (max 254, the RFC 5321 limit Django uses)."""
+    return CharField(max_length=max_length, extra=lambda text: [] if is_email(text) else [INVALID_EMAIL])
+
+
+def is_email(text: str) -> bool:
+    user, at, domain = text.rpartition("@")
+    if not at or not _EMAIL_USER.fullmatch(user):
+        return False
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")  # Django accepts IDN domains too
+    except UnicodeError:
+        return False
+    return bool(_EMAIL_DOMAIN.fullmatch(ascii_domain))
+
+
+def boolean(value: object) -> bool:
+    """DRF BooleanField (never null here)."""
+    if value is None:
+        raise FieldError(MAY_NOT_BE_NULL)
+    if isinstance(value, (str, int)):  # a list or dict is unhashable and simply invalid
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+    raise FieldError("Must be a valid boolean.")
+
+
+def choice(choices: Collection[str]) -> Validator:
+    """DRF ChoiceField."""
+
+    def validate(value: object) -> str:
+        if value is None:
+            raise FieldError(MAY_NOT_BE_NULL)
+        if not isinstance(value, str) or value not in choices:
+            raise FieldError(f'"{value}" is not a valid choice.')
+        return value
+
+    return validate
+
+
+def choice_list(choices: Collection[str]) -> Validator:
+    """A non-empty list of distinct choices (auth_types)."""
+
+    def validate(value: object) -> list[str]:
+        if value is None:
+            raise FieldError(MAY_NOT_BE_NULL)
+        if not isinstance(value, list):
+            raise FieldError(f'Expected a list of items but got type "{type(value).__name__}".')
+        if not value:
+            raise FieldError("This list may not be empty.")
+        invalid = [f'"{item}" is not a valid choice.' for item in value if item not in choices]
+        if invalid:
+            raise FieldError(*invalid)
+        if len(set(value)) != len(value):
+            raise FieldError("Duplicate values are not allowed.")
+        return list(value)
+
+    return validate
+
+
+def primary_key(existing: Callable[[], Collection[int]], *, allow_null: bool) -> Validator:
+    """DRF PrimaryKeyRelatedField against the ids `existing()` returns."""
+
+    def validate(value: object) -> int | None:
+        if value is None:
+            _refuse_null(allowed=allow_null)
+            return None
+        if isinstance(value, str) and re.fullmatch(r"[0-9]+", value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FieldError(f"Incorrect type. Expected pk value, received {type(value).__name__}.")
+        if value not in existing():
+            raise FieldError(f'Invalid pk "{value}" - object does not exist.')
+        return value
+
+    return validate
+
+
+def _refuse_null(*, allowed: bool) -> None:
+    if not allowed:
+        raise FieldError(MAY_NOT_BE_NULL)
