@@ -1,0 +1,47 @@
+# The two commands a newcomer needs are `make run` and `make test`; everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.DEFAULT_GOAL := help
+.PHONY: help run test venv browser migrate bench load sandbox clean
+
+help: ## List the targets
+	@echo "Gcore reseller dashboard"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the dependencies (run by the other targets)
+
+migrate: $(STAMP) ## Apply database migrations
+	$(PY) manage.py migrate --noinput
+
+run: migrate ## Serve the dashboard on http://127.0.0.1:$(PORT) (sandbox data unless GCORE_API_TOKEN is set)
+	$(PY) manage.py demo_accounts
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Browser tests drive Debian's Chromium through Playwright; Playwright's own download cannot run here.
+browser: ## Install Chromium for the browser tests when it is missing (needs root, as on CI)
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Chromium (Debian package) for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "Chromium could not be installed; browser tests will be skipped (they fail under CI=true)"; \
+	else echo "No Chromium at $(CHROMIUM): browser tests will be skipped (they fail under CI=true)"; fi
+
+test: $(STAMP) browser ## Run the whole test suite, browser tests included
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+sandbox: $(STAMP) ## Serve the Gcore sandbox API alone on http://127.0.0.1:8001
+	$(PY) manage.py gcore_sandbox --port 8001
+
+clean: ## Remove the virtualenv and the development database
+	rm -rf $(VENV) db.sqlite3 *.egg-info

@@ -1,0 +1,48 @@
+"""Builds the one Gcore client of this process from the settings (and the sandbox when no token)."""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+
+from .client import GcoreClient
+
+# The in-process sandbox accepts this token; it is not a secret and never leaves the process.
+SANDBOX_TOKEN = "sandbox"
+
+
+def is_sandbox() -> bool:
+    """True when no Gcore token is configured, so the built-in sandbox answers."""
+    return not settings.GCORE_API_TOKEN
+
+
+@functools.cache
+def get_sandbox():  # noqa: ANN201 - the sandbox type stays out of this module's imports
+    """The in-process sandbox of this process (deterministic demo data)."""
+    from dashboard.sandbox import Sandbox
+
+    return Sandbox(token=SANDBOX_TOKEN)
+
+
+@functools.cache
+def get_gcore_client() -> GcoreClient:
+    """The shared client: one httpx.Client and connection pool per process."""
+    transport = None
+    token = settings.GCORE_API_TOKEN
+    if is_sandbox():
+        from dashboard.sandbox import SandboxTransport
+
+        transport = SandboxTransport(get_sandbox())
+        token = SANDBOX_TOKEN
+    return GcoreClient(
+        base_url=settings.GCORE_API_URL,
+        token=token,
+        connect_timeout=settings.GCORE_CONNECT_TIMEOUT,
+        read_timeout=settings.GCORE_READ_TIMEOUT,
+        max_retries=settings.GCORE_MAX_RETRIES,
+        retry_backoff=settings.GCORE_RETRY_BACKOFF,
+        retry_after_cap=settings.GCORE_RETRY_AFTER_CAP,
+        pool_size=settings.GCORE_POOL_SIZE,
+        transport=transport,
+    )

@@ -1,0 +1,216 @@
+"""Typed Gcore payloads (pydantic v2): Gcore's names on the wire, Pythonic names inside.
+
+Gcore mixes camelCase (`companyName`, `serviceStatuses`) with snake_case (`custom_id`); aliases keep
+the wire names here and nowhere else. Enum-like fields are plain `str` compared with the StrEnums
+below, because Gcore adds values and an unknown status must never break a page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GcoreModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_by_name=True, serialize_by_alias=True)
+
+
+class ClientStatus(StrEnum):
+    NEW = "new"
+    TRIAL = "trial"
+    TRIALEND = "trialend"
+    ACTIVE = "active"
+    INTEGRATION = "integration"
+    PAUSED = "paused"
+    PREPARATION = "preparation"
+    READY = "ready"
+
+
+class ServiceStatus(StrEnum):
+    NEW = "new"
+    TRIAL = "trial"
+    TRIALEND = "trialend"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ACTIVATING = "activating"
+    DELETED = "deleted"
+
+
+class ServiceName(StrEnum):
+    CDN = "CDN"
+    CLOUD = "CLOUD"
+    DDOS = "DDOS"
+    DNS = "DNS"
+    STORAGE = "STORAGE"
+    STREAMING = "STREAMING"
+
+
+class ClientType(StrEnum):
+    COMMON = "common"
+    RESELLER = "reseller"
+    SALES = "sales"
+
+
+class Language(StrEnum):
+    DE = "de"
+    EN = "en"
+    RU = "ru"
+    ZH = "zh"
+    AZ = "az"
+
+
+class AuthType(StrEnum):
+    PASSWORD = "password"
+    SSO = "sso"
+    GITHUB = "github"
+    GOOGLE_OAUTH2 = "google-oauth2"
+
+
+class Group(GcoreModel):
+    id: int
+    name: str = ""
+
+
+# Gcore: IAM has exactly these five groups (seed GET /iam/clients, `Group`; gcore-api.md §4).
+GROUPS: tuple[Group, ...] = (
+    Group(id=1, name="Administrators"),
+    Group(id=2, name="Users"),
+    Group(id=5, name="Engineers"),
+    Group(id=3009, name="Purge and Prefetch only (API+Web)"),
+    Group(id=3022, name="Purge and Prefetch only (API)"),
+)
+GROUPS_BY_ID: dict[int, Group] = {group.id: group for group in GROUPS}
+
+
+class ServiceState(GcoreModel):
+    status: str | None = None
+    enabled: bool = False
+
+
+class Feature(GcoreModel):
+    feature_id: int | None = None
+    service: str | None = None
+    name: str = ""
+    create_date: str | None = None
+    paid_feature_id: int | None = None
+    free_feature_id: int | None = None
+
+
+class ClientUser(GcoreModel):
+    """A user as listed in a client's `users[]` (iam_reseller_BaseUser)."""
+
+    id: int
+    email: str = ""
+    name: str | None = None
+    lang: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    reseller: int | None = None
+    client: int | float | None = None
+    deleted: bool = False
+    groups: list[Group] = []
+    activated: bool = False
+    sso_auth: bool = False
+    two_fa: bool = False
+    auth_types: list[str] = []
+
+    @property
+    def role(self) -> Group | None:
+        """The user's group in this client (Gcore sends a list that holds one)."""
+        return self.groups[0] if self.groups else None
+
+
+class ClientRole(GcoreModel):
+    client_id: int | None = None
+    client_company_name: str | None = None
+    user_roles: list[str] = []
+    user_id: int | None = None
+
+
+class User(ClientUser):
+    """A user as PATCH/GET /iam/users/{id} returns it."""
+
+    user_type: str | None = None
+    is_active: bool | None = None
+    client_and_roles: list[ClientRole] = []
+
+
+class Client(GcoreModel):
+    id: int
+    email: str
+    name: str | None = None
+    phone: str | None = None
+    status: str
+    company_name: str = Field(alias="companyName")
+    website: str | None = None
+    current_user: int | None = Field(default=None, alias="currentUser")
+    capabilities: list[str] = []
+    service_statuses: dict[str, ServiceState] = Field(default_factory=dict, alias="serviceStatuses")
+    paid_features: dict[str, list[Feature]] = Field(default_factory=dict, alias="paidFeatures")
+    free_features: dict[str, list[Feature]] = Field(default_factory=dict, alias="freeFeatures")
+    entry_base_domain: str | None = Field(default=None, alias="entryBaseDomain")
+    signup_process: str | None = None
+    deleted: bool = False
+    bill_type: str | None = None
+    custom_id: str | None = None
+    country_code: str | None = None
+    is_test: bool = False
+    has_active_admin: bool = False
+    seller: int | None = None
+    # Gcore: the response says `resellers` (an int), the update body `reseller`, the filter `reseller_id`.
+    reseller: int | None = Field(default=None, alias="resellers")
+    client_type: str | None = None
+    owner: int | float | None = None
+    # Gcore: not in the published schema, but read when an implementation sends it.
+    created_at: datetime | None = None
+    users: list[ClientUser] = []
+
+    def services(self) -> list[tuple[str, ServiceState]]:
+        """Service states in Gcore's documented order, then any service Gcore added since."""
+        known = [(name.value, self.service_statuses[name.value]) for name in ServiceName if name.value in self.service_statuses]
+        extra = sorted((key, state) for key, state in self.service_statuses.items() if key not in ServiceName.__members__)
+        return known + extra
+
+    def user(self, user_id: int) -> ClientUser | None:
+        return next((user for user in self.users if user.id == user_id), None)
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: `count` is the total across all pages."""
+
+    model_config = ConfigDict(frozen=True)
+
+    count: int
+    results: list[T]
+    offset: int = 0
+    limit: int = 0
+
+
+class ClientUpdate(GcoreModel):
+    """PATCH /iam/clients/{id} body; only the fields set are sent (`exclude_unset`)."""
+
+    email: str | None = None
+    company_name: str | None = Field(default=None, alias="companyName")
+    custom_id: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    reseller: int | None = None
+    seller: int | None = None
+    is_test: bool | None = None
+
+
+class UserUpdate(GcoreModel):
+    """PATCH /iam/users/{id} body; only the fields set are sent."""
+
+    email: str | None = None
+    name: str | None = None
+    lang: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    auth_types: list[str] | None = None
