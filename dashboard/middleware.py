@@ -1,0 +1,84 @@
+"""Login enforcement and the translation of Gcore failures into plain pages."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlencode
+
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render, resolve_url
+from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from dashboard.gcore import GcoreAuthError, GcoreError, GcoreNotFound, GcoreRateLimited, GcoreUnavailable
+
+log = logging.getLogger("dashboard.errors")
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Every page needs a login; an htmx request from an expired session reloads the login page.
+
+    Without this, htmx would swap the login form into whatever region asked for data.
+    """
+
+    def handle_no_permission(self, request: HttpRequest, view_func):  # type: ignore[override]
+        htmx = getattr(request, "htmx", None)
+        if htmx:
+            login_url = resolve_url(self.get_login_url(view_func))
+            next_url = htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': next_url})}")
+        return super().handle_no_permission(request, view_func)
+
+
+def gcore_failure(exc: GcoreError) -> tuple[int, str, str]:
+    """(status for the browser, headline, what to do) for a Gcore failure a view did not handle."""
+    if isinstance(exc, GcoreAuthError):
+        return (
+            502,
+            "The dashboard's Gcore API token is missing or invalid.",
+            "Gcore refused the dashboard's credentials. Please contact an administrator.",
+        )
+    if isinstance(exc, GcoreRateLimited):
+        when = f"in {int(exc.retry_after + 0.999)} seconds" if exc.retry_after else "in a minute"
+        return 503, "Gcore is rate-limiting the dashboard.", f"Too many requests reached Gcore. Try again {when}."
+    if isinstance(exc, GcoreUnavailable):
+        return (
+            exc.http_status,
+            exc.message,
+            "Gcore did not give a usable answer. Nothing was changed by this page; try again in a moment.",
+        )
+    return 502, "Gcore answered with an unexpected error.", "Try again; if it persists, contact an administrator."
+
+
+class GcoreErrorMiddleware:
+    """Turns Gcore failures that reach the top into a plain page, or an in-page alert for htmx."""
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, GcoreNotFound):
+            raise Http404("Gcore has no such record.") from exc
+        if not isinstance(exc, GcoreError):
+            return None
+        status, headline, advice = gcore_failure(exc)
+        log.warning("gcore failure on %s %s: %s (%s)", request.method, request.path, type(exc).__name__, status)
+        show_setting = isinstance(exc, GcoreAuthError) and request.user.is_superuser
+        context = {"status": status, "headline": headline, "advice": advice, "show_token_setting": show_setting}
+        if getattr(request, "htmx", None):
+            # htmx does not swap error statuses (see htmx-config in base.html): the event carries
+            # the message to #alerts, so the rest of the page stays as it was.
+            response = render(request, "errors/gcore.html#gcore-alert", context, status=status)
+            response["HX-Trigger"] = json.dumps({"gcore-error": {"headline": headline, "advice": advice}})
+        else:
+            response = render(request, "errors/gcore.html", context, status=status)
+        if isinstance(exc, GcoreRateLimited) and exc.retry_after:
+            response["Retry-After"] = str(int(exc.retry_after + 0.999))
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+

@@ -1,0 +1,26 @@
+"""The staff roles: Django groups and the permissions each one holds."""
+
+from __future__ import annotations
+
+MANAGERS = "Managers"
+SUPPORT_AGENTS = "Support agents"
+
+# Permission codenames of the `dashboard` app. Reassigning reseller or seller is left to superusers.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    MANAGERS: ("view_clients", "export_clients", "view_activity"),
+    SUPPORT_AGENTS: ("view_clients", "export_clients", "view_activity", "change_clients", "change_client_users"),
+}
+
+
+def perm(codename: str) -> str:
+    """The full permission name for `user.has_perm`."""
+    return f"dashboard.{codename}"
+
+
+def sync_roles() -> None:
+    """Make sure each role's group exists with exactly its permissions (after a flush, say)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="dashboard", codename__in=codenames))

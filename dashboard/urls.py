@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from dashboard.views import clients, core
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path("healthz", core.healthz, name="healthz"),
+    path("clients/", clients.client_list_view, name="client-list"),
+    path("clients/<int:client_id>/", clients.client_detail_view, name="client-detail"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
+    path("admin/", admin.site.urls),
+]

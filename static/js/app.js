@@ -1,0 +1,55 @@
+// Shows upstream and network failures of htmx requests in #alerts, where the person is looking,
+// and leaves the rest of the page as it was. No inline handlers: the CSP forbids them.
+(function () {
+  "use strict";
+
+  function showAlert(text, kind) {
+    var alerts = document.getElementById("alerts");
+    if (!alerts) return;
+    var p = document.createElement("p");
+    p.className = "alert alert-" + (kind || "error");
+    p.setAttribute("role", "alert");
+    p.textContent = text; // text, never HTML: messages may quote upstream data
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "dismiss";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    close.addEventListener("click", function () { p.remove(); });
+    p.prepend(close);
+    alerts.replaceChildren(p);
+  }
+
+  // The server names Gcore failures in HX-Trigger: {"gcore-error": {"headline", "advice"}}.
+  document.body.addEventListener("gcore-error", function (event) {
+    var detail = event.detail || {};
+    document.body.dataset.gcoreErrorShown = "1";
+    showAlert([detail.headline, detail.advice].filter(Boolean).join(" "));
+  });
+
+  document.body.addEventListener("htmx:responseError", function (event) {
+    if (document.body.dataset.gcoreErrorShown) { delete document.body.dataset.gcoreErrorShown; return; }
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 403) showAlert("Your role does not allow this. Ask an administrator if you need it.");
+    else if (status === 404) showAlert("Not found: Gcore has no such record, or it was removed.");
+    else showAlert("The dashboard could not complete this request (HTTP " + status + "). Please try again.");
+  });
+
+  // Filter forms leave empty fields out of the URL, so the address bar reads like the API call.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var source = event.detail.elt;
+    if (event.detail.verb !== "get" || !source.closest || !source.closest("form[data-drop-empty]")) return;
+    var params = event.detail.parameters;
+    var names = params instanceof FormData ? Array.from(new Set(params.keys())) : Object.keys(params);
+    names.forEach(function (name) {
+      var value = params instanceof FormData ? params.get(name) : params[name];
+      if (value === "" || value === null) {
+        if (params instanceof FormData) params.delete(name); else delete params[name];
+      }
+    });
+  });
+
+  document.body.addEventListener("htmx:sendError", function () {
+    showAlert("The dashboard did not answer. Check your connection and try again.");
+  });
+})();

@@ -1,0 +1,83 @@
+"""Fixtures shared by the whole suite: staff accounts per role and a fresh sandbox per test."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.test import Client as DjangoClient
+
+from dashboard.gcore import get_gcore_client, get_sandbox
+from dashboard.roles import MANAGERS, SUPPORT_AGENTS, sync_roles
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gcore():
+    """Every test starts from the seeded sandbox data, a new client and an empty cache."""
+    get_gcore_client.cache_clear()
+    get_sandbox.cache_clear()
+    cache.clear()
+    yield
+    get_gcore_client.cache_clear()
+    get_sandbox.cache_clear()
+
+
+@pytest.fixture
+def sandbox():
+    """The in-process sandbox that answers the dashboard in this test."""
+    return get_sandbox()
+
+
+def make_staff(username: str, group: str | None = None, *, superuser: bool = False):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=superuser, is_superuser=superuser
+    )
+    if group:
+        sync_roles()  # a live-server test flushes the tables, the groups of the data migration with them
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def manager(db):
+    return make_staff("mia.manager", MANAGERS)
+
+
+@pytest.fixture
+def support(db):
+    return make_staff("sam.support", SUPPORT_AGENTS)
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_staff("ada.admin", superuser=True)
+
+
+@pytest.fixture
+def nobody(db):
+    """A staff account in no group: logged in, but allowed nothing."""
+    return make_staff("nora.nobody")
+
+
+def logged_in(user) -> DjangoClient:
+    http = DjangoClient()
+    http.force_login(user)
+    return http
+
+
+@pytest.fixture
+def manager_client(manager) -> DjangoClient:
+    return logged_in(manager)
+
+
+@pytest.fixture
+def support_client(support) -> DjangoClient:
+    return logged_in(support)
+
+
+@pytest.fixture
+def admin_client_(admin_user) -> DjangoClient:
+    return logged_in(admin_user)

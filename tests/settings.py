@@ -1,0 +1,22 @@
+"""Test settings: the real settings with a fast hasher and isolated cache.
+
+Tests run against the in-process sandbox (no GCORE_API_TOKEN) unless a test points the client
+elsewhere. DATABASE_URL and CACHE_URL from the environment still apply, so `.ci/run` can run the
+same suite on PostgreSQL and Redis.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ["GCORE_API_TOKEN"] = ""
+os.environ.setdefault("GCORE_RETRY_BACKOFF", "0.01")
+
+from dashboard.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+# Browser tests use a live server with DEBUG off: serve static files from the finders, no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
