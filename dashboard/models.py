@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -19,3 +20,46 @@ class StaffAccess(models.Model):
             ("export_clients", "Can export the client list"),
             ("view_activity", "Can view the activity log"),
         ]
+
+
+class AuditEntry(models.Model):
+    """One change attempt made through the dashboard, whatever its outcome. Never edited or deleted."""
+
+    class Action(models.TextChoices):
+        CLIENT_UPDATE = "client.update", "Client edited"
+        USER_UPDATE = "user.update", "User edited"
+        CLIENTS_EXPORT = "clients.export", "Clients exported"
+
+    class Outcome(models.TextChoices):
+        SAVED = "saved", "Saved"
+        PARTIAL = "partial", "Partly saved"
+        UNCHANGED = "unchanged", "Nothing to change"
+        REJECTED = "rejected", "Rejected by validation"
+        CONFLICT = "conflict", "Conflict"
+        UPSTREAM_ERROR = "upstream_error", "Gcore error"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    # Kept as text too, so the record survives the staff account's deletion.
+    actor_username = models.CharField(max_length=150)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    user_id = models.BigIntegerField("Gcore user ID", null=True, blank=True)
+    # [{"field": "companyName", "old": "...", "new": "..."}], Gcore's field names.
+    changes = models.JSONField(default=list, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
+    upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+        indexes = [models.Index(fields=["client_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.outcome}"

@@ -1,0 +1,29 @@
+"""Django admin: staff accounts (Django's own) and the audit log, read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from dashboard.models import AuditEntry
+
+admin.site.site_header = "Gcore reseller dashboard: administration"
+admin.site.site_title = "Gcore reseller dashboard"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor_username", "action", "client_id", "user_id", "outcome", "upstream_status", "ip_address")
+    list_filter = ("outcome", "action", "created_at")
+    search_fields = ("actor_username", "=client_id", "=user_id", "message")
+    date_hierarchy = "created_at"
+
+    # The audit log is evidence: nobody adds, edits or deletes entries, not even a superuser.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
