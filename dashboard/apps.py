@@ -5,3 +5,7 @@ class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = "Gcore reseller dashboard"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the security log's receivers (logins, failures, lockouts) at start-up.
+        from dashboard import security  # noqa: F401

@@ -6,6 +6,7 @@ ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, DATABASE_URL, CACHE_URL and GCORE_API_TOKEN
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,20 +43,26 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "axes",  # failed-login tracking and lockouts, shared by all app servers through the database
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.security.RefusalLogMiddleware",
     "dashboard.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dashboard.middleware.GcoreErrorMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -93,6 +100,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes' backend first: it refuses a locked-out username/address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Brute-force protection (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one username from
+# one address, that pair is locked for LOGIN_LOCKOUT_MINUTES. Attempts live in the database, so every
+# app server sees the same count; administrators see and delete (unlock) them in the admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dashboard.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "dashboard.security.client_ip"
+# Addresses in the log come from X-Forwarded-For only behind this many trusted proxies (0: REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "client-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -103,6 +128,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# htmx sends the token from the page (hx-headers on <body>), so no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -126,11 +153,29 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy (django-csp): scripts and styles only from our own static files; no inline
+# code, no eval, no style attributes. Pico's CSS draws its icons with data: SVGs, hence img-src data:.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Error reports (debug pages, error e-mails) blank any value that contains the Gcore token.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.security.SecretsReporterFilter"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     # Behind a TLS-terminating load balancer that sets X-Forwarded-Proto.
@@ -140,6 +185,8 @@ if not DEBUG:
 # Gcore API. No token means the built-in sandbox, in-process, with demo data.
 GCORE_API_URL = env.str("GCORE_API_URL", default="https://api.gcore.com")
 GCORE_API_TOKEN = env.str("GCORE_API_TOKEN", default="")
+# The key the in-process sandbox accepts (no secret; the test suite sets a recognisable one to catch leaks).
+GCORE_SANDBOX_TOKEN = env.str("GCORE_SANDBOX_TOKEN", default="sandbox")
 GCORE_CONNECT_TIMEOUT = env.float("GCORE_CONNECT_TIMEOUT", default=5.0)
 GCORE_READ_TIMEOUT = env.float("GCORE_READ_TIMEOUT", default=10.0)
 GCORE_MAX_RETRIES = env.int("GCORE_MAX_RETRIES", default=2)
@@ -154,5 +201,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # httpx logs every request line at INFO; the Gcore client logs its own, with timing.
-    "loggers": {"django.server": {"level": "WARNING"}, "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    # django-axes says "deleted 0 attempts" at INFO on every login; dashboard.security logs each login,
+    # failure, lockout and refusal with the username and address instead.
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
