@@ -14,6 +14,22 @@ from dashboard.roles import MANAGERS, SUPPORT_AGENTS, sync_roles
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_token_leaks_and_strict_csp():
+    """Watches the whole run: every log record (root handler) and every response (EvidenceMiddleware
+    in tests/settings.py). Fails at the end if the Gcore token appeared or a page broke the CSP."""
+    import logging
+
+    from tests.security.evidence import EVIDENCE, LeakLogHandler, report
+
+    handler = LeakLogHandler()
+    logging.getLogger().addHandler(handler)
+    yield EVIDENCE
+    logging.getLogger().removeHandler(handler)
+    if problems := report():
+        pytest.fail(f"Security checks over the whole test run failed:\n{problems}", pytrace=False)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_gcore():
     """Every test starts from the seeded sandbox data, a new client and an empty cache."""

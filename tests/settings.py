@@ -10,6 +10,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["GCORE_API_TOKEN"] = ""
 os.environ.setdefault("GCORE_RETRY_BACKOFF", "0.01")
+# A recognisable sandbox token: tests/security/evidence.py fails the run if it reaches a response or a log.
+os.environ["GCORE_SANDBOX_TOKEN"] = "gcore-canary-token-9f3KqZ7wLx2"
 
 from dashboard.settings import *  # noqa: E402,F403
 
@@ -20,3 +22,6 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Browser tests use a live server with DEBUG off: serve static files from the finders, no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Outermost, so it sees every final response (test client and live server): token leaks and CSP.
+MIDDLEWARE = ["tests.security.evidence.EvidenceMiddleware", *MIDDLEWARE]  # noqa: F405
