@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
@@ -10,10 +11,12 @@ from typing import Any
 from django import forms
 from django.core.validators import validate_email
 
-from dashboard.gcore import ORDERING_FIELDS
-from dashboard.gcore.models import ClientType, ServiceStatus
+from dashboard.gcore import ORDERING_FIELDS, GcoreValidationError
+from dashboard.gcore.models import GROUPS, AuthType, ClientType, Language, ServiceStatus
+from dashboard.models import AuditEntry
 from dashboard.services.clients import DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, PAGE_SIZES
 
+LANGUAGE_NAMES = {"de": "German", "en": "English", "ru": "Russian", "zh": "Chinese", "az": "Azerbaijani"}
 TRI_STATE = [("", "Any"), ("true", "Yes"), ("false", "No")]
 SERVICE_STATUS_CHOICES = [("", "Any")] + [(s.value, s.value) for s in ServiceStatus]
 # Gcore: `deleted` takes "true" / "false"; anything else returns all (seed). We send nothing for "all".
@@ -257,3 +260,132 @@ class ClientFilterForm(forms.Form):
     def advanced_open(self) -> bool:
         """The advanced section opens by itself when one of its filters is set."""
         return any(self.data.get(name) for name in self.ADVANCED)
+
+
+# -- edit forms ------------------------------------------------------------------------------------
+
+
+class GcoreEditForm(forms.Form):
+    """A form that edits a Gcore record: remembers the values it was opened with, maps Gcore's errors.
+
+    `original` (hidden, JSON) carries the values shown when the form was opened, so the service can
+    tell what the person changed and whether Gcore changed the same fields meanwhile. `overwrite`
+    is the explicit choice to save over such a concurrent change.
+    """
+
+    # Gcore's field name -> this form's field name, for upstream validation errors.
+    upstream_fields: dict[str, str] = {}
+
+    original = forms.CharField(widget=forms.HiddenInput, required=False)
+    overwrite = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, data: Any = None, *, current: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        initial = dict(current or {})
+        if current is not None:
+            initial["original"] = json.dumps(current, default=str)
+        elif data is not None:
+            # Disabled fields take their value from `initial`, never from the post: use the
+            # values the form was opened with.
+            try:
+                opened = json.loads(data.get("original") or "")
+            except ValueError:
+                opened = None
+            initial = opened if isinstance(opened, dict) else {}
+        super().__init__(data, initial=initial, **kwargs)
+
+    @property
+    def editable(self) -> list[str]:
+        """The fields the person may change here (disabled ones are shown, never taken from input)."""
+        return [name for name, field in self.fields.items() if name not in ("original", "overwrite") and not field.disabled]
+
+    def clean_original(self) -> dict[str, Any] | None:
+        try:
+            original = json.loads(self.cleaned_data["original"] or "")
+        except ValueError:
+            return None
+        return original if isinstance(original, dict) else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("original") is None:
+            # A hidden field's error would be invisible: say it above the form.
+            self.add_error(None, "This form is out of date. Reload the page and try again.")
+        return data
+
+    def desired(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.editable}
+
+    def add_upstream_errors(self, exc: GcoreValidationError) -> None:
+        """Put each Gcore field error on its field; anything else above the form."""
+        for api_name, messages in exc.field_errors.items():
+            name = self.upstream_fields.get(api_name, api_name if api_name in self.editable else None)
+            for message in messages:
+                if name in self.fields:
+                    self.add_error(name, message)
+                else:
+                    self.add_error(None, f"{api_name}: {message}")
+        for message in exc.non_field_errors:
+            self.add_error(None, message)
+        if not exc.field_errors and not exc.non_field_errors:
+            self.add_error(None, exc.message)
+
+
+def _optional_text(label: str, max_length: int, **kwargs: Any) -> forms.CharField:
+    # Gcore: these fields are nullable; an emptied field is sent as null.
+    return forms.CharField(label=label, required=False, max_length=max_length, empty_value=None, **kwargs)
+
+
+class ClientEditForm(GcoreEditForm):
+    """PATCH /iam/clients/{id}: UpdateClientRequest's fields (seed)."""
+
+    upstream_fields = {"companyName": "company_name", "resellers": "reseller"}
+
+    company_name = forms.CharField(label="Company name", max_length=255)
+    email = forms.EmailField(label="Email", max_length=254)
+    name = _optional_text("Contact name", 255)
+    phone = _optional_text("Phone", 30)
+    custom_id = _optional_text("Custom ID", 255)
+    is_test = forms.BooleanField(label="Test client", required=False, help_text="Test clients are left out of production figures.")
+    reseller = forms.IntegerField(label="Reseller ID", min_value=1, widget=NUMERIC)
+    seller = forms.IntegerField(label="Seller ID", min_value=1, required=False, widget=NUMERIC, help_text="Empty for no seller.")
+
+    def __init__(self, *args: Any, can_reassign: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_reassign:
+            for name in ("reseller", "seller"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Only administrators can move a client to another reseller or seller."
+
+
+class UserEditForm(GcoreEditForm):
+    """PATCH /iam/users/{id} for the profile, PUT client-users for the role."""
+
+    email = forms.EmailField(label="Email", max_length=254)
+    name = _optional_text("Name", 255)
+    lang = forms.ChoiceField(label="Language", choices=[(lang.value, LANGUAGE_NAMES[lang.value]) for lang in Language])
+    phone = _optional_text("Phone", 30)
+    company = forms.CharField(label="Company", max_length=255)
+    auth_types = forms.MultipleChoiceField(
+        label="Sign-in methods",
+        choices=[(auth.value, auth.value) for auth in AuthType],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    role = forms.TypedChoiceField(label="Role", coerce=int, choices=[(group.id, group.name) for group in GROUPS])
+
+    upstream_fields = {"user_role": "role", "groups": "role", "client_user.role": "role"}
+
+
+class ActivityFilterForm(forms.Form):
+    """Filters of the activity page (the audit log)."""
+
+    actor = forms.CharField(label="Staff member", required=False, max_length=150, help_text="Username")
+    client_id = forms.IntegerField(label="Client ID", required=False, min_value=1, widget=NUMERIC)
+    outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Any"), *AuditEntry.Outcome.choices])
+    action = forms.ChoiceField(label="Action", required=False, choices=[("", "Any"), *AuditEntry.Action.choices])
+    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters, for `audit_query`; an invalid one is shown on its field and not applied."""
+        data = getattr(self, "cleaned_data", {})
+        return {name: data[name] for name in self.fields if name in data and name not in self.errors and data[name] not in (None, "")}

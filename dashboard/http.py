@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 
@@ -32,3 +33,13 @@ def render_page(
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address the request came from, for the audit log (the proxy must set REMOTE_ADDR right)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def notify(response: HttpResponse, text: str, level: str = "success") -> HttpResponse:
+    """Ask the page (app.js) to show a message in #alerts after an htmx swap."""
+    return trigger_client_event(response, "notify", {"level": level, "text": text})

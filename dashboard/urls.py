@@ -2,13 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import clients, core
+from dashboard.views import activity, clients, core, edits
 
 urlpatterns = [
     path("", core.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
     path("clients/", clients.client_list_view, name="client-list"),
     path("clients/<int:client_id>/", clients.client_detail_view, name="client-detail"),
+    path("clients/<int:client_id>/edit/", edits.client_edit_view, name="client-edit"),
+    path("clients/<int:client_id>/users/<int:user_id>/edit/", edits.user_edit_view, name="user-edit"),
+    path("activity/", activity.activity_view, name="activity"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

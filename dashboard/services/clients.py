@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from dashboard.gcore import get_gcore_client
-from dashboard.gcore.models import Client, Page
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+
+from dashboard.gcore import GcoreError, GcoreValidationError, get_gcore_client
+from dashboard.gcore.models import Client, ClientUpdate, Page
+from dashboard.roles import perm
+from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
+from dashboard.services.changes import SaveResult, find_changes, find_conflicts, pending_changes
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
@@ -70,3 +78,118 @@ def client_list(
 def client_get(*, client_id: int) -> Client:
     """One client with its users; GcoreNotFound when Gcore has no such client."""
     return get_gcore_client().get_client(client_id)
+
+
+# -- editing ------------------------------------------------------------------------------------
+
+# Editable fields of PATCH /iam/clients/{id}, Pythonic name -> (Gcore name, label).
+CLIENT_FIELDS: dict[str, tuple[str, str]] = {
+    "email": ("email", "Email"),
+    "company_name": ("companyName", "Company name"),
+    "name": ("name", "Contact name"),
+    "phone": ("phone", "Phone"),
+    "custom_id": ("custom_id", "Custom ID"),
+    "is_test": ("is_test", "Test client"),
+    "seller": ("seller", "Seller ID"),
+    "reseller": ("reseller", "Reseller ID"),
+}
+# Moving a client between resellers or sellers is for superusers (reassign_clients).
+REASSIGN_FIELDS = frozenset({"seller", "reseller"})
+CLIENT_LABELS = {name: label for name, (_, label) in CLIENT_FIELDS.items()}
+
+
+def client_values(client: Client) -> dict[str, Any]:
+    """The editable values of a client, under the form's names."""
+    return {name: getattr(client, name) for name in CLIENT_FIELDS}
+
+
+def client_update(
+    *,
+    client_id: int,
+    original: Mapping[str, Any],
+    desired: Mapping[str, Any],
+    actor: AbstractBaseUser,
+    overwrite: bool = False,
+    ip_address: str | None = None,
+) -> SaveResult:
+    """Send only what the person changed, after checking nobody changed the same fields upstream.
+
+    `original` holds the values the form was opened with. A field changed upstream since then and
+    also by the person is a conflict, saved only with `overwrite`; fields the person did not touch
+    are never sent, so their upstream changes are never reverted. Every attempt is audited.
+    Gcore errors are audited, then re-raised for the view to show.
+    """
+    changes = find_changes(original, desired)
+    if not changes:
+        return SaveResult(outcome=Outcome.UNCHANGED)
+    if REASSIGN_FIELDS & changes.keys() and not actor.has_perm(perm("reassign_clients")):
+        raise PermissionDenied("Only administrators may move a client to another reseller or seller.")
+    gcore = get_gcore_client()
+    try:
+        current_client = gcore.get_client(client_id)
+    except GcoreError as exc:
+        audit_failure(
+            exc, actor=actor, action=Action.CLIENT_UPDATE, client_id=client_id, ip_address=ip_address,
+            changes=[FieldChange(CLIENT_FIELDS[name][0], original.get(name), value) for name, value in changes.items()],
+        )  # fmt: skip
+        raise
+    current = client_values(current_client)
+    conflicts = find_conflicts(changes, original, current, CLIENT_LABELS)
+    # A value Gcore already has is not sent again (someone made the same change meanwhile).
+    changes = pending_changes(changes, current)
+    if not changes:
+        return SaveResult(outcome=Outcome.UNCHANGED, record=current_client)
+    audit = partial(
+        audit_record,
+        actor=actor,
+        action=Action.CLIENT_UPDATE,
+        client_id=client_id,
+        ip_address=ip_address,
+        changes=[FieldChange(CLIENT_FIELDS[name][0], current[name], value) for name, value in changes.items()],
+    )
+    if conflicts and not overwrite:
+        audit(outcome=Outcome.CONFLICT, message="Changed upstream since the form was opened: " + ", ".join(c.label for c in conflicts))
+        return SaveResult(outcome=Outcome.CONFLICT, record=current_client, conflicts=conflicts)
+    try:
+        client = gcore.update_client(client_id, ClientUpdate(**changes))
+    except GcoreError as exc:
+        audit_failure(exc, audit=audit)
+        raise
+    audit(outcome=Outcome.SAVED, upstream_status=200, message="Overwrote a concurrent change." if conflicts else "")
+    return SaveResult(outcome=Outcome.SAVED, record=client, saved=[CLIENT_LABELS[name] for name in changes])
+
+
+def audit_failure(exc: GcoreError, *, audit: Callable[..., object] = audit_record, **fields: Any) -> None:
+    """Record a Gcore failure: rejected by validation, or an upstream error, with Gcore's status."""
+    outcome = Outcome.REJECTED if isinstance(exc, GcoreValidationError) else Outcome.UPSTREAM_ERROR
+    audit(outcome=outcome, upstream_status=exc.status_code, message=error_text(exc), **fields)
+
+
+def error_text(exc: GcoreError) -> str:
+    """Gcore's own messages, flattened, for the audit log (never the request or its token)."""
+    if isinstance(exc, GcoreValidationError):
+        parts = [f"{name}: {'; '.join(msgs)}" for name, msgs in exc.field_errors.items()] + exc.non_field_errors
+        return " | ".join(parts) or exc.message
+    return f"{type(exc).__name__}: {exc.message}"
+
+
+def audit_rejected_form(
+    *,
+    action: str,
+    client_id: int,
+    actor: AbstractBaseUser,
+    errors: Mapping[str, list[str]],
+    user_id: int | None = None,
+    ip_address: str | None = None,
+) -> None:
+    """Record a change the dashboard's own validation refused before anything was sent."""
+    message = " | ".join(f"{name}: {'; '.join(msgs)}" for name, msgs in errors.items())
+    audit_record(
+        actor=actor,
+        action=action,
+        outcome=Outcome.REJECTED,
+        client_id=client_id,
+        user_id=user_id,
+        message=f"Refused by the dashboard: {message}",
+        ip_address=ip_address,
+    )

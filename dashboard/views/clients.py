@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.forms import ClientFilterForm
-from dashboard.http import HtmxHttpRequest, render_page
+from dashboard.http import HtmxHttpRequest, render_page, wants_partial
 from dashboard.roles import perm
+from dashboard.services.audit import audit_for_client
 from dashboard.services.clients import client_get, client_list
 
 
@@ -71,6 +72,14 @@ def back_to_list(request: HtmxHttpRequest) -> str:
 @require_GET
 @permission_required(perm("view_clients"), raise_exception=True)
 def client_detail_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    target = request.htmx.target if wants_partial(request) else None
+    if target == "user-editor":  # closing the user form: nothing to fetch
+        return render_page(request, "clients/detail.html", {"client_id": client_id}, partial="user-editor")
+    history = audit_for_client(client_id=client_id)
+    if target == "client-history":
+        # The history lives in the dashboard's database: refreshing it needs no call to Gcore.
+        return render_page(request, "clients/detail.html", {"client_id": client_id, "history": history}, partial="client-history")
     client = client_get(client_id=client_id)
-    context = {"client": client, "back_url": back_to_list(request)}
-    return render_page(request, "clients/detail.html", context, partial="client-summary")
+    context = {"client": client, "client_id": client_id, "history": history, "back_url": back_to_list(request)}
+    partial = "client-users" if target == "client-users" else "client-summary"
+    return render_page(request, "clients/detail.html", context, partial=partial)

@@ -27,6 +27,12 @@
     showAlert([detail.headline, detail.advice].filter(Boolean).join(" "));
   });
 
+  // Saves answer with HX-Trigger: {"notify": {"level", "text"}}.
+  document.body.addEventListener("notify", function (event) {
+    var detail = event.detail || {};
+    if (detail.text) showAlert(detail.text, detail.level === "success" ? "success" : "info");
+  });
+
   document.body.addEventListener("htmx:responseError", function (event) {
     if (document.body.dataset.gcoreErrorShown) { delete document.body.dataset.gcoreErrorShown; return; }
     var status = event.detail.xhr ? event.detail.xhr.status : 0;

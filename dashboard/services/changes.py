@@ -1,0 +1,67 @@
+"""What a person changed, and what changed upstream meanwhile: shared by the client and user edits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dashboard.models import AuditEntry
+
+
+def normalise(value: Any) -> Any:
+    """Compare like with like: blank text is "no value", lists compare as sorted."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, list | tuple | set):
+        return sorted(normalise(item) for item in value)
+    return value
+
+
+def find_changes(original: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields the person changed since the form was opened, with their new values."""
+    return {name: value for name, value in desired.items() if normalise(value) != normalise(original.get(name))}
+
+
+def pending_changes(changes: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes Gcore does not already have."""
+    return {name: value for name, value in changes.items() if normalise(value) != normalise(current.get(name))}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field the person changed that someone else changed upstream since the form was opened."""
+
+    field: str
+    label: str
+    original: Any
+    current: Any
+    mine: Any
+
+
+def find_conflicts(
+    changes: Mapping[str, Any], original: Mapping[str, Any], current: Mapping[str, Any], labels: Mapping[str, str]
+) -> list[Conflict]:
+    """Fields changed both here and upstream, to different values. Untouched fields never conflict."""
+    return [
+        Conflict(name, labels.get(name, name), original.get(name), current.get(name), mine)
+        for name, mine in changes.items()
+        if normalise(current.get(name)) != normalise(original.get(name)) and normalise(current.get(name)) != normalise(mine)
+    ]
+
+
+@dataclass
+class SaveResult:
+    """What a save did: its audit outcome, the fresh record, and what to tell the person."""
+
+    outcome: str
+    record: Any = None
+    conflicts: list[Conflict] = field(default_factory=list)
+    saved: list[str] = field(default_factory=list)  # labels of the parts that reached Gcore
+    failed: list[str] = field(default_factory=list)  # labels of the parts that did not
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (AuditEntry.Outcome.SAVED, AuditEntry.Outcome.UNCHANGED)

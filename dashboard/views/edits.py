@@ -1,0 +1,160 @@
+"""Client and user edit forms: HTMX partials inside the detail page, full pages without JavaScript."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import trigger_client_event
+
+from dashboard.forms import ClientEditForm, GcoreEditForm, UserEditForm
+from dashboard.gcore import GcoreError, GcoreNotFound, GcorePermissionDenied, GcoreValidationError
+from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page
+from dashboard.middleware import gcore_failure
+from dashboard.models import AuditEntry
+from dashboard.roles import perm
+from dashboard.services.audit import Outcome
+from dashboard.services.changes import SaveResult
+from dashboard.services.clients import audit_rejected_form, client_get, client_update, client_values
+from dashboard.services.users import client_user_get, user_update, user_values
+
+
+def _form_error_from(form: GcoreEditForm, exc: GcoreError) -> int:
+    """Show a Gcore failure on the form, keeping every typed value; the HTTP status to answer."""
+    if isinstance(exc, GcoreValidationError):
+        form.add_upstream_errors(exc)
+        return 422
+    if isinstance(exc, GcorePermissionDenied):
+        form.add_error(None, f"Gcore refused this change: {exc.message}")
+        return 422
+    status, headline, advice = gcore_failure(exc)
+    form.add_error(None, f"Nothing was saved. {headline} {advice}")
+    return status
+
+
+def _form_status(request: HtmxHttpRequest, status: int) -> int:
+    # htmx swaps only 2xx and 422 (htmx-config in base.html): a failed save must still show its form.
+    return 422 if request.htmx and status >= 400 else status
+
+
+def _saved_message(result: SaveResult, what: str) -> str:
+    if result.outcome == Outcome.UNCHANGED:
+        return "Nothing changed, so nothing was sent to Gcore."
+    return f"{what} saved: {', '.join(result.saved)}."
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perm("change_clients"), raise_exception=True)
+def client_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
+    can_reassign = request.user.has_perm(perm("reassign_clients"))
+    context = {"client_id": client_id, "conflicts": []}
+    if request.method == "GET":
+        client = client_get(client_id=client_id)
+        form = ClientEditForm(current=client_values(client), can_reassign=can_reassign)
+        return render_page(request, "clients/edit.html", context | {"form": form, "client": client}, partial="client-edit")
+
+    form = ClientEditForm(request.POST, can_reassign=can_reassign)
+    status = 422
+    if not form.is_valid():
+        audit_rejected_form(
+            action=AuditEntry.Action.CLIENT_UPDATE, client_id=client_id, actor=request.user,
+            errors=form.errors, ip_address=client_ip(request),
+        )  # fmt: skip
+    else:
+        try:
+            result = client_update(
+                client_id=client_id,
+                original=form.cleaned_data["original"],
+                desired=form.desired(),
+                actor=request.user,
+                overwrite=form.cleaned_data["overwrite"],
+                ip_address=client_ip(request),
+            )
+        except GcoreNotFound:
+            raise
+        except GcoreError as exc:
+            status = _form_error_from(form, exc)
+        else:
+            if result.outcome == Outcome.CONFLICT:
+                context["conflicts"] = result.conflicts
+            else:
+                return _client_saved(request, client_id, result)
+    return render_page(request, "clients/edit.html", context | {"form": form}, partial="client-edit", status=_form_status(request, status))
+
+
+def _client_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) -> HttpResponse:
+    message = _saved_message(result, "Client")
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("client-detail", client_id=client_id)
+    client = result.record or client_get(client_id=client_id)
+    response = render_page(request, "clients/detail.html", {"client": client, "client_id": client_id}, partial="client-summary")
+    if result.outcome != Outcome.UNCHANGED:
+        trigger_client_event(response, "client-updated", {"id": client_id})
+    return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perm("change_client_users"), raise_exception=True)
+def user_edit_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> HttpResponse:
+    client, user = client_user_get(client_id=client_id, user_id=user_id)  # 404 if not this client's user
+    context = {"client": client, "user_obj": user, "conflicts": [], "client_id": client_id}
+    if request.method == "GET":
+        form = UserEditForm(current=user_values(user))
+        return render_page(request, "users/edit.html", context | {"form": form}, partial="user-editor")
+
+    form = UserEditForm(request.POST)
+    status = 422
+    if not form.is_valid():
+        audit_rejected_form(
+            action=AuditEntry.Action.USER_UPDATE, client_id=client_id, user_id=user_id, actor=request.user,
+            errors=form.errors, ip_address=client_ip(request),
+        )  # fmt: skip
+    else:
+        try:
+            result = user_update(
+                client_id=client_id,
+                user_id=user_id,
+                original=form.cleaned_data["original"],
+                desired=form.desired(),
+                actor=request.user,
+                overwrite=form.cleaned_data["overwrite"],
+                ip_address=client_ip(request),
+            )
+        except GcoreNotFound:
+            raise
+        except GcoreError as exc:
+            status = _form_error_from(form, exc)
+        else:
+            if result.outcome == Outcome.CONFLICT:
+                context["conflicts"] = result.conflicts
+            elif result.outcome == Outcome.PARTIAL:
+                assert isinstance(result.error, GcoreError)
+                _, headline, _advice = gcore_failure(result.error)
+                reason = result.error.message if isinstance(result.error, GcoreValidationError | GcorePermissionDenied) else headline
+                form.add_error(
+                    None,
+                    f"Saved: {', '.join(result.saved)}. Not saved: the role ({reason}). "
+                    "The other values are saved; try the role again.",
+                )
+                response = render_page(
+                    request, "users/edit.html", context | {"form": form}, partial="user-editor", status=_form_status(request, 502)
+                )
+                return trigger_client_event(response, "client-updated", {"id": client_id})
+            else:
+                return _user_saved(request, client_id, result)
+    return render_page(request, "users/edit.html", context | {"form": form}, partial="user-editor", status=_form_status(request, status))
+
+
+def _user_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) -> HttpResponse:
+    message = _saved_message(result, "User")
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(f"{reverse('client-detail', args=[client_id])}#client-users")
+    response = render_page(request, "users/edit.html", {"closed": True, "client_id": client_id}, partial="user-editor")
+    if result.outcome != Outcome.UNCHANGED:
+        trigger_client_event(response, "client-updated", {"id": client_id})
+    return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
