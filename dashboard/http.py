@@ -43,3 +43,8 @@ def client_ip(request: HttpRequest) -> str | None:
 def notify(response: HttpResponse, text: str, level: str = "success") -> HttpResponse:
     """Ask the page (app.js) to show a message in #alerts after an htmx swap."""
     return trigger_client_event(response, "notify", {"level": level, "text": text})
+
+
+def wants_fresh(request: HttpRequest) -> bool:
+    """The person asked for data straight from Gcore (the Refresh link), not a cached copy."""
+    return request.headers.get("X-Refresh") == "true" or request.GET.get("refresh") == "1"

@@ -193,6 +193,8 @@ GCORE_MAX_RETRIES = env.int("GCORE_MAX_RETRIES", default=2)
 GCORE_RETRY_BACKOFF = env.float("GCORE_RETRY_BACKOFF", default=0.5)
 GCORE_RETRY_AFTER_CAP = env.float("GCORE_RETRY_AFTER_CAP", default=5.0)
 GCORE_POOL_SIZE = env.int("GCORE_POOL_SIZE", default=20)
+# Seconds a Gcore read is reused (shared by all app servers through CACHE_URL); 0 turns caching off.
+GCORE_CACHE_SECONDS = env.int("GCORE_CACHE_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -15,6 +16,7 @@ from dashboard.gcore import GcoreError, GcoreValidationError, get_gcore_client
 from dashboard.gcore.models import Client, ClientUpdate, Page
 from dashboard.roles import perm
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
+from dashboard.services.cache import Cached, cached_read, client_versions, invalidate_client, list_versions
 from dashboard.services.changes import SaveResult, find_changes, find_conflicts, pending_changes
 
 PAGE_SIZES = (25, 50, 100)
@@ -31,6 +33,12 @@ class ClientListing:
     count: int
     page: int
     page_size: int
+    fetched_at: float = 0.0
+    from_cache: bool = False
+
+    @property
+    def age_seconds(self) -> int:
+        return max(0, int(time.time() - self.fetched_at))
 
     @property
     def has_created_at(self) -> bool:
@@ -58,26 +66,45 @@ class ClientListing:
         return self.page < self.num_pages
 
 
+def _list_page(
+    *, filters: Mapping[str, object], ordering: str | None, limit: int, offset: int, fresh: bool
+) -> Cached[tuple[int, list[Client]]]:
+    def fetch() -> tuple[int, list[Client]]:
+        result: Page[Client] = get_gcore_client().list_clients(filters=filters, ordering=ordering, limit=limit, offset=offset)
+        return result.count, result.results
+
+    parts = {"filters": dict(filters), "ordering": ordering, "limit": limit, "offset": offset}
+    return cached_read(parts, fetch, versions=list_versions(), fresh=fresh)
+
+
 def client_list(
-    *, filters: Mapping[str, object], ordering: str | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    *,
+    filters: Mapping[str, object],
+    ordering: str | None = None,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    fresh: bool = False,
 ) -> ClientListing:
-    """One page of clients; a page past the end lands on the last page."""
-    gcore = get_gcore_client()
+    """One page of clients (cached briefly); a page past the end lands on the last page."""
     page = max(1, page)
-    result: Page[Client] = gcore.list_clients(
-        filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size
-    )
-    last_page = max(1, math.ceil(result.count / page_size))
+    read = _list_page(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh)
+    count, clients = read.value
+    last_page = max(1, math.ceil(count / page_size))
     if page > last_page:
         # Only when someone follows an old link past the end: one more call for the real last page.
         page = last_page
-        result = gcore.list_clients(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size)
-    return ClientListing(clients=result.results, count=result.count, page=page, page_size=page_size)
+        read = _list_page(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh)
+        count, clients = read.value
+    return ClientListing(
+        clients=clients, count=count, page=page, page_size=page_size, fetched_at=read.fetched_at, from_cache=read.from_cache
+    )
 
 
-def client_get(*, client_id: int) -> Client:
-    """One client with its users; GcoreNotFound when Gcore has no such client."""
-    return get_gcore_client().get_client(client_id)
+def client_get(*, client_id: int, fresh: bool = False) -> Cached[Client]:
+    """One client with its users (cached briefly); GcoreNotFound when Gcore has no such client."""
+    return cached_read(
+        {"client": client_id}, lambda: get_gcore_client().get_client(client_id), versions=client_versions(client_id), fresh=fresh
+    )
 
 
 # -- editing ------------------------------------------------------------------------------------
@@ -155,6 +182,9 @@ def client_update(
     except GcoreError as exc:
         audit_failure(exc, audit=audit)
         raise
+    finally:
+        # Even a failed write may have reached Gcore (a timeout): never serve the old copy again.
+        invalidate_client(client_id)
     audit(outcome=Outcome.SAVED, upstream_status=200, message="Overwrote a concurrent change." if conflicts else "")
     return SaveResult(outcome=Outcome.SAVED, record=client, saved=[CLIENT_LABELS[name] for name in changes])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -11,7 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from dashboard.gcore import GcoreError, GcoreNotFound, get_gcore_client
 from dashboard.gcore.models import GROUPS_BY_ID, Client, ClientUser, UserUpdate
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
-from dashboard.services.changes import SaveResult, find_changes, find_conflicts, pending_changes
+from dashboard.services.cache import invalidate_client
+from dashboard.services.changes import Conflict, SaveResult, find_changes, find_conflicts, pending_changes
 from dashboard.services.clients import audit_failure, error_text
 
 # Pythonic name -> label. All but `role` go through PATCH /iam/users/{id}.
@@ -68,7 +69,7 @@ def user_update(
     if not changes:
         return SaveResult(outcome=Outcome.UNCHANGED)
     try:
-        client, user = client_user_get(client_id=client_id, user_id=user_id)
+        _, user = client_user_get(client_id=client_id, user_id=user_id)
     except GcoreError as exc:
         audit_failure(
             exc, actor=actor, action=Action.USER_UPDATE, client_id=client_id, user_id=user_id, ip_address=ip_address,
@@ -98,6 +99,20 @@ def user_update(
         audit(outcome=Outcome.CONFLICT, message="Changed upstream since the form was opened: " + ", ".join(c.label for c in conflicts))
         return SaveResult(outcome=Outcome.CONFLICT, record=user, conflicts=conflicts)
 
+    try:
+        return _send_user_changes(client_id, user_id, changes, user, audit, conflicts)
+    finally:
+        invalidate_client(client_id)  # the client's users[] changed, or may have
+
+
+def _send_user_changes(
+    client_id: int,
+    user_id: int,
+    changes: dict[str, Any],
+    user: ClientUser,
+    audit: Callable[..., object],
+    conflicts: list[Conflict],
+) -> SaveResult:
     gcore = get_gcore_client()
     profile = {name: value for name, value in changes.items() if name != "role"}
     saved: list[str] = []

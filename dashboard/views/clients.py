@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.forms import ClientFilterForm
-from dashboard.http import HtmxHttpRequest, render_page, wants_partial
+from dashboard.http import HtmxHttpRequest, render_page, wants_fresh, wants_partial
 from dashboard.roles import perm
 from dashboard.services.audit import audit_for_client
 from dashboard.services.clients import client_get, client_list
@@ -47,6 +47,7 @@ def client_list_view(request: HtmxHttpRequest) -> HttpResponse:
         ordering=form.ordering_value,
         page=_page_number(request.GET.get("page")),
         page_size=form.page_size_value,
+        fresh=wants_fresh(request),
     )
     # Links that change the filters (chips, sorting, clear all) swap the form too; the form itself
     # swaps only the results, so what the person is typing is never replaced.
@@ -79,7 +80,7 @@ def client_detail_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse
     if target == "client-history":
         # The history lives in the dashboard's database: refreshing it needs no call to Gcore.
         return render_page(request, "clients/detail.html", {"client_id": client_id, "history": history}, partial="client-history")
-    client = client_get(client_id=client_id)
-    context = {"client": client, "client_id": client_id, "history": history, "back_url": back_to_list(request)}
+    read = client_get(client_id=client_id, fresh=wants_fresh(request))
+    context = {"client": read.value, "read": read, "client_id": client_id, "history": history, "back_url": back_to_list(request)}
     partial = "client-users" if target == "client-users" else "client-summary"
     return render_page(request, "clients/detail.html", context, partial=partial)

@@ -52,7 +52,7 @@ def client_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     can_reassign = request.user.has_perm(perm("reassign_clients"))
     context = {"client_id": client_id, "conflicts": []}
     if request.method == "GET":
-        client = client_get(client_id=client_id)
+        client = client_get(client_id=client_id, fresh=True).value  # a form opens on Gcore's current values
         form = ClientEditForm(current=client_values(client), can_reassign=can_reassign)
         return render_page(request, "clients/edit.html", context | {"form": form, "client": client}, partial="client-edit")
 
@@ -90,7 +90,7 @@ def _client_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) 
     if not request.htmx:
         messages.success(request, message)
         return redirect("client-detail", client_id=client_id)
-    client = result.record or client_get(client_id=client_id)
+    client = result.record or client_get(client_id=client_id, fresh=True).value
     response = render_page(request, "clients/detail.html", {"client": client, "client_id": client_id}, partial="client-summary")
     if result.outcome != Outcome.UNCHANGED:
         trigger_client_event(response, "client-updated", {"id": client_id})

@@ -61,6 +61,7 @@ ADMIN_ONLY = Row(get=roles(LOGIN, LOGIN, LOGIN, ADMIN), post=roles(LOGIN, LOGIN,
 EXPECTED: dict[str, Row] = {
     "home": READ_ONLY,  # overview
     "healthz": Row(get=roles(OK, OK, OK, OK), post=roles(NO, NO, NO, NO)),
+    "readyz": Row(get=roles(OK, OK, OK, OK), post=roles(NO, NO, NO, NO)),
     "client-list": READ_ONLY,
     "client-detail": READ_ONLY,
     "client-export": READ_ONLY,

@@ -1,0 +1,90 @@
+"""A short-lived cache of Gcore reads, shared by every app server through Django's cache (Redis).
+
+Keys carry version numbers kept in the same cache: a change bumps the versions it affects, so
+every server stops using the old entries at once, without having to find and delete them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+LISTS_VERSION = "gcore:v:lists"
+
+
+def _client_version_key(client_id: int) -> str:
+    return f"gcore:v:client:{client_id}"
+
+
+@dataclass(frozen=True)
+class Cached(Generic[T]):
+    """A value read from Gcore, when it was read, and whether this answer came from the cache."""
+
+    value: T
+    fetched_at: float
+    from_cache: bool
+
+    @property
+    def age_seconds(self) -> int:
+        return max(0, int(time.time() - self.fetched_at))
+
+
+def _version(key: str) -> int:
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, 1, timeout=None)
+        version = cache.get(key, 1)
+    return int(version)
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # not there yet (or evicted): any new number invalidates the old keys
+        cache.set(key, int(time.time() * 1000), timeout=None)
+
+
+def cached_read(parts: Mapping[str, object], fetch: Callable[[], T], *, versions: list[str], fresh: bool = False) -> Cached[T]:
+    """`fetch()`'s value, from the cache while it is younger than GCORE_CACHE_SECONDS.
+
+    `versions` name the version counters this read depends on; `fresh` skips the cache (but
+    still stores the new value for the next reader).
+    """
+    ttl = settings.GCORE_CACHE_SECONDS
+    if ttl <= 0:
+        return Cached(fetch(), time.time(), from_cache=False)
+    stamp = ":".join(str(_version(name)) for name in versions)
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    key = f"gcore:read:{stamp}:{digest}"
+    if not fresh:
+        hit = cache.get(key)
+        if hit is not None:
+            fetched_at, value = hit
+            return Cached(value, fetched_at, from_cache=True)
+    value = fetch()
+    fetched_at = time.time()
+    cache.set(key, (fetched_at, value), timeout=ttl)
+    return Cached(value, fetched_at, from_cache=False)
+
+
+def client_versions(client_id: int) -> list[str]:
+    return [_client_version_key(client_id)]
+
+
+def list_versions() -> list[str]:
+    return [LISTS_VERSION]
+
+
+def invalidate_client(client_id: int) -> None:
+    """After a change to a client or one of its users: its detail and every list are stale."""
+    _bump(_client_version_key(client_id))
+    _bump(LISTS_VERSION)

@@ -1,0 +1,62 @@
+"""Gcore reads are cached briefly and shared; a change invalidates what it affects at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from tests.test_client_edit import first_live_client, form_data, open_form
+
+pytestmark = pytest.mark.django_db
+
+
+def upstream_gets(sandbox):
+    return [e for e in sandbox.request_log if e["method"] == "GET"]
+
+
+def test_the_same_list_is_served_from_the_cache_and_says_so(manager_client, sandbox):
+    first = manager_client.get("/clients/?cdn=active")
+    assert "Fresh from Gcore" in first.content.decode()
+    sandbox.clear_request_log()
+    second = manager_client.get("/clients/?cdn=active")
+    assert upstream_gets(sandbox) == []
+    assert "Cached copy from" in second.content.decode()
+    assert second.context["listing"].clients == first.context["listing"].clients
+
+
+def test_refresh_skips_the_cache(manager_client, sandbox):
+    manager_client.get("/clients/")
+    sandbox.clear_request_log()
+    manager_client.get("/clients/", headers={"HX-Request": "true", "X-Refresh": "true"})
+    manager_client.get("/clients/?refresh=1")
+    assert len(upstream_gets(sandbox)) == 2
+
+
+def test_a_save_invalidates_the_detail_and_the_lists(support_client, sandbox):
+    client_id = first_live_client(sandbox)
+    support_client.get("/clients/")
+    support_client.get(f"/clients/{client_id}/")
+    form = open_form(support_client, f"/clients/{client_id}/edit/")
+    support_client.post(f"/clients/{client_id}/edit/", form_data(form, company_name="After The Save"))
+    sandbox.clear_request_log()
+    detail = support_client.get(f"/clients/{client_id}/").content.decode()
+    listing = support_client.get("/clients/").content.decode()
+    assert "After The Save" in detail and "After The Save" in listing
+    assert len(upstream_gets(sandbox)) == 2
+
+
+def test_a_user_save_invalidates_the_client(support_client, sandbox):
+    from tests.test_user_edit import a_user, url
+
+    client_id, user = a_user(sandbox)
+    support_client.get(f"/clients/{client_id}/")
+    form = open_form(support_client, url(client_id, user["id"]))
+    support_client.post(url(client_id, user["id"]), form_data(form, name="Renamed User"))
+    assert "Renamed User" in support_client.get(f"/clients/{client_id}/").content.decode()
+
+
+@override_settings(GCORE_CACHE_SECONDS=0)
+def test_caching_can_be_switched_off(manager_client, sandbox):
+    manager_client.get("/clients/")
+    manager_client.get("/clients/")
+    assert len(upstream_gets(sandbox)) == 2
