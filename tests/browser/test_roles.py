@@ -68,6 +68,8 @@ def test_a_manager_browses_but_cannot_edit(watched, manager, sandbox):
     assert_no_csp_violation(page)
     expect(nav(page).get_by_role("link", name="Clients")).to_be_visible()
     expect(nav(page).get_by_role("link", name="Staff accounts")).to_have_count(0)
+    for path in ("/", "/activity/", "/views/"):  # overview, audit log, saved views
+        visit(page, path)
 
     visit(page, f"/clients/{client['id']}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(str(client["companyName"])[:10])

@@ -46,7 +46,7 @@ def test_main_pages_of_each_role_are_csp_clean(role, manager, support, admin_use
     pages = {
         "anonymous": ["/accounts/login/", "/healthz"],
         "manager": ["/", "/clients/", "/clients/?cdn=active&ordering=-id", f"/clients/{target['id']}/", "/activity/",
-                    "/accounts/password_change/", "/clients/0/edit/", "/no-such-page/"],
+                    "/views/", "/accounts/password_change/", "/clients/0/edit/", "/no-such-page/"],
         "support": ["/clients/", f"/clients/{target['id']}/", f"/clients/{target['id']}/edit/",
                     f"/clients/{target['id']}/users/{target['users'][0]['id']}/edit/"],
         "superuser": ["/clients/", "/admin/", "/admin/auth/user/", "/admin/axes/accessattempt/",

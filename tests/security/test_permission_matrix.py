@@ -76,7 +76,13 @@ EXPECTED: dict[str, Row] = {
     "admin:*": ADMIN_ONLY,
     "admin:login": Row(get=roles(OK, OK, OK, OK), post=roles(OK, OK, OK, OK)),
     "admin:logout": Row(get=roles(LOGIN, OK, OK, NO), post=roles(LOGIN, OK, OK, LOGIN)),  # non-staff: to /admin/
-    # Saved views (names start with "saved-view"): add exact rows when they land, with ids in PARAMS.
+    # Saved views: every staff member with view_clients; renaming and deleting only by the owner or a
+    # superuser (the sample view in PARAMS is shared, owned by a fifth account, so others see it).
+    "saved-view-list": READ_ONLY,
+    "saved-view-sidebar": READ_ONLY,
+    "saved-view-create": Row(get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, OK, OK, OK)),
+    "saved-view-update": Row(get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, DENIED, DENIED, OK)),
+    "saved-view-delete": Row(get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, DENIED, DENIED, OK)),
 }
 
 
@@ -84,11 +90,22 @@ def _first_live_client(sandbox) -> dict:
     return next(c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"])
 
 
-# Path parameter name -> sample value (a callable gets the sandbox). Ids of our own views exist in the
-# sandbox; the admin's object ids do not, so a superuser's POST cannot delete or change anything.
+def _shared_saved_view(sandbox) -> int:
+    from django.apps import apps
+
+    from tests.conftest import make_staff
+
+    owner = make_staff("olga.owner", "Managers")
+    return apps.get_model("dashboard", "SavedView").objects.create(owner=owner, name="Active CDN", query="cdn=active", shared=True).pk
+
+
+# Path parameter name -> sample value (a callable gets the sandbox, and runs inside the test's
+# database transaction). Ids of our own views exist; the admin's object ids do not, so a
+# superuser's POST there cannot delete or change anything.
 PARAMS = {
     "client_id": lambda sb: _first_live_client(sb)["id"],
     "user_id": lambda sb: _first_live_client(sb)["users"][0]["id"],
+    "view_id": _shared_saved_view,
     "object_id": "987654321",
     "id": "987654321",
     "app_label": "auth",
@@ -158,7 +175,8 @@ def test_every_parameter_has_a_sample_value():
 
 def test_the_table_names_only_existing_urls_or_documented_future_ones():
     keys = {route.key for route in ROUTES}
-    planned = {"client-export", "activity", "client-edit", "user-edit"}  # being built now; skipped until then
+    # Being built now; skipped until their URLs exist. Remove a name once it has landed.
+    planned = {"client-export", "activity", "client-edit", "user-edit"} | {k for k in EXPECTED if k.startswith("saved-view")}
     stale = sorted(k for k in EXPECTED if not k.endswith(":*") and k not in keys and k not in planned)
     assert not stale, f"Rows for URL names that do not exist: {stale}"
 
