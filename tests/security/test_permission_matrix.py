@@ -247,3 +247,20 @@ def test_each_role_gets_what_it_may(route: Route, method: str, role_users, sandb
         if not _matches(getattr(expected, role), actual):
             failures.append(f"{role}: expected {getattr(expected, role)}, got {actual} ({response.status_code})")
     assert not failures, f"{method} {url}: " + "; ".join(failures)
+
+
+# Pages every staff member has, whatever their groups (their own account), and the probes.
+ACCOUNT_PAGES = {"login", "logout", "password_change", "password_change_done", "healthz", "readyz"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route",
+    [pytest.param(r, id=r.key) for r in ROUTES if row_for(r) and not r.namespace and r.key not in ACCOUNT_PAGES],
+)
+def test_a_staff_account_in_no_group_is_refused_every_dashboard_page(route: Route, nobody, sandbox):
+    values = {p: (v(sandbox) if callable(v := PARAMS[p]) else v) for p in route.params}
+    url = "/" + route.template.format(**values)
+    http = logged_in(nobody)
+    outcomes = {method: _outcome(getattr(http, method.lower())(url), htmx=False) for method in ("GET", "POST")}
+    assert set(outcomes.values()) <= {DENIED, NO}, f"{url}: {outcomes}"
