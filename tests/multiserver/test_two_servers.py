@@ -1,0 +1,378 @@
+"""Two gunicorn app servers on one PostgreSQL, one Redis and the loopback sandbox (issue #7, "Scale").
+
+A change saved through server A must show through server B on its very next request, although B
+has the old page cached in Redis for GCORE_CACHE_SECONDS=60: invalidation goes through the shared
+cache, not through each process. And a read of an unchanged page through either server must be
+answered from that shared cache, without a request to Gcore (the sandbox's request log says so).
+
+Everything runs as real subprocesses with bounded waits, killed at teardown. Without PostgreSQL on
+127.0.0.1:5432 or Redis on 127.0.0.1:6379 the test skips, except under CI=true where it fails.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, NoReturn
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.multiserver
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# The suite itself uses Redis db 1 on CI; this test owns db 3.
+REDIS_DB = int(os.environ.get("MULTISERVER_REDIS_DB", "3"))
+LISTENING = re.compile(r"Gcore sandbox listening on (http://\S+) ")
+USERNAME, PASSWORD = "sam.support", "multi-server-" + secrets.token_urlsafe(12)
+TIMEOUT = httpx.Timeout(10.0)
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """Skip on a laptop without the services; fail on CI, where they must be there."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the multi-server test must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+# -- services ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A database of its own on the local PostgreSQL, dropped afterwards."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency of the project
+        _unavailable("psycopg is not installed")
+    name = f"multiserver_{secrets.token_hex(6)}"
+    try:
+        admin = psycopg.connect(
+            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True, connect_timeout=3
+        )
+    except psycopg.Error as exc:
+        _unavailable(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT} as {PG_USER}: {exc}".strip())
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+        finally:
+            # FORCE ends any connection a killed server may have left behind (PostgreSQL 13+).
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database index of its own, empty at the start and flushed at the end."""
+    import redis
+
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=3, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        _unavailable(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: {exc}")
+    client.flushdb()
+    try:
+        yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
+    finally:
+        client.flushdb()
+        client.close()
+
+
+class Processes:
+    """Subprocesses started by one test; all of them are ended at teardown, whatever happened."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.started: list[tuple[str, subprocess.Popen[str]]] = []
+
+    def start(self, label: str, args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], Path]:
+        log = self.logs / f"{label}.log"
+        handle = log.open("w")
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
+        handle.close()  # the child has its own copy of the descriptor
+        self.started.append((label, process))
+        return process, log
+
+    def stop_all(self) -> None:
+        for _, process in reversed(self.started):
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 10
+        for _, process in self.started:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    procs = Processes(tmp_path)
+    try:
+        yield procs
+    finally:
+        procs.stop_all()
+
+
+def _base_env() -> dict[str, str]:
+    """The environment without the test run's own Django and Gcore settings."""
+    dropped = ("DJANGO_", "GCORE_", "DATABASE_URL", "CACHE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(dropped)} | {
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _start_sandbox(processes: Processes, token: str) -> str:
+    process, log = processes.start(
+        "sandbox",
+        [PYTHON, "manage.py", "gcore_sandbox", "--port", "0", "--token", token, "--clients", "120"],
+        _base_env(),
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if match := LISTENING.search(log.read_text(errors="replace")):
+            return match.group(1)
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    pytest.fail(f"the sandbox did not start within 20 s:\n{_tail(log)}", pytrace=False)
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90
+    )
+    assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def _start_app_server(processes: Processes, label: str, env: dict[str, str]) -> str:
+    port = _free_port()
+    process, log = processes.start(
+        label,
+        [GUNICORN, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
+         "--timeout", "30", "--graceful-timeout", "3"],
+        env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"app server {label} did not answer /healthz within 30 s:\n{_tail(log)}", pytrace=False)
+
+
+# -- a browser-like client ---------------------------------------------------------------------
+
+
+class FormFields(HTMLParser):
+    """What a browser would submit for the form whose action ends with `action`."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.action, self.inside, self.fields = action, False, {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.inside = attr.get("action", "").endswith(self.action)
+        elif self.inside and tag == "input" and attr.get("name") and "disabled" not in attr:
+            if attr.get("type") in ("checkbox", "radio") and "checked" not in attr:
+                return
+            if attr.get("type") == "submit":
+                return
+            self.fields[attr["name"]] = attr.get("value", "on" if attr.get("type") == "checkbox" else "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+
+
+def form_fields(html: str, action: str) -> dict[str, str]:
+    parser = FormFields(action)
+    parser.feed(html)
+    assert parser.fields, f"no form posting to {action} in the page"
+    return parser.fields
+
+
+def detail_name(page: str) -> str:
+    """The company name in the detail's own fields (the change history below names old and new values too)."""
+    match = re.search(r"<dt>Company name</dt><dd>(.*?)</dd>", page)
+    assert match, "no company name on the detail page"
+    return html.unescape(match.group(1))
+
+
+def listed_name(page: str, client_id: int) -> str:
+    """The company name in the list row that links to the client."""
+    match = re.search(rf'<a href="/clients/{client_id}/\?back=[^"]*">([^<]*)</a>', page)
+    assert match, f"client {client_id} is not in the list"
+    return html.unescape(match.group(1))
+
+
+class Staff:
+    """One person's browser on one app server: its own cookie jar, Django's CSRF rules."""
+
+    def __init__(self, base: str, label: str) -> None:
+        self.label = label
+        self.http = httpx.Client(base_url=base, timeout=TIMEOUT, follow_redirects=False)
+
+    def get(self, url: str) -> httpx.Response:
+        response = self.http.get(url)
+        assert response.status_code == 200, f"{self.label} GET {url}: {response.status_code}"
+        return response
+
+    def post(self, url: str, data: dict[str, str]) -> httpx.Response:
+        token = self.http.cookies.get("csrftoken")
+        assert token, f"{self.label}: no csrftoken cookie before POST {url}"
+        return self.http.post(url, data=data, headers={"X-CSRFToken": token})
+
+    def log_in(self) -> None:
+        self.get("/accounts/login/")  # sets the csrftoken cookie
+        response = self.post("/accounts/login/", {"username": USERNAME, "password": PASSWORD})
+        assert response.status_code == 302, f"{self.label} login: {response.status_code}"
+        assert "sessionid" in self.http.cookies
+
+    def close(self) -> None:
+        self.http.close()
+
+
+# -- the test ----------------------------------------------------------------------------------
+
+
+def test_a_change_through_one_server_shows_through_the_other_at_once(
+    postgres_url: str, redis_url: str, processes: Processes
+) -> None:
+    started = time.monotonic()
+    token = "multiserver-" + secrets.token_urlsafe(16)
+    sandbox = _start_sandbox(processes, token)
+    env = _base_env() | {
+        "DATABASE_URL": postgres_url,
+        "CACHE_URL": redis_url,
+        "GCORE_API_URL": sandbox,
+        "GCORE_API_TOKEN": token,
+        "GCORE_CACHE_SECONDS": "60",  # a missed invalidation would show the old value for a minute
+        "DEBUG": "true",  # plain-http cookies
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CONN_MAX_AGE": "0",
+    }
+    _manage(env, "migrate", "--noinput")
+    _manage(
+        env, "shell", "-c",
+        "from django.contrib.auth import get_user_model; from django.contrib.auth.models import Group; "
+        "from dashboard.roles import SUPPORT_AGENTS; "
+        f"u = get_user_model().objects.create_user({USERNAME!r}, password={PASSWORD!r}); "
+        "u.groups.add(Group.objects.get(name=SUPPORT_AGENTS))",
+    )  # fmt: skip
+    server_a = _start_app_server(processes, "server-a", env)
+    server_b = _start_app_server(processes, "server-b", env)
+
+    control = httpx.Client(base_url=sandbox, timeout=TIMEOUT)
+    api = {"Authorization": f"APIKey {token}"}
+
+    def upstream(method: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
+        log = control.get("/__sandbox__/requests").json()
+        return [e for e in log if (method is None or e["method"] == method) and (path is None or e["path"] == path)]
+
+    # The first live client in id order: it is on page 1 of the dashboard's default list.
+    first = control.get("/iam/clients", params={"limit": 1, "ordering": "id", "deleted": "false"}, headers=api)
+    client = first.json()["results"][0]
+    client_id, old_name = client["id"], client["companyName"]
+    detail, listing = f"/clients/{client_id}/", "/clients/"
+
+    a, b = Staff(server_a, "A"), Staff(server_b, "B")
+    try:
+        a.log_in()
+        b.log_in()
+        control.delete("/__sandbox__/requests")
+
+        # B reads the detail and the list: a cache miss each, stored in the shared Redis.
+        page = b.get(detail).text
+        assert detail_name(page) == old_name
+        assert "Fresh from Gcore" in page
+        assert listed_name(b.get(listing).text, client_id) == old_name
+        assert len(upstream("GET", f"/iam/clients/{client_id}")) == 1
+        misses = len(upstream())
+
+        # Read again through B, then through A: both answered from the shared cache, no Gcore call.
+        for staff in (b, a):
+            page = staff.get(detail).text
+            assert detail_name(page) == old_name
+            assert "Cached copy" in page, f"{staff.label}'s read of the unchanged detail was not cached"
+            page = staff.get(listing).text
+            assert listed_name(page, client_id) == old_name
+            assert "Cached copy" in page, f"{staff.label}'s read of the unchanged list was not cached"
+        assert len(upstream()) == misses, f"unchanged pages reached Gcore: {upstream()[misses:]}"
+
+        # A opens the edit form (on Gcore's current values) and saves a new company name.
+        new_name = f"Multiserver {secrets.token_hex(4)}"
+        fields = form_fields(a.get(f"/clients/{client_id}/edit/").text, f"/clients/{client_id}/edit/")
+        assert fields["company_name"] == old_name
+        saved = a.post(f"/clients/{client_id}/edit/", fields | {"company_name": new_name})
+        assert saved.status_code == 302, f"save through A: {saved.status_code}\n{saved.text[:2000]}"
+        assert saved.headers["location"].startswith(detail)
+        assert len(upstream("PATCH", f"/iam/clients/{client_id}")) == 1
+        assert control.get(f"/iam/clients/{client_id}", headers=api).json()["companyName"] == new_name
+
+        # B's very next requests show the new value, the detail and the list alike, read anew from Gcore.
+        reads_before = len(upstream("GET"))
+        page = b.get(detail).text
+        assert detail_name(page) == new_name, "server B still shows the old detail after a change through A"
+        assert "Fresh from Gcore" in page
+        page = b.get(listing).text
+        assert listed_name(page, client_id) == new_name, "server B still lists the old name after a change through A"
+        assert "Fresh from Gcore" in page
+        assert len(upstream("GET")) >= reads_before + 2
+
+        # From then on both are served from the shared cache again, with the new value.
+        settled = len(upstream())
+        for staff in (a, b):
+            assert detail_name(staff.get(detail).text) == new_name
+            assert listed_name(staff.get(listing).text, client_id) == new_name
+        assert len(upstream()) == settled
+    except AssertionError as exc:
+        logs = "\n".join(f"--- {label} ---\n{_tail(processes.logs / f'{label}.log')}" for label, _ in processes.started)
+        raise AssertionError(f"{exc}\n{logs}") from None
+    finally:
+        a.close()
+        b.close()
+        control.close()
+    assert time.monotonic() - started < 60
