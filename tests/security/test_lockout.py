@@ -140,3 +140,11 @@ def test_behind_the_load_balancer_the_forwarded_address_counts(manager):
         via_proxy("203.0.113.7", WRONG)
     assert via_proxy("203.0.113.7", PASSWORD).status_code == 429
     assert via_proxy("198.51.100.4", PASSWORD).status_code == 302
+
+
+def test_trying_again_during_the_lock_starts_it_again(manager):
+    fail(manager.username, 5)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=10))
+    assert attempt(manager.username, WRONG).status_code == 429  # 10 minutes in: still locked...
+    restarted = AccessAttempt.objects.get(username=manager.username).attempt_time
+    assert timezone.now() - restarted < timedelta(minutes=1)  # ...and the 15 minutes run from now
