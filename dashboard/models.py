@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
 
 
 class StaffAccess(models.Model):
@@ -63,3 +65,49 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.outcome}"
+
+
+class SavedViewQuerySet(models.QuerySet):
+    def visible_to(self, user: models.Model) -> SavedViewQuerySet:
+        """The views a staff member sees: their own, private or shared, and everyone's shared ones."""
+        return self.filter(models.Q(owner=user) | models.Q(shared=True)).select_related("owner")
+
+
+class SavedViewManager(models.Manager.from_queryset(SavedViewQuerySet)):  # type: ignore[misc]
+    def visible(self) -> SavedViewQuerySet:
+        """`user.saved_views.visible`: `visible_to(user)` in a form a template can call without arguments.
+
+        The client list's sidebar renders the views (without counts) for a page without JavaScript,
+        and its view is not ours to change; this keeps the query in the model layer.
+        """
+        owner = getattr(self, "instance", None)
+        if owner is None:
+            raise TypeError("Use SavedView.objects.visible_to(user); visible() works on user.saved_views only.")
+        return SavedView.objects.visible_to(owner)
+
+
+class SavedView(models.Model):
+    """A named client-list query (filters and ordering) that a staff member can open in one click."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    # The list's query string without `page`, in the API's own names: "cdn=active&ordering=-companyName".
+    query = models.CharField(max_length=2000, blank=True)
+    shared = models.BooleanField(default=False, help_text="Shown to every staff member in the client list.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SavedViewManager()
+
+    class Meta:
+        ordering = [Lower("name"), "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "owner", name="saved_view_unique_name_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        """The client list showing this view."""
+        return f"{reverse('client-list')}?{self.query}" if self.query else reverse("client-list")
