@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import activity, clients, core, edits
+from dashboard.views import activity, clients, core, edits, overview
 
 urlpatterns = [
-    path("", core.home, name="home"),
+    path("", overview.overview_view, name="home"),
     path("healthz", core.healthz, name="healthz"),
     path("readyz", core.readyz, name="readyz"),
     path("clients/", clients.client_list_view, name="client-list"),

@@ -1,10 +1,9 @@
-"""Pages that are not about one feature: health and the landing page."""
+"""Pages that are not about one feature: health checks (the landing page is the overview)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
 from dashboard.services.health import readiness_check
@@ -28,8 +27,3 @@ def readyz(request: HttpRequest) -> HttpResponse:
     """
     report = readiness_check()
     return JsonResponse(report, status=200 if report["ready"] else 503)
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("client-list")
