@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import activity, clients, core, edits, overview
+from dashboard.views import activity, clients, core, edits, export, overview
 
 urlpatterns = [
     path("", overview.overview_view, name="home"),
     path("healthz", core.healthz, name="healthz"),
     path("readyz", core.readyz, name="readyz"),
     path("clients/", clients.client_list_view, name="client-list"),
+    path("clients/export.csv", export.client_export_view, name="client-export"),
     path("clients/<int:client_id>/", clients.client_detail_view, name="client-detail"),
     path("clients/<int:client_id>/edit/", edits.client_edit_view, name="client-edit"),
     path("clients/<int:client_id>/users/<int:user_id>/edit/", edits.user_edit_view, name="user-edit"),
