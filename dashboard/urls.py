@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import activity, clients, core, edits, export, overview
+from dashboard.views import activity, clients, core, edits, export, overview, saved_views
 
 urlpatterns = [
     path("", overview.overview_view, name="home"),
@@ -14,6 +14,11 @@ urlpatterns = [
     path("clients/<int:client_id>/edit/", edits.client_edit_view, name="client-edit"),
     path("clients/<int:client_id>/users/<int:user_id>/edit/", edits.user_edit_view, name="user-edit"),
     path("activity/", activity.activity_view, name="activity"),
+    path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
+    path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),
+    path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),
+    path("views/<int:view_id>/", saved_views.saved_view_update_view, name="saved-view-update"),
+    path("views/<int:view_id>/delete/", saved_views.saved_view_delete_view, name="saved-view-delete"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
