@@ -9,6 +9,8 @@ from dashboard.models import AuditEntry
 
 admin.site.site_header = "Gcore reseller dashboard: administration"
 admin.site.site_title = "Gcore reseller dashboard"
+# The admin is for superusers only (product.md): a staff flag set by mistake must not open it.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
 
 
 @admin.register(AuditEntry)

@@ -180,3 +180,13 @@ def test_a_staff_account_without_a_role_is_refused_the_dashboard(nobody, sandbox
     client_id = sandbox.client_ids()[0]
     for path in ("/clients/", f"/clients/{client_id}/", f"/clients/{client_id}/edit/", "/activity/"):
         assert http.get(path).status_code == 403, path
+
+
+def test_the_admin_is_for_superusers_even_with_the_staff_flag(support):
+    support.is_staff = True
+    support.save()
+    http = logged_in(support)
+    response = http.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert http.get("/admin/auth/user/").status_code == 302
