@@ -40,6 +40,10 @@ browser: ## Install Chromium for the browser tests when it is missing (needs roo
 test: $(STAMP) browser ## Run the whole test suite, browser tests included
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Benchmarks start their own sandbox on loopback and use an in-memory database; BENCH=export runs one.
+bench: $(STAMP) ## Run the benchmarks (bench/run.py), print their tables and write bench/results.md
+	$(PY) -m bench.run $(BENCH)
+
 sandbox: $(STAMP) ## Serve the Gcore sandbox API alone on http://127.0.0.1:8001
 	$(PY) manage.py gcore_sandbox --port 8001
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the dashboard (`make bench`). Each module here registers its own with `@benchmark`."""
