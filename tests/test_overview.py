@@ -163,6 +163,17 @@ def test_a_change_made_meanwhile_shows_after_refresh(manager_client, sandbox, se
     assert after.environment.tallies[1].count == before.environment.tallies[1].count + 1
 
 
+def test_a_change_made_through_the_dashboard_shows_at_once(manager_client, sandbox, settings):
+    from dashboard.services.cache import invalidate_client
+
+    before = manager_client.get("/").context["overview"]
+    target = next(c for c in (sandbox.client_json(i) for i in sandbox.client_ids()) if not c["deleted"] and not c["is_test"])
+    sandbox.handle("PATCH", f"/iam/clients/{target['id']}", headers={"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}"}, body=b'{"is_test": true}')
+    invalidate_client(target["id"])  # what every edit through the dashboard does
+    after = manager_client.get("/").context["overview"]
+    assert after.environment.tallies[1].count == before.environment.tallies[1].count + 1
+
+
 def test_a_gcore_failure_shows_the_error_page_and_is_not_cached(manager_client, sandbox):
     sandbox.add_fault("status", path="/iam/clients", status=500, times=1)
     response = manager_client.get("/")

@@ -157,6 +157,11 @@ def test_sidebar_counts_are_cached_briefly(manager_client, sandbox, views):
     SavedView.objects.create(owner=views["mine"].owner, name="Another", query="cdn=active", shared=False)
     sidebar(manager_client)
     assert list_calls(sandbox) == 4  # only the new one
+    from dashboard.services.cache import invalidate_client
+
+    invalidate_client(sandbox.client_ids()[0])  # a change through the dashboard: every count is stale
+    sidebar(manager_client)
+    assert list_calls(sandbox) == 8
 
 
 def test_gcore_failing_leaves_the_sidebar_up_without_counts(manager_client, sandbox, views):

@@ -29,6 +29,7 @@ from django.utils import timezone
 from dashboard.forms import SERVICE_FILTERS, ClientFilterForm
 from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import ClientType, ServiceStatus
+from dashboard.services.cache import LISTS_VERSION
 
 log = logging.getLogger("dashboard.overview")
 
@@ -244,13 +245,23 @@ def overview_cache_seconds() -> int:
     return max(0, int_setting("OVERVIEW_CACHE_SECONDS", 60))
 
 
+def lists_version_key(prefix: str) -> str:
+    """A cache key that changes whenever a change made through the dashboard makes client lists stale.
+
+    The read cache (services/cache.py) bumps LISTS_VERSION in the shared cache after every change,
+    so counts cached under the old number stop being used on every app server at once.
+    """
+    return f"{prefix}:{cache.get(LISTS_VERSION, 0)}"
+
+
 def overview_get(*, refresh: bool = False) -> Overview:
     """The overview from the cache (shared by all app servers), or fresh from Gcore when asked or stale."""
+    key = lists_version_key(CACHE_KEY)
     if not refresh:
-        cached = cache.get(CACHE_KEY)
+        cached = cache.get(key)
         if isinstance(cached, Overview):
             return cached
     overview = overview_compute()
     if overview.cache_seconds:
-        cache.set(CACHE_KEY, overview, overview.cache_seconds)
+        cache.set(key, overview, overview.cache_seconds)
     return overview

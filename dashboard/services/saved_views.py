@@ -17,7 +17,7 @@ from django.urls import reverse
 from dashboard.forms import ClientFilterForm
 from dashboard.gcore import GcoreError
 from dashboard.models import SavedView
-from dashboard.services.overview import client_counts, int_setting
+from dashboard.services.overview import client_counts, int_setting, lists_version_key
 
 log = logging.getLogger("dashboard.saved_views")
 
@@ -130,7 +130,7 @@ class CountedView:
 
 
 def _count_key(query: str) -> str:
-    return "saved-view-count:" + hashlib.sha256(query.encode()).hexdigest()[:32]
+    return lists_version_key("saved-view-count") + ":" + hashlib.sha256(query.encode()).hexdigest()[:32]
 
 
 def saved_view_counts(*, views: Iterable[SavedView]) -> list[CountedView]:

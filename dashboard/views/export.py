@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard.forms import ClientFilterForm
-from dashboard.http import HtmxHttpRequest
+from dashboard.http import HtmxHttpRequest, client_ip
 from dashboard.roles import perm
 from dashboard.services.export import clients_export_csv
 
@@ -31,7 +31,7 @@ def client_export_view(request: HtmxHttpRequest) -> HttpResponse:
         filters=form.upstream_filters(),
         ordering=form.ordering_value,
         actor=request.user,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
     )
     response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
