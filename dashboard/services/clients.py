@@ -6,7 +6,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -40,7 +40,7 @@ class ClientListing:
     def age_seconds(self) -> int:
         return max(0, int(time.time() - self.fetched_at))
 
-    @property
+    @cached_property
     def has_created_at(self) -> bool:
         """Gcore's schema has no created_at; show the column only when the upstream sends it."""
         return any(client.created_at for client in self.clients)

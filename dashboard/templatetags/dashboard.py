@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django import template
 from django.http import QueryDict
+from html import escape
+
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -52,3 +55,31 @@ def label_of(form, name: str) -> str:  # noqa: ANN001
     """A form field's label; `__all__` (errors about several fields) reads as "Filters"."""
     field = form.fields.get(name)
     return str(field.label) if field is not None and field.label else "Filters"
+
+
+def css_token(value: object) -> str:
+    """A status as a CSS class suffix (Gcore's statuses are plain words; anything else is dropped)."""
+    return "".join(ch for ch in str(value or "none").lower() if ch.isalnum() or ch in "-_") or "none"
+
+
+@register.simple_tag
+def status_badge(status: str | None) -> SafeString:
+    return mark_safe(f'<span class="status status-{css_token(status)}">{escape(status or "—")}</span>')  # noqa: S308
+
+
+@register.simple_tag
+def service_badges(client) -> SafeString:  # noqa: ANN001 - a gcore.models.Client
+    """One badge per service: name and status, dimmed when the service is not enabled.
+
+    Built with the standard library's escape rather than format_html: this runs for every row of
+    every list page, and every value is escaped here (upstream text is untrusted).
+    """
+    badges = []
+    for service, state in client.services():
+        name, status = escape(service), escape(state.status or "")
+        dimmed, note = ("", "") if state.enabled else (" svc-disabled", " (not enabled)")
+        badges.append(
+            f'<span class="svc status-{css_token(state.status)}{dimmed}" title="{name}: {status or "no status"}{note}">'
+            f"{name} <small>{status or '–'}</small></span> "
+        )
+    return mark_safe("".join(badges))  # noqa: S308 - every value above is escaped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial as partial_call
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
@@ -17,6 +18,7 @@ from dashboard.http import HtmxHttpRequest, render_page, wants_fresh, wants_part
 from dashboard.roles import perm
 from dashboard.services.audit import audit_for_client
 from dashboard.services.clients import client_get, client_list
+from dashboard.services.concurrency import in_background
 
 
 def _page_number(value: str | None) -> int:
@@ -42,12 +44,16 @@ def client_list_view(request: HtmxHttpRequest) -> HttpResponse:
         back.pop("q", None)
         url = f"{reverse('client-detail', args=[client_id])}?{urlencode({'back': f'{request.path}?{back.urlencode()}'})}"
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    listing = client_list(
-        filters=form.upstream_filters(),
-        ordering=form.ordering_value,
-        page=_page_number(request.GET.get("page")),
-        page_size=form.page_size_value,
-        fresh=wants_fresh(request),
+    # Gcore answers while the page's header and filter form render; the rows wait for it.
+    listing = in_background(
+        partial_call(
+            client_list,
+            filters=form.upstream_filters(),
+            ordering=form.ordering_value,
+            page=_page_number(request.GET.get("page")),
+            page_size=form.page_size_value,
+            fresh=wants_fresh(request),
+        )
     )
     # Links that change the filters (chips, sorting, clear all) swap the form too; the form itself
     # swaps only the results, so what the person is typing is never replaced.
@@ -55,7 +61,9 @@ def client_list_view(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "listing": listing,
         "form": form,
-        "list_url": request.get_full_path(),
+        # Detail links are /clients/<id>/?back=<this view>; built once, not once per row.
+        "detail_prefix": reverse("client-list"),
+        "back_suffix": f"?{urlencode({'back': request.get_full_path()})}",
         "oob_errors": bool(request.htmx) and partial == "client-results",
     }
     return render_page(request, "clients/list.html", context, partial=partial)
@@ -76,11 +84,13 @@ def client_detail_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse
     target = request.htmx.target if wants_partial(request) else None
     if target == "user-editor":  # closing the user form: nothing to fetch
         return render_page(request, "clients/detail.html", {"client_id": client_id}, partial="user-editor")
-    history = audit_for_client(client_id=client_id)
     if target == "client-history":
+        history = audit_for_client(client_id=client_id)
         # The history lives in the dashboard's database: refreshing it needs no call to Gcore.
         return render_page(request, "clients/detail.html", {"client_id": client_id, "history": history}, partial="client-history")
-    read = client_get(client_id=client_id, fresh=wants_fresh(request))
+    # Gcore answers while the history is read from the database.
+    read = in_background(partial_call(client_get, client_id=client_id, fresh=wants_fresh(request)))
+    history = audit_for_client(client_id=client_id)
     context = {"client": read.value, "read": read, "client_id": client_id, "history": history, "back_url": back_to_list(request)}
     partial = "client-users" if target == "client-users" else "client-summary"
     return render_page(request, "clients/detail.html", context, partial=partial)
