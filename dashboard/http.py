@@ -10,6 +10,8 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
+from dashboard.security import client_ip as trusted_client_ip
+
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
@@ -36,8 +38,8 @@ def render_page(
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from, for the audit log (the proxy must set REMOTE_ADDR right)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from, for the audit log: the same one lockouts and the log use."""
+    return trusted_client_ip(request) or None
 
 
 def notify(response: HttpResponse, text: str, level: str = "success") -> HttpResponse:
