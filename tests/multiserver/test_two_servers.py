@@ -11,6 +11,7 @@ Everything runs as real subprocesses with bounded waits, killed at teardown. Wit
 
 from __future__ import annotations
 
+import fcntl
 import html
 import os
 import re
@@ -18,9 +19,10 @@ import secrets
 import socket
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, NoReturn
@@ -88,9 +90,29 @@ def postgres_url() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def _exclusive(name: str, seconds: float) -> Iterator[None]:
+    """One holder at a time on this machine (several people may run the suite at once)."""
+    with open(Path(tempfile.gettempdir()) / name, "w") as handle:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another run held {name} for more than {seconds:.0f} s", pytrace=False)
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A Redis database index of its own, empty at the start and flushed at the end."""
+    """A Redis database index of its own, empty at the start and flushed at the end. The dashboard's
+    cache keys carry no per-run prefix, so a concurrent run of this test waits for the index."""
     import redis
 
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=3, socket_timeout=5)
@@ -98,12 +120,13 @@ def redis_url() -> Iterator[str]:
         client.ping()
     except redis.RedisError as exc:
         _unavailable(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: {exc}")
-    client.flushdb()
-    try:
-        yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
-    finally:
+    with _exclusive(f"gcore-dashboard-multiserver-redis-{REDIS_DB}.lock", 120):
         client.flushdb()
-        client.close()
+        try:
+            yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
+        finally:
+            client.flushdb()
+            client.close()
 
 
 class Processes:
@@ -178,12 +201,19 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+def _gunicorn_quirks() -> list[str]:
+    """gunicorn 25+ opens a control socket at one fixed path per user: the two servers would share it."""
+    import gunicorn.config
+
+    return ["--no-control-socket"] if hasattr(gunicorn.config, "ControlSocketDisable") else []
+
+
 def _start_app_server(processes: Processes, label: str, env: dict[str, str]) -> str:
     port = _free_port()
     process, log = processes.start(
         label,
         [GUNICORN, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-         "--timeout", "30", "--graceful-timeout", "3"],
+         "--timeout", "30", "--graceful-timeout", "3", *_gunicorn_quirks()],
         env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
