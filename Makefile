@@ -44,6 +44,10 @@ test: $(STAMP) browser ## Run the whole test suite, browser tests included
 bench: $(STAMP) ## Run the benchmarks (bench/run.py), print their tables and write bench/results.md
 	$(PY) -m bench.run $(BENCH)
 
+# 50 staff browse and edit at once through gunicorn for at most 60 s; exits non-zero on any 5xx or lost write.
+load: $(STAMP) ## Load test: 50 staff, 2,000 requests, checked against the sandbox (load/run.py)
+	$(PY) load/run.py $(LOAD_ARGS)
+
 sandbox: $(STAMP) ## Serve the Gcore sandbox API alone on http://127.0.0.1:8001
 	$(PY) manage.py gcore_sandbox --port 8001
 
