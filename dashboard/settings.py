@@ -196,6 +196,14 @@ GCORE_POOL_SIZE = env.int("GCORE_POOL_SIZE", default=20)
 # Seconds a Gcore read is reused (shared by all app servers through CACHE_URL); 0 turns caching off.
 GCORE_CACHE_SECONDS = env.int("GCORE_CACHE_SECONDS", default=30)
 
+# The overview's counts: how long they are reused and how many count queries run at once.
+OVERVIEW_CACHE_SECONDS = env.int("OVERVIEW_CACHE_SECONDS", default=60)
+OVERVIEW_CONCURRENCY = env.int("OVERVIEW_CONCURRENCY", default=8)
+# Clients per upstream page while streaming a CSV export (memory grows with it; at most 1000).
+EXPORT_PAGE_SIZE = env.int("EXPORT_PAGE_SIZE", default=500)
+# Seconds the saved views' live counts are reused.
+SAVED_VIEW_COUNT_CACHE_SECONDS = env.int("SAVED_VIEW_COUNT_CACHE_SECONDS", default=60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,7 +12,6 @@ under the number therefore ask Gcore exactly the same question and cannot disagr
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Hashable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -39,14 +38,8 @@ CACHE_KEY = "overview:v1"
 
 
 def int_setting(name: str, default: int) -> int:
-    """A number from Django settings, else from the environment (.env included), else `default`."""
-    value = getattr(settings, name, None)
-    if value in (None, ""):
-        value = os.environ.get(name, "")
-    try:
-        return int(value) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        return default
+    """A number from the settings (dashboard/settings.py reads each from the environment)."""
+    return int(getattr(settings, name, default))
 
 
 # -- counting ------------------------------------------------------------------------------------
