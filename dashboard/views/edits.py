@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
@@ -35,6 +38,42 @@ def _form_error_from(form: GcoreEditForm, exc: GcoreError) -> int:
     return status
 
 
+def _save(
+    request: HtmxHttpRequest,
+    form: GcoreEditForm,
+    *,
+    action: str,
+    client_id: int,
+    save: Callable[..., SaveResult],
+    user_id: int | None = None,
+) -> tuple[SaveResult | None, int]:
+    """Validate the form (a refusal is audited), then `save` what it holds.
+
+    Returns the save's result, or None when the form shows errors, and the HTTP status to answer
+    with. A Gcore failure lands on the form with every typed value kept; a 404 is left to the
+    middleware (the record is gone).
+    """
+    if not form.is_valid():
+        audit_rejected_form(
+            action=action, client_id=client_id, user_id=user_id, actor=request.user,
+            errors=form.errors, ip_address=client_ip(request),
+        )  # fmt: skip
+        return None, 422
+    try:
+        result = save(
+            original=form.cleaned_data["original"],
+            desired=form.desired(),
+            actor=request.user,
+            overwrite=form.cleaned_data["overwrite"],
+            ip_address=client_ip(request),
+        )
+    except GcoreNotFound:
+        raise
+    except GcoreError as exc:
+        return None, _form_error_from(form, exc)
+    return result, 422 if result.outcome == Outcome.CONFLICT else 200
+
+
 def _form_status(request: HtmxHttpRequest, status: int) -> int:
     # htmx swaps only 2xx and 422 (htmx-config in base.html): a failed save must still show its form.
     return 422 if request.htmx and status >= 400 else status
@@ -57,31 +96,10 @@ def client_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         return render_page(request, "clients/edit.html", context | {"form": form, "client": client}, partial="client-edit")
 
     form = ClientEditForm(request.POST, can_reassign=can_reassign)
-    status = 422
-    if not form.is_valid():
-        audit_rejected_form(
-            action=AuditEntry.Action.CLIENT_UPDATE, client_id=client_id, actor=request.user,
-            errors=form.errors, ip_address=client_ip(request),
-        )  # fmt: skip
-    else:
-        try:
-            result = client_update(
-                client_id=client_id,
-                original=form.cleaned_data["original"],
-                desired=form.desired(),
-                actor=request.user,
-                overwrite=form.cleaned_data["overwrite"],
-                ip_address=client_ip(request),
-            )
-        except GcoreNotFound:
-            raise
-        except GcoreError as exc:
-            status = _form_error_from(form, exc)
-        else:
-            if result.outcome == Outcome.CONFLICT:
-                context["conflicts"] = result.conflicts
-            else:
-                return _client_saved(request, client_id, result)
+    result, status = _save(request, form, action=AuditEntry.Action.CLIENT_UPDATE, client_id=client_id, save=partial(client_update, client_id=client_id))
+    if result is not None and result.outcome != Outcome.CONFLICT:
+        return _client_saved(request, client_id, result)
+    context["conflicts"] = result.conflicts if result else []
     return render_page(request, "clients/edit.html", context | {"form": form}, partial="client-edit", status=_form_status(request, status))
 
 
@@ -107,46 +125,24 @@ def user_edit_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> Ht
         return render_page(request, "users/edit.html", context | {"form": form}, partial="user-editor")
 
     form = UserEditForm(request.POST)
-    status = 422
-    if not form.is_valid():
-        audit_rejected_form(
-            action=AuditEntry.Action.USER_UPDATE, client_id=client_id, user_id=user_id, actor=request.user,
-            errors=form.errors, ip_address=client_ip(request),
-        )  # fmt: skip
-    else:
-        try:
-            result = user_update(
-                client_id=client_id,
-                user_id=user_id,
-                original=form.cleaned_data["original"],
-                desired=form.desired(),
-                actor=request.user,
-                overwrite=form.cleaned_data["overwrite"],
-                ip_address=client_ip(request),
-            )
-        except GcoreNotFound:
-            raise
-        except GcoreError as exc:
-            status = _form_error_from(form, exc)
-        else:
-            if result.outcome == Outcome.CONFLICT:
-                context["conflicts"] = result.conflicts
-            elif result.outcome == Outcome.PARTIAL:
-                assert isinstance(result.error, GcoreError)
-                _, headline, _advice = gcore_failure(result.error)
-                reason = result.error.message if isinstance(result.error, GcoreValidationError | GcorePermissionDenied) else headline
-                form.add_error(
-                    None,
-                    f"Saved: {', '.join(result.saved)}. Not saved: the role ({reason}). "
-                    "The other values are saved; try the role again.",
-                )
-                response = render_page(
-                    request, "users/edit.html", context | {"form": form}, partial="user-editor", status=_form_status(request, 502)
-                )
-                return trigger_client_event(response, "client-updated", {"id": client_id})
-            else:
-                return _user_saved(request, client_id, result)
+    save = partial(user_update, client_id=client_id, user_id=user_id)
+    result, status = _save(request, form, action=AuditEntry.Action.USER_UPDATE, client_id=client_id, user_id=user_id, save=save)
+    if result is not None and result.outcome == Outcome.PARTIAL:
+        form.add_error(None, _partly_saved(result))
+        response = render_page(request, "users/edit.html", context | {"form": form}, partial="user-editor", status=_form_status(request, 502))
+        return trigger_client_event(response, "client-updated", {"id": client_id})
+    if result is not None and result.outcome != Outcome.CONFLICT:
+        return _user_saved(request, client_id, result)
+    context["conflicts"] = result.conflicts if result else []
     return render_page(request, "users/edit.html", context | {"form": form}, partial="user-editor", status=_form_status(request, status))
+
+
+def _partly_saved(result: SaveResult) -> str:
+    """What reached Gcore and what did not, when the role call failed after the profile was saved."""
+    assert isinstance(result.error, GcoreError)
+    _, headline, _advice = gcore_failure(result.error)
+    reason = result.error.message if isinstance(result.error, GcoreValidationError | GcorePermissionDenied) else headline
+    return f"Saved: {', '.join(result.saved)}. Not saved: the role ({reason}). The other values are saved; try the role again."
 
 
 def _user_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) -> HttpResponse:
