@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from dashboard.models import AuditEntry
+from dashboard.models import AuditEntry, SavedView
 
 admin.site.site_header = "Gcore reseller dashboard: administration"
 admin.site.site_title = "Gcore reseller dashboard"
@@ -29,3 +29,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    """Administrators can tidy up saved views (rename, unshare, delete) for anyone."""
+
+    list_display = ("name", "owner", "shared", "query", "updated_at")
+    list_filter = ("shared",)
+    search_fields = ("name", "owner__username", "query")
+    raw_id_fields = ("owner",)
