@@ -145,6 +145,7 @@ class ClientFilterForm(forms.Form):
         "activated", "is_test", "deleted", "client_type", "country_code",
         "cdn", "storage", "ddos", "dns", "cloud", "infrastructure_protection", "connect",
     )  # fmt: skip
+    SORTING = ("ordering", "page_size")
     ADVANCED = (
         "email", "companyName", "name", "custom_id", "users_name", "users_email", "secondaryhostnames",
         "promocode", "bill_type", "reseller_id", "seller_id", "min_traffic", "max_traffic",

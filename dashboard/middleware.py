@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from urllib.parse import urlencode
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
@@ -82,3 +83,26 @@ class GcoreErrorMiddleware:
         patch_vary_headers(response, ["HX-Request"])
         return response
 
+
+
+class SessionRenewalMiddleware:
+    """Keeps an active session alive for SESSION_COOKIE_AGE more, writing it at most once a minute.
+
+    Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) costs a database write per
+    page; renewing once a minute gives the same "a working day of inactivity" to within a minute.
+    """
+
+    RENEW_EVERY_SECONDS = 60
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Only sessions this request already read (signed-in pages): never load one just for this.
+        if session is not None and session.accessed and session.session_key:
+            now = int(time.time())
+            if now - session.get("_renewed_at", 0) >= self.RENEW_EVERY_SECONDS:
+                session["_renewed_at"] = now  # modified: SessionMiddleware saves it with a new expiry
+        return response

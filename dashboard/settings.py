@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dashboard.middleware.SessionRenewalMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.security.RefusalLogMiddleware",
     "dashboard.middleware.LoginRequiredMiddleware",
@@ -129,9 +130,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "client-list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after a working day without activity; every request renews the expiry.
+# Sessions end after a working day without activity: SessionRenewalMiddleware renews an active
+# session (at most once a minute, rather than a database write on every request).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -122,3 +122,14 @@ def test_demo_accounts_command_is_repeatable(capsys):
     assert [g.name for g in users["support"].groups.all()] == [SUPPORT_AGENTS]
     password = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("manager"))
     assert users["manager"].check_password(password)
+
+
+@pytest.mark.django_db
+def test_an_active_session_is_written_at_most_once_a_minute(manager_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager_client.get("/activity/")
+    with CaptureQueriesContext(connection) as queries:
+        manager_client.get("/activity/")
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]

@@ -100,8 +100,12 @@ class GcoreClient:
         ordering: str | None = None,
         limit: int = 25,
         offset: int = 0,
-    ) -> Page[Client]:
-        """GET /iam/clients: one page of clients matching `filters` (wire names)."""
+        model: type[M] = Client,  # type: ignore[assignment]
+    ) -> Page[M]:
+        """GET /iam/clients: one page of clients matching `filters` (wire names).
+
+        `model` picks what is read of each client: `Client` (everything) or `ClientSummary`.
+        """
         unknown = set(filters or {}) - CLIENT_FILTERS
         if unknown:
             raise ValueError(f"Not a GET /iam/clients filter: {', '.join(sorted(unknown))}")
@@ -113,7 +117,7 @@ class GcoreClient:
             if value is not None and value != "":
                 params[name] = _wire_value(value)
         data = self._json(self._request("GET", "/iam/clients", params=params))
-        return self._page(data, Client, limit=limit, offset=offset)
+        return self._page(data, model, limit=limit, offset=offset)
 
     def get_client(self, client_id: int) -> Client:
         """GET /iam/clients/{id}, users included."""

@@ -138,41 +138,48 @@ class User(ClientUser):
     client_and_roles: list[ClientRole] = []
 
 
-class Client(GcoreModel):
+class ClientSummary(GcoreModel):
+    """The fields a client list row shows: reading only these keeps a page of 50 cheap to parse and cache."""
+
     id: int
     email: str
     name: str | None = None
-    phone: str | None = None
     status: str
     company_name: str = Field(alias="companyName")
-    website: str | None = None
-    current_user: int | None = Field(default=None, alias="currentUser")
-    capabilities: list[str] = []
     service_statuses: dict[str, ServiceState] = Field(default_factory=dict, alias="serviceStatuses")
-    paid_features: dict[str, list[Feature]] = Field(default_factory=dict, alias="paidFeatures")
-    free_features: dict[str, list[Feature]] = Field(default_factory=dict, alias="freeFeatures")
-    entry_base_domain: str | None = Field(default=None, alias="entryBaseDomain")
-    signup_process: str | None = None
     deleted: bool = False
-    bill_type: str | None = None
-    custom_id: str | None = None
-    country_code: str | None = None
     is_test: bool = False
-    has_active_admin: bool = False
-    seller: int | None = None
-    # Gcore: the response says `resellers` (an int), the update body `reseller`, the filter `reseller_id`.
-    reseller: int | None = Field(default=None, alias="resellers")
-    client_type: str | None = None
-    owner: int | float | None = None
     # Gcore: not in the published schema, but read when an implementation sends it.
     created_at: datetime | None = None
-    users: list[ClientUser] = []
 
     def services(self) -> list[tuple[str, ServiceState]]:
         """Service states in Gcore's documented order, then any service Gcore added since."""
         known = [(name.value, self.service_statuses[name.value]) for name in ServiceName if name.value in self.service_statuses]
         extra = sorted((key, state) for key, state in self.service_statuses.items() if key not in ServiceName.__members__)
         return known + extra
+
+
+class Client(ClientSummary):
+    """Every field of a client (seed schema `Client`), users included."""
+
+    phone: str | None = None
+    website: str | None = None
+    current_user: int | None = Field(default=None, alias="currentUser")
+    capabilities: list[str] = []
+    paid_features: dict[str, list[Feature]] = Field(default_factory=dict, alias="paidFeatures")
+    free_features: dict[str, list[Feature]] = Field(default_factory=dict, alias="freeFeatures")
+    entry_base_domain: str | None = Field(default=None, alias="entryBaseDomain")
+    signup_process: str | None = None
+    bill_type: str | None = None
+    custom_id: str | None = None
+    country_code: str | None = None
+    has_active_admin: bool = False
+    seller: int | None = None
+    # Gcore: the response says `resellers` (an int), the update body `reseller`, the filter `reseller_id`.
+    reseller: int | None = Field(default=None, alias="resellers")
+    client_type: str | None = None
+    owner: int | float | None = None
+    users: list[ClientUser] = []
 
     def user(self, user_id: int) -> ClientUser | None:
         return next((user for user in self.users if user.id == user_id), None)

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 
 from dashboard.gcore import GcoreError, GcoreValidationError, get_gcore_client
-from dashboard.gcore.models import Client, ClientUpdate, Page
+from dashboard.gcore.models import Client, ClientSummary, ClientUpdate, Page
 from dashboard.roles import perm
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
 from dashboard.services.cache import Cached, cached_read, client_versions, invalidate_client, list_versions
@@ -29,7 +29,7 @@ DEFAULT_ORDERING = "id"
 class ClientListing:
     """One page of the client list with the arithmetic the pagination controls need."""
 
-    clients: list[Client]
+    clients: list[ClientSummary]
     count: int
     page: int
     page_size: int
@@ -68,9 +68,11 @@ class ClientListing:
 
 def _list_page(
     *, filters: Mapping[str, object], ordering: str | None, limit: int, offset: int, fresh: bool
-) -> Cached[tuple[int, list[Client]]]:
-    def fetch() -> tuple[int, list[Client]]:
-        result: Page[Client] = get_gcore_client().list_clients(filters=filters, ordering=ordering, limit=limit, offset=offset)
+) -> Cached[tuple[int, list[ClientSummary]]]:
+    def fetch() -> tuple[int, list[ClientSummary]]:
+        result: Page[ClientSummary] = get_gcore_client().list_clients(
+            filters=filters, ordering=ordering, limit=limit, offset=offset, model=ClientSummary
+        )
         return result.count, result.results
 
     parts = {"filters": dict(filters), "ordering": ordering, "limit": limit, "offset": offset}

@@ -1,0 +1,252 @@
+"""Page benchmark: the dashboard's time against the same Gcore calls made directly.
+
+Starts the Gcore sandbox on loopback with a fixed latency (BENCH_LATENCY_MS, default 50) and the
+dashboard under gunicorn (production settings) against it, then measures in one run, with the same
+HTTP client: the client list (50 rows), the client detail and a save, each through the dashboard
+and as the same upstream call(s) made directly with httpx; and the list and detail served from the
+dashboard's cache. BENCH_ROUNDS (default 40) requests each; BENCH_DATABASE_URL may point the
+dashboard at an empty PostgreSQL database instead of a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from bench.run import Report, benchmark
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TOKEN = "bench-token"
+PASSWORD = "bench-password-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def start_sandbox(latency_ms: float) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [PYTHON, "manage.py", "gcore_sandbox", "--port", "0", "--token", TOKEN, "--latency-ms", str(latency_ms)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "dashboard.settings"},
+    )  # fmt: skip
+    line = process.stdout.readline() if process.stdout else ""
+    match = re.search(r"http://[\d.]+:\d+", line)
+    if not match:
+        process.kill()
+        raise RuntimeError(f"sandbox did not start: {line!r}")
+    return process, match.group(0)
+
+
+def dashboard_env(workdir: Path, sandbox_url: str) -> dict[str, str]:
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        # Production runs PostgreSQL; BENCH_DATABASE_URL points there (an empty database it may fill).
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "GCORE_API_URL": sandbox_url,
+        "GCORE_API_TOKEN": TOKEN,
+        "GCORE_CACHE_SECONDS": "300",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    # Production settings serve hashed static files: collect them as a deployment would.
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    script = (
+        "from django.contrib.auth import get_user_model; from django.contrib.auth.models import Group;"
+        f"u = get_user_model().objects.create_user('bench', password={PASSWORD!r});"
+        "u.groups.add(Group.objects.get(name='Support agents'))"
+    )
+    subprocess.run([PYTHON, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def start_dashboard(env: dict[str, str], port: int) -> subprocess.Popen[str]:
+    gunicorn = str(Path(PYTHON).parent / "gunicorn")
+    return subprocess.Popen(
+        [gunicorn, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def log_in(http: httpx.Client) -> None:
+    page = http.get("/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    http.post("/accounts/login/", data={"username": "bench", "password": PASSWORD, "csrfmiddlewaretoken": token})
+    assert http.get("/clients/").status_code == 200, "login failed"
+
+
+class LoopbackBrowser(httpx.Client):
+    """DEBUG is off, so Django marks cookies Secure; keep sending them over loopback http."""
+
+    def send(self, request: httpx.Request, **kwargs: object) -> httpx.Response:  # type: ignore[override]
+        response = super().send(request, **kwargs)  # type: ignore[arg-type]
+        for cookie in self.cookies.jar:
+            cookie.secure = False
+        return response
+
+
+def measure(call: Callable[[], httpx.Response], rounds: int) -> list[float]:
+    call()  # warm connections and caches
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = call()
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code < 400, (response.status_code, response.text[:300])
+    return times
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The highest resident memory of the gunicorn worker (a child of the arbiter), in MB."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    best = 0
+    for worker in pids or [pid]:
+        status = Path(f"/proc/{worker}/status").read_text()
+        best = max(best, int(re.search(r"VmHWM:\s+(\d+)", status).group(1)))  # type: ignore[union-attr]
+    return best / 1024
+
+
+@benchmark("pages", "List (50 rows), detail and save through the dashboard vs the same Gcore calls made directly")
+def run() -> Report:
+    latency_ms = float(os.environ.get("BENCH_LATENCY_MS", "50"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "40"))
+    rows, rss = measure_pages(latency_ms, rounds)
+    table = []
+    ratios = {}
+    for name, mine, theirs in rows:
+        ratios[name] = statistics.median(mine) / statistics.median(theirs)
+        table.append(
+            {
+                "page": name,
+                "dashboard median ms": f"{statistics.median(mine):.1f}",
+                "dashboard p95 ms": f"{p95(mine):.1f}",
+                "direct median ms": f"{statistics.median(theirs):.1f}",
+                "direct p95 ms": f"{p95(theirs):.1f}",
+                "ratio": f"{ratios[name]:.2f}x",
+            }
+        )
+    return Report(
+        rows=table,
+        findings=[
+            f"List page through the dashboard: {ratios['client list, 50 rows']:.2f}x the direct call (target at most 1.15x).",
+            f"Cached list page: {ratios['client list, 50 rows, cached']:.2f}x the direct call (target at most 0.2x).",
+            f"Peak memory of the gunicorn worker: {rss:.0f} MB (VmHWM).",
+        ],
+        notes=[
+            f"Sandbox latency {latency_ms:.0f} ms; {rounds} requests each; one gunicorn worker with 4 threads; "
+            "the save re-reads the client (conflict check) and PATCHes, so its direct column makes both calls."
+        ],
+    )
+
+
+def measure_pages(latency_ms: float, rounds: int) -> tuple[list[tuple[str, list[float], list[float]]], float]:
+    """(page, dashboard times, direct times) for each page, and the worker's peak memory in MB."""
+    sandbox, sandbox_url = start_sandbox(latency_ms)
+    dashboard = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dashboard_env(Path(tmp), sandbox_url)
+            prepare_database(env)
+            port = free_port()
+            dashboard = start_dashboard(env, port)
+            base = f"http://127.0.0.1:{port}"
+            wait_http(f"{base}/healthz")
+            upstream = httpx.Client(base_url=sandbox_url, headers={"Authorization": f"APIKey {TOKEN}"}, timeout=30)
+            web = LoopbackBrowser(base_url=base, timeout=30)
+            log_in(web)
+            rows = _measure(upstream, web, rounds)
+            return rows, peak_rss_mb(dashboard.pid)
+    finally:
+        for process in (dashboard, sandbox):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def _measure(upstream: httpx.Client, web: httpx.Client, rounds: int) -> list[tuple[str, list[float], list[float]]]:
+    list_query = "limit=50&offset=0&ordering=id&deleted=false"
+    client_id = upstream.get(f"/iam/clients?{list_query}").json()["results"][0]["id"]
+    fresh = {"X-Refresh": "true"}  # the dashboard skips its cache for these
+    rows = []
+
+    direct_list = measure(lambda: upstream.get(f"/iam/clients?{list_query}"), rounds)
+    rows.append(("client list, 50 rows", measure(lambda: web.get("/clients/?page_size=50", headers=fresh), rounds), direct_list))
+    htmx = fresh | {"HX-Request": "true"}
+    rows.append(("client list, 50 rows, htmx", measure(lambda: web.get("/clients/?page_size=50", headers=htmx), rounds), direct_list))
+    rows.append(("client list, 50 rows, cached", measure(lambda: web.get("/clients/?page_size=50"), rounds), direct_list))
+
+    direct_detail = measure(lambda: upstream.get(f"/iam/clients/{client_id}"), rounds)
+    rows.append(("client detail", measure(lambda: web.get(f"/clients/{client_id}/", headers=fresh), rounds), direct_detail))
+    rows.append(("client detail, cached", measure(lambda: web.get(f"/clients/{client_id}/"), rounds), direct_detail))
+
+    counter = iter(range(10**6))
+
+    def direct_save() -> httpx.Response:
+        upstream.get(f"/iam/clients/{client_id}")
+        return upstream.patch(f"/iam/clients/{client_id}", json={"custom_id": f"direct-{next(counter)}"})
+
+    def save_form() -> dict[str, str]:
+        current = upstream.get(f"/iam/clients/{client_id}").json()  # what the opened form would hold
+        original = {
+            "email": current["email"], "company_name": current["companyName"], "name": current["name"],
+            "phone": current.get("phone"), "custom_id": current.get("custom_id"), "is_test": current["is_test"],
+            "seller": current.get("seller"), "reseller": current.get("resellers"),
+        }  # fmt: skip
+        form = {k: v for k, v in original.items() if v not in (None, False)} | {"custom_id": f"web-{next(counter)}"}
+        form["original"] = json.dumps(original)
+        if form.get("is_test"):
+            form["is_test"] = "on"
+        return form
+
+    def dashboard_save() -> float:
+        form = save_form()  # not timed: the form was opened earlier
+        headers = {"X-CSRFToken": web.cookies.get("csrftoken", ""), "HX-Request": "true"}
+        started = time.perf_counter()
+        response = web.post(f"/clients/{client_id}/edit/", data=form, headers=headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, response.text[:300]
+        return elapsed
+
+    direct = measure(direct_save, rounds)
+    dashboard_save()
+    rows.append(("save (re-read + PATCH)", [dashboard_save() for _ in range(rounds)], direct))
+    return rows
