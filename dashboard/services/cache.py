@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,6 +53,23 @@ def _bump(key: str) -> None:
         cache.set(key, int(time.time() * 1000), timeout=None)
 
 
+def _key(parts: Mapping[str, object], versions: list[str]) -> str:
+    stamp = ":".join(str(_version(name)) for name in versions)
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return f"gcore:read:{stamp}:{digest}"
+
+
+def cached_lookup(parts: Mapping[str, object], *, versions: list[str]) -> Cached[Any] | None:
+    """The cached value for these parts, if there is a current one; never asks Gcore."""
+    if settings.GCORE_CACHE_SECONDS <= 0:
+        return None
+    hit = cache.get(_key(parts, versions))
+    if hit is None:
+        return None
+    fetched_at, value = hit
+    return Cached(value, fetched_at, from_cache=True)
+
+
 def cached_read(parts: Mapping[str, object], fetch: Callable[[], T], *, versions: list[str], fresh: bool = False) -> Cached[T]:
     """`fetch()`'s value, from the cache while it is younger than GCORE_CACHE_SECONDS.
 
@@ -62,17 +79,11 @@ def cached_read(parts: Mapping[str, object], fetch: Callable[[], T], *, versions
     ttl = settings.GCORE_CACHE_SECONDS
     if ttl <= 0:
         return Cached(fetch(), time.time(), from_cache=False)
-    stamp = ":".join(str(_version(name)) for name in versions)
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    key = f"gcore:read:{stamp}:{digest}"
-    if not fresh:
-        hit = cache.get(key)
-        if hit is not None:
-            fetched_at, value = hit
-            return Cached(value, fetched_at, from_cache=True)
+    if not fresh and (hit := cached_lookup(parts, versions=versions)) is not None:
+        return hit
     value = fetch()
     fetched_at = time.time()
-    cache.set(key, (fetched_at, value), timeout=ttl)
+    cache.set(_key(parts, versions), (fetched_at, value), timeout=ttl)
     return Cached(value, fetched_at, from_cache=False)
 
 

@@ -16,7 +16,15 @@ from dashboard.gcore import GcoreError, GcoreValidationError, get_gcore_client
 from dashboard.gcore.models import Client, ClientSummary, ClientUpdate, Page
 from dashboard.roles import perm
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
-from dashboard.services.cache import Cached, cached_read, client_versions, invalidate_client, list_versions
+from dashboard.services.cache import (
+    Cached,
+    cached_lookup,
+    cached_read,
+    client_versions,
+    invalidate_client,
+    list_versions,
+)
+from dashboard.services.concurrency import in_background
 from dashboard.services.changes import SaveResult, find_changes, find_conflicts, pending_changes
 
 PAGE_SIZES = (25, 50, 100)
@@ -66,6 +74,10 @@ class ClientListing:
         return self.page < self.num_pages
 
 
+def _list_parts(filters: Mapping[str, object], ordering: str | None, limit: int, offset: int) -> dict[str, object]:
+    return {"filters": dict(filters), "ordering": ordering, "limit": limit, "offset": offset}
+
+
 def _list_page(
     *, filters: Mapping[str, object], ordering: str | None, limit: int, offset: int, fresh: bool
 ) -> Cached[tuple[int, list[ClientSummary]]]:
@@ -75,8 +87,38 @@ def _list_page(
         )
         return result.count, result.results
 
-    parts = {"filters": dict(filters), "ordering": ordering, "limit": limit, "offset": offset}
-    return cached_read(parts, fetch, versions=list_versions(), fresh=fresh)
+    return cached_read(_list_parts(filters, ordering, limit, offset), fetch, versions=list_versions(), fresh=fresh)
+
+
+def _listing(read: Cached[tuple[int, list[ClientSummary]]], page: int, page_size: int) -> ClientListing:
+    count, clients = read.value
+    return ClientListing(
+        clients=clients, count=count, page=page, page_size=page_size, fetched_at=read.fetched_at, from_cache=read.from_cache
+    )
+
+
+def client_list_soon(
+    *,
+    filters: Mapping[str, object],
+    ordering: str | None = None,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    fresh: bool = False,
+) -> ClientListing:
+    """`client_list`, at once from the cache, or else read from Gcore in a worker thread.
+
+    The caller gets a stand-in and renders around it while Gcore answers; a cached page is
+    returned directly, because handing it to a thread would only wait for the thread.
+    """
+    page = max(1, page)
+    if not fresh:
+        parts = _list_parts(filters, ordering, page_size, (page - 1) * page_size)
+        hit = cached_lookup(parts, versions=list_versions())
+        if hit is not None and (page == 1 or (page - 1) * page_size < hit.value[0]):
+            return _listing(hit, page, page_size)
+    return in_background(
+        partial(client_list, filters=filters, ordering=ordering, page=page, page_size=page_size, fresh=fresh)
+    )
 
 
 def client_list(
@@ -96,10 +138,7 @@ def client_list(
         # Only when someone follows an old link past the end: one more call for the real last page.
         page = last_page
         read = _list_page(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh)
-        count, clients = read.value
-    return ClientListing(
-        clients=clients, count=count, page=page, page_size=page_size, fetched_at=read.fetched_at, from_cache=read.from_cache
-    )
+    return _listing(read, page, page_size)
 
 
 def client_get(*, client_id: int, fresh: bool = False) -> Cached[Client]:
@@ -107,6 +146,13 @@ def client_get(*, client_id: int, fresh: bool = False) -> Cached[Client]:
     return cached_read(
         {"client": client_id}, lambda: get_gcore_client().get_client(client_id), versions=client_versions(client_id), fresh=fresh
     )
+
+
+def client_get_soon(*, client_id: int, fresh: bool = False) -> Cached[Client]:
+    """`client_get`, at once from the cache, or else read from Gcore in a worker thread."""
+    if not fresh and (hit := cached_lookup({"client": client_id}, versions=client_versions(client_id))) is not None:
+        return hit
+    return in_background(partial(client_get, client_id=client_id, fresh=fresh))
 
 
 # -- editing ------------------------------------------------------------------------------------

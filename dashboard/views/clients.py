@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial as partial_call
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
@@ -17,8 +16,7 @@ from dashboard.forms import ClientFilterForm
 from dashboard.http import HtmxHttpRequest, render_page, wants_fresh, wants_partial
 from dashboard.roles import perm
 from dashboard.services.audit import audit_for_client
-from dashboard.services.clients import client_get, client_list
-from dashboard.services.concurrency import in_background
+from dashboard.services.clients import client_get_soon, client_list_soon
 
 
 def _page_number(value: str | None) -> int:
@@ -45,15 +43,12 @@ def client_list_view(request: HtmxHttpRequest) -> HttpResponse:
         url = f"{reverse('client-detail', args=[client_id])}?{urlencode({'back': f'{request.path}?{back.urlencode()}'})}"
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     # Gcore answers while the page's header and filter form render; the rows wait for it.
-    listing = in_background(
-        partial_call(
-            client_list,
-            filters=form.upstream_filters(),
-            ordering=form.ordering_value,
-            page=_page_number(request.GET.get("page")),
-            page_size=form.page_size_value,
-            fresh=wants_fresh(request),
-        )
+    listing = client_list_soon(
+        filters=form.upstream_filters(),
+        ordering=form.ordering_value,
+        page=_page_number(request.GET.get("page")),
+        page_size=form.page_size_value,
+        fresh=wants_fresh(request),
     )
     # Links that change the filters (chips, sorting, clear all) swap the form too; the form itself
     # swaps only the results, so what the person is typing is never replaced.
@@ -89,7 +84,7 @@ def client_detail_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse
         # The history lives in the dashboard's database: refreshing it needs no call to Gcore.
         return render_page(request, "clients/detail.html", {"client_id": client_id, "history": history}, partial="client-history")
     # Gcore answers while the history is read from the database.
-    read = in_background(partial_call(client_get, client_id=client_id, fresh=wants_fresh(request)))
+    read = client_get_soon(client_id=client_id, fresh=wants_fresh(request))
     history = audit_for_client(client_id=client_id)
     context = {"client": read.value, "read": read, "client_id": client_id, "history": history, "back_url": back_to_list(request)}
     partial = "client-users" if target == "client-users" else "client-summary"
