@@ -94,7 +94,7 @@ def prepare_database(env: dict[str, str]) -> None:
 def start_dashboard(env: dict[str, str], port: int) -> subprocess.Popen[str]:
     gunicorn = str(Path(PYTHON).parent / "gunicorn")
     return subprocess.Popen(
-        [gunicorn, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--log-level", "warning"],
+        [gunicorn, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", os.environ.get("BENCH_THREADS", "4"), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
