@@ -109,7 +109,8 @@ def _client_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) 
         messages.success(request, message)
         return redirect("client-detail", client_id=client_id)
     client = result.record or client_get(client_id=client_id, fresh=True).value
-    response = render_page(request, "clients/detail.html", {"client": client, "client_id": client_id}, partial="client-summary")
+    context = {"client": client, "client_id": client_id, "swap_crumb": True}
+    response = render_page(request, "clients/detail.html", context, partial="client-summary")
     if result.outcome != Outcome.UNCHANGED:
         trigger_client_event(response, "client-updated", {"id": client_id})
     return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")

@@ -25,6 +25,7 @@ def test_support_edits_a_company_name_inline(page, support, sandbox):
     page.get_by_role("button", name="Save changes").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Nordlicht Hosting & Co")
+    expect(page.locator("#client-crumb")).to_have_text("Nordlicht Hosting & Co")  # the breadcrumb follows
     expect(page.locator("#alerts")).to_contain_text("Client saved: Company name.")
     history = page.locator("#client-history")
     expect(history).to_contain_text("Nordlicht Hosting & Co")
