@@ -109,7 +109,7 @@ def test_each_bar_and_number_opens_the_list_with_that_filter(manager_client, san
     bar = re.search(r'<a href="/clients/\?cdn=active" class="bar-link">(.*?)</a>', body, re.S)
     assert bar, "no bar for CDN active"
     assert f"<title>CDN, active: {cdn_active.count} clients</title>" in bar.group(1)
-    assert f'<text class="bar-value"' in bar.group(1) and f">{cdn_active.count}</text>" in bar.group(1)
+    assert '<text class="bar-value"' in bar.group(1) and f">{cdn_active.count}</text>" in bar.group(1)
     assert "style=" not in body
 
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -26,6 +26,8 @@ from dashboard.services.cache import (
 )
 from dashboard.services.concurrency import in_background
 from dashboard.services.changes import SaveResult, find_changes, find_conflicts, pending_changes
+
+T = TypeVar("T")
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
@@ -110,15 +112,11 @@ def client_list_soon(
     The caller gets a stand-in and renders around it while Gcore answers; a cached page is
     returned directly, because handing it to a thread would only wait for the thread.
     """
-    page = max(1, page)
-    if not fresh:
-        parts = _list_parts(filters, ordering, page_size, (page - 1) * page_size)
-        hit = cached_lookup(parts, versions=list_versions())
-        if hit is not None and (page == 1 or (page - 1) * page_size < hit.value[0]):
-            return _listing(hit, page, page_size)
-    return in_background(
-        partial(client_list, filters=filters, ordering=ordering, page=page, page_size=page_size, fresh=fresh)
-    )
+    query = {"filters": filters, "ordering": ordering, "page": page, "page_size": page_size, "fresh": fresh}
+    offset = (max(1, page) - 1) * page_size
+    if not fresh and cached_lookup(_list_parts(filters, ordering, page_size, offset), versions=list_versions()):
+        return client_list(**query)
+    return in_background(partial(client_list, **query))
 
 
 def client_list(
@@ -132,8 +130,7 @@ def client_list(
     """One page of clients (cached briefly); a page past the end lands on the last page."""
     page = max(1, page)
     read = _list_page(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh)
-    count, clients = read.value
-    last_page = max(1, math.ceil(count / page_size))
+    last_page = max(1, math.ceil(read.value[0] / page_size))
     if page > last_page:
         # Only when someone follows an old link past the end: one more call for the real last page.
         page = last_page
@@ -200,14 +197,11 @@ def client_update(
     if REASSIGN_FIELDS & changes.keys() and not actor.has_perm(perm("reassign_clients")):
         raise PermissionDenied("Only administrators may move a client to another reseller or seller.")
     gcore = get_gcore_client()
-    try:
-        current_client = gcore.get_client(client_id)
-    except GcoreError as exc:
-        audit_failure(
-            exc, actor=actor, action=Action.CLIENT_UPDATE, client_id=client_id, ip_address=ip_address,
-            changes=[FieldChange(CLIENT_FIELDS[name][0], original.get(name), value) for name, value in changes.items()],
-        )  # fmt: skip
-        raise
+    current_client = read_or_audit(
+        partial(gcore.get_client, client_id),
+        actor=actor, action=Action.CLIENT_UPDATE, client_id=client_id, ip_address=ip_address,
+        changes=[FieldChange(CLIENT_FIELDS[name][0], original.get(name), value) for name, value in changes.items()],
+    )  # fmt: skip
     current = client_values(current_client)
     conflicts = find_conflicts(changes, original, current, CLIENT_LABELS)
     # A value Gcore already has is not sent again (someone made the same change meanwhile).
@@ -235,6 +229,15 @@ def client_update(
         invalidate_client(client_id)
     audit(outcome=Outcome.SAVED, upstream_status=200, message="Overwrote a concurrent change." if conflicts else "")
     return SaveResult(outcome=Outcome.SAVED, record=client, saved=[CLIENT_LABELS[name] for name in changes])
+
+
+def read_or_audit(read: Callable[[], T], **audit_fields: Any) -> T:
+    """Gcore's current record before a change; a failed read is audited (nothing was sent), then re-raised."""
+    try:
+        return read()
+    except GcoreError as exc:
+        audit_failure(exc, **audit_fields)
+        raise
 
 
 def audit_failure(exc: GcoreError, *, audit: Callable[..., object] = audit_record, **fields: Any) -> None:

@@ -13,7 +13,7 @@ from dashboard.gcore.models import GROUPS_BY_ID, Client, ClientUser, UserUpdate
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
 from dashboard.services.cache import invalidate_client
 from dashboard.services.changes import Conflict, SaveResult, find_changes, find_conflicts, pending_changes
-from dashboard.services.clients import audit_failure, error_text
+from dashboard.services.clients import audit_failure, error_text, read_or_audit
 
 # Pythonic name -> label. All but `role` go through PATCH /iam/users/{id}.
 USER_LABELS: dict[str, str] = {
@@ -68,14 +68,11 @@ def user_update(
     changes = find_changes(original, desired)
     if not changes:
         return SaveResult(outcome=Outcome.UNCHANGED)
-    try:
-        _, user = client_user_get(client_id=client_id, user_id=user_id)
-    except GcoreError as exc:
-        audit_failure(
-            exc, actor=actor, action=Action.USER_UPDATE, client_id=client_id, user_id=user_id, ip_address=ip_address,
-            changes=[FieldChange(name, original.get(name), value) for name, value in changes.items()],
-        )  # fmt: skip
-        raise
+    _, user = read_or_audit(
+        partial(client_user_get, client_id=client_id, user_id=user_id),
+        actor=actor, action=Action.USER_UPDATE, client_id=client_id, user_id=user_id, ip_address=ip_address,
+        changes=[FieldChange(name, original.get(name), value) for name, value in changes.items()],
+    )  # fmt: skip
     current = user_values(user)
     conflicts = find_conflicts(changes, original, current, USER_LABELS)
     changes = pending_changes(changes, current)
