@@ -86,6 +86,7 @@ def test_only_the_changed_field_is_sent_and_audited(support_client, support, san
     assert "Renamed &amp; Co" in response.content.decode()
     trigger = json.loads(response["HX-Trigger"])
     assert trigger["client-updated"] == {"id": client_id}
+    assert "users-updated" not in trigger  # a client edit costs no second Gcore read for the users
     assert trigger["notify"]["text"] == "Client saved: Company name."
     after = sandbox.client_json(client_id)
     assert after["companyName"] == "Renamed & Co"

@@ -112,7 +112,7 @@ def _client_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) 
     context = {"client": client, "client_id": client_id, "swap_crumb": True}
     response = render_page(request, "clients/detail.html", context, partial="client-summary")
     if result.outcome != Outcome.UNCHANGED:
-        trigger_client_event(response, "client-updated", {"id": client_id})
+        trigger_client_event(response, "client-updated", {"id": client_id})  # the history; users did not change
     return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
 
 
@@ -131,7 +131,7 @@ def user_edit_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> Ht
     if result is not None and result.outcome == Outcome.PARTIAL:
         form.add_error(None, _partly_saved(result))
         response = render_page(request, "users/edit.html", context | {"form": form}, partial="user-editor", status=_form_status(request, 502))
-        return trigger_client_event(response, "client-updated", {"id": client_id})
+        return _users_changed(response, client_id)
     if result is not None and result.outcome != Outcome.CONFLICT:
         return _user_saved(request, client_id, result)
     context["conflicts"] = result.conflicts if result else []
@@ -153,5 +153,11 @@ def _user_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) ->
         return redirect(f"{reverse('client-detail', args=[client_id])}#client-users")
     response = render_page(request, "users/edit.html", {"closed": True, "client_id": client_id}, partial="user-editor")
     if result.outcome != Outcome.UNCHANGED:
-        trigger_client_event(response, "client-updated", {"id": client_id})
+        _users_changed(response, client_id)
     return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
+
+
+def _users_changed(response: HttpResponse, client_id: int) -> HttpResponse:
+    """The users table (one Gcore read) and the history (the database) refresh themselves."""
+    trigger_client_event(response, "users-updated", {"id": client_id})
+    return trigger_client_event(response, "client-updated", {"id": client_id})
