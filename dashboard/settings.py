@@ -111,7 +111,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes' backend first: it refuses a locked-out username/address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with each user's permission set kept in the shared cache (dashboard/permissions.py).
+    "dashboard.permissions.CachedPermissionsBackend",
 ]
 
 # Brute-force protection (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one username from
