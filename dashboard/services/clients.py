@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from pydantic import TypeAdapter
 
 from dashboard.gcore import GcoreError, GcoreValidationError, get_gcore_client
 from dashboard.gcore.models import Client, ClientSummary, ClientUpdate, Page
@@ -24,8 +25,8 @@ from dashboard.services.cache import (
     invalidate_client,
     list_versions,
 )
-from dashboard.services.concurrency import in_background
 from dashboard.services.changes import SaveResult, find_changes, find_conflicts, pending_changes
+from dashboard.services.concurrency import in_background
 
 T = TypeVar("T")
 
@@ -80,6 +81,11 @@ def _list_parts(filters: Mapping[str, object], ordering: str | None, limit: int,
     return {"filters": dict(filters), "ordering": ordering, "limit": limit, "offset": offset}
 
 
+# How a page of the list (count, rows) and a client are written to the cache and read back.
+LIST_PAGE = TypeAdapter(tuple[int, list[ClientSummary]])
+CLIENT = TypeAdapter(Client)
+
+
 def _list_page(
     *, filters: Mapping[str, object], ordering: str | None, limit: int, offset: int, fresh: bool
 ) -> Cached[tuple[int, list[ClientSummary]]]:
@@ -89,10 +95,19 @@ def _list_page(
         )
         return result.count, result.results
 
-    return cached_read(_list_parts(filters, ordering, limit, offset), fetch, versions=list_versions(), fresh=fresh)
+    parts = _list_parts(filters, ordering, limit, offset)
+    return cached_read(parts, fetch, versions=list_versions(), adapter=LIST_PAGE, fresh=fresh)
 
 
-def _listing(read: Cached[tuple[int, list[ClientSummary]]], page: int, page_size: int) -> ClientListing:
+def _listing(
+    read: Cached[tuple[int, list[ClientSummary]]], *, filters: Mapping[str, object], ordering: str | None, page: int, page_size: int, fresh: bool
+) -> ClientListing:
+    """The listing `read` holds, or the real last page when `page` is past the end."""
+    last_page = max(1, math.ceil(read.value[0] / page_size))
+    if page > last_page:
+        # Only when someone follows an old link past the end: one more call for the real last page.
+        page = last_page
+        read = _list_page(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh)
     count, clients = read.value
     return ClientListing(
         clients=clients, count=count, page=page, page_size=page_size, fetched_at=read.fetched_at, from_cache=read.from_cache
@@ -112,10 +127,11 @@ def client_list_soon(
     The caller gets a stand-in and renders around it while Gcore answers; a cached page is
     returned directly, because handing it to a thread would only wait for the thread.
     """
+    page = max(1, page)
+    parts = _list_parts(filters, ordering, page_size, (page - 1) * page_size)
+    if not fresh and (hit := cached_lookup(parts, versions=list_versions(), adapter=LIST_PAGE)) is not None:
+        return _listing(hit, filters=filters, ordering=ordering, page=page, page_size=page_size, fresh=fresh)
     query = {"filters": filters, "ordering": ordering, "page": page, "page_size": page_size, "fresh": fresh}
-    offset = (max(1, page) - 1) * page_size
-    if not fresh and cached_lookup(_list_parts(filters, ordering, page_size, offset), versions=list_versions()):
-        return client_list(**query)
     return in_background(partial(client_list, **query))
 
 
@@ -130,24 +146,23 @@ def client_list(
     """One page of clients (cached briefly); a page past the end lands on the last page."""
     page = max(1, page)
     read = _list_page(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh)
-    last_page = max(1, math.ceil(read.value[0] / page_size))
-    if page > last_page:
-        # Only when someone follows an old link past the end: one more call for the real last page.
-        page = last_page
-        read = _list_page(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh)
-    return _listing(read, page, page_size)
+    return _listing(read, filters=filters, ordering=ordering, page=page, page_size=page_size, fresh=fresh)
 
 
 def client_get(*, client_id: int, fresh: bool = False) -> Cached[Client]:
     """One client with its users (cached briefly); GcoreNotFound when Gcore has no such client."""
     return cached_read(
-        {"client": client_id}, lambda: get_gcore_client().get_client(client_id), versions=client_versions(client_id), fresh=fresh
+        {"client": client_id},
+        lambda: get_gcore_client().get_client(client_id),
+        versions=client_versions(client_id),
+        adapter=CLIENT,
+        fresh=fresh,
     )
 
 
 def client_get_soon(*, client_id: int, fresh: bool = False) -> Cached[Client]:
     """`client_get`, at once from the cache, or else read from Gcore in a worker thread."""
-    if not fresh and (hit := cached_lookup({"client": client_id}, versions=client_versions(client_id))) is not None:
+    if not fresh and (hit := cached_lookup({"client": client_id}, versions=client_versions(client_id), adapter=CLIENT)) is not None:
         return hit
     return in_background(partial(client_get, client_id=client_id, fresh=fresh))
 
