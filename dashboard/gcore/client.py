@@ -6,15 +6,16 @@ requests or HTML. One instance (one `httpx.Client`, one keep-alive pool) serves 
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from .errors import (
     GcoreBadGateway,
@@ -46,6 +47,32 @@ ORDERING_FIELDS: frozenset[str] = frozenset({"id", "email", "name", "status", "c
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Exceptions raised before a request left this machine: safe to retry even a write.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class _Envelope(BaseModel, Generic[M]):
+    """A page of GET /iam/clients with `limit`: `results`, or `result` in some endpoints and older docs."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    count: int | None = None
+    results: list[M] | None = None
+    result: list[M] | None = None
+
+
+@functools.cache
+def _adapter(shape: Any) -> TypeAdapter[Any]:
+    """A validator per response shape, built once (building one costs far more than using it)."""
+    return TypeAdapter(shape)
+
+
+def _unbound(response: httpx.Response) -> httpx.Response:
+    """The response, no longer in a reference cycle with its (already read and closed) stream.
+
+    httpx 0.28 links each response and its stream both ways (encode/httpx#3733), so a body stays
+    in memory until Python's cycle collector runs; an export of many pages piled them up.
+    """
+    response.stream = httpx.ByteStream(b"")
+    return response
 
 
 def _wire_value(value: object) -> str:
@@ -116,27 +143,36 @@ class GcoreClient:
         for name, value in (filters or {}).items():
             if value is not None and value != "":
                 params[name] = _wire_value(value)
-        data = self._json(self._request("GET", "/iam/clients", params=params))
-        return self._page(data, model, limit=limit, offset=offset)
+        response = self._request("GET", "/iam/clients", params=params)
+        # Gcore: without `limit` the body is a bare array (gcore-api.md §6), so either shape is read.
+        page = self._read(list[model] | _Envelope[model], response)  # type: ignore[valid-type]
+        if isinstance(page, list):
+            count, items = len(page), page
+        elif (items := page.results if page.results is not None else page.result) is not None:
+            count = page.count if page.count is not None else len(items)
+        else:
+            log.warning("gcore response did not match a page of %s", model.__name__)
+            raise GcoreResponseError(status_code=response.status_code)
+        # Already checked: build the page as it is. (`Page[model]` would make a new generic class each time.)
+        return Page.model_construct(count=count, results=items, offset=offset, limit=limit)
 
     def get_client(self, client_id: int) -> Client:
         """GET /iam/clients/{id}, users included."""
-        return self._parse(Client, self._json(self._request("GET", f"/iam/clients/{int(client_id)}")))
+        return self._read(Client, self._request("GET", f"/iam/clients/{int(client_id)}"))
 
     def update_client(self, client_id: int, changes: ClientUpdate) -> Client:
         """PATCH /iam/clients/{id} with only the fields set on `changes`."""
         body = changes.model_dump(exclude_unset=True)
-        response = self._request("PATCH", f"/iam/clients/{int(client_id)}", json=body)
-        return self._parse(Client, self._json(response))
+        return self._read(Client, self._request("PATCH", f"/iam/clients/{int(client_id)}", json=body))
 
     def get_user(self, user_id: int) -> User:
         """GET /iam/users/{id}."""
-        return self._parse(User, self._json(self._request("GET", f"/iam/users/{int(user_id)}")))
+        return self._read(User, self._request("GET", f"/iam/users/{int(user_id)}"))
 
     def update_user(self, user_id: int, changes: UserUpdate) -> User:
         """PATCH /iam/users/{id} with only the fields set on `changes`."""
         body = changes.model_dump(exclude_unset=True)
-        return self._parse(User, self._json(self._request("PATCH", f"/iam/users/{int(user_id)}", json=body)))
+        return self._read(User, self._request("PATCH", f"/iam/users/{int(user_id)}", json=body))
 
     def set_user_role(self, client_id: int, user_id: int, role: Group) -> None:
         """PUT /iam/clients/{cid}/client-users/{uid}: the user's group in that client."""
@@ -158,7 +194,7 @@ class GcoreClient:
         while True:
             started = time.perf_counter()
             try:
-                response = self._http.request(method, path, params=params, json=json)
+                response = _unbound(self._http.request(method, path, params=params, json=json))
             except httpx.TransportError as exc:
                 error = self._transport_error(exc)
                 retry = attempt < self.max_retries and (is_read or isinstance(exc, NOT_SENT))
@@ -206,35 +242,17 @@ class GcoreClient:
         return GcoreBadGateway("The connection to Gcore broke off.")
 
     @staticmethod
-    def _json(response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise GcoreResponseError(status_code=response.status_code) from exc
+    def _read(shape: Any, response: httpx.Response) -> Any:
+        """The body as `shape`, read by pydantic straight from the bytes (parsed and checked in one pass).
 
-    @staticmethod
-    def _parse(model: type[M], data: Any) -> M:
+        A body that is not JSON, or not of that shape, is a GcoreResponseError.
+        """
         try:
-            return model.model_validate(data)
+            return _adapter(shape).validate_json(response.content)
         except ValidationError as exc:
-            log.warning("gcore response did not match %s: %s", model.__name__, exc.error_count())
-            raise GcoreResponseError() from exc
-
-    def _page(self, data: Any, model: type[M], *, limit: int, offset: int) -> Page[M]:
-        # Gcore: `results`, but some endpoints and older docs say `result`, and without `limit` the
-        # body is a bare array (gcore-api.md §6): accept all three.
-        if isinstance(data, list):
-            items, count = data, len(data)
-        elif isinstance(data, dict) and isinstance(data.get("results", data.get("result")), list):
-            items = data.get("results", data.get("result"))
-            count = data.get("count", len(items))
-        else:
-            raise GcoreResponseError()
-        if not isinstance(count, int | float):
-            raise GcoreResponseError()
-        return Page[model](  # type: ignore[valid-type]
-            count=int(count), results=[self._parse(model, item) for item in items], offset=offset, limit=limit
-        )
+            name = getattr(shape, "__name__", None) or str(shape)
+            log.warning("gcore response did not match %s: %s error(s)", name, exc.error_count())
+            raise GcoreResponseError(status_code=response.status_code) from exc
 
 
 __all__ = ["CLIENT_FILTERS", "ORDERING_FIELDS", "GcoreClient", "GcoreUnavailable"]
