@@ -53,6 +53,18 @@ WORD_LIST = re.compile(r"^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$")
 COUNTRY = re.compile(r"^([A-Za-z]{2}|null)$")
 
 
+class SharedFields(dict):
+    """A form's declared fields, used as they are by every instance of the form.
+
+    Django deep-copies every field for each form instance, so that one request's changes to a
+    field cannot reach another's. A form whose fields no request changes can share them: copying
+    the client list's 37 filters was a noticeable part of the time the dashboard adds to a page.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return dict(self)
+
+
 class CsvField(forms.CharField):
     """Comma-separated values; spaces around commas are dropped before the pattern is checked."""
 
@@ -132,7 +144,7 @@ class ClientFilterForm(forms.Form):
         message="Enter product names separated by commas.",
         help_text="CDN,STORAGE",
     )
-    ordering = forms.CharField(label="Sort by", required=False, max_length=200, widget=forms.Select)
+    ordering = forms.CharField(label="Sort by", required=False, max_length=200, widget=forms.Select(choices=ORDERING_CHOICES))
     page_size = forms.TypedChoiceField(
         label="Per page",
         required=False,
@@ -152,13 +164,13 @@ class ClientFilterForm(forms.Form):
         "created_at_gte", "created_at_lte", "id__in__exclude", "feature_id_in", "personal_product_availability",
     )  # fmt: skip
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices = list(ORDERING_CHOICES)
-        current = self.data.get("ordering", "")
-        if current and current not in dict(choices):
+    def select_choices(self, name: str) -> list[tuple[Any, str]]:
+        """A select's options: the field's own, plus an ordering typed into the address by hand."""
+        choices = list(self.fields[name].widget.choices)
+        current = self.data.get(name, "")
+        if name == "ordering" and current and current not in dict(ORDERING_CHOICES):
             choices.append((current, f"Custom: {current}"))
-        self.fields["ordering"].widget.choices = choices
+        return choices
 
     def clean_q(self) -> str:
         query = self.cleaned_data["q"].strip()
@@ -261,6 +273,10 @@ class ClientFilterForm(forms.Form):
     def advanced_open(self) -> bool:
         """The advanced section opens by itself when one of its filters is set."""
         return any(self.data.get(name) for name in self.ADVANCED)
+
+
+# Its per-request option (a custom ordering) is added when rendering (select_choices), not to the field.
+ClientFilterForm.base_fields = SharedFields(ClientFilterForm.base_fields)
 
 
 # -- edit forms ------------------------------------------------------------------------------------

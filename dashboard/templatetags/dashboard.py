@@ -1,11 +1,12 @@
-"""Display helpers for templates: sortable column headers. No business logic here."""
+"""Display helpers for templates: sortable headers, the list's rows and filters. No business logic here."""
 
 from __future__ import annotations
 
-from django import forms, template
-from django.http import QueryDict
+import functools
 from html import escape
 
+from django import forms, template
+from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -56,21 +57,27 @@ def css_token(value: object) -> str:
     return "".join(ch for ch in str(value or "none").lower() if ch.isalnum() or ch in "-_") or "none"
 
 
+# Statuses and service states repeat across rows and pages (a few dozen combinations), so each
+# badge is written once per process; the caches are bounded in case an upstream invents many.
+@functools.lru_cache(maxsize=256)
 def _status_badge(status: str | None) -> str:
     return f'<span class="status status-{css_token(status)}">{escape(status or "—")}</span>'
 
 
+@functools.lru_cache(maxsize=1024)
+def _service_badge(service: str, state: str | None, enabled: bool) -> str:
+    """A service's badge: name and status, dimmed when the service is not enabled."""
+    name, status = escape(service), escape(state or "")
+    dimmed, note = ("", "") if enabled else (" svc-disabled", " (not enabled)")
+    return (
+        f'<span class="svc status-{css_token(state)}{dimmed}" title="{name}: {status or "no status"}{note}">'
+        f"{name} <small>{status or '–'}</small></span> "
+    )
+
+
 def _service_badges(client) -> str:  # noqa: ANN001 - a gcore.models.ClientSummary
-    """One badge per service: name and status, dimmed when the service is not enabled."""
-    badges = []
-    for service, state in client.services():
-        name, status = escape(service), escape(state.status or "")
-        dimmed, note = ("", "") if state.enabled else (" svc-disabled", " (not enabled)")
-        badges.append(
-            f'<span class="svc status-{css_token(state.status)}{dimmed}" title="{name}: {status or "no status"}{note}">'
-            f"{name} <small>{status or '–'}</small></span> "
-        )
-    return "".join(badges)
+    """One badge per service, in Gcore's order."""
+    return "".join(_service_badge(service, state.status, state.enabled) for service, state in client.services())
 
 
 @register.simple_tag
@@ -111,7 +118,7 @@ def filter_fields(form, names=None) -> SafeString:  # noqa: ANN001 - a Form, and
 
 
 def _filter_field(bound) -> str:  # noqa: ANN001 - a BoundField
-    field, widget = bound.field, bound.field.widget
+    form, field, widget = bound.form, bound.field, bound.field.widget
     name, control_id = escape(bound.html_name), escape(bound.auto_id or bound.html_name)
     error = bound.errors[0] if bound.errors else ""
     invalid = ' aria-invalid="true"' if error else ""
@@ -120,7 +127,7 @@ def _filter_field(bound) -> str:  # noqa: ANN001 - a BoundField
         selected = "" if value is None else str(value)
         options = "".join(
             f'<option value="{escape(str(key))}"{" selected" if str(key) == selected else ""}>{escape(str(label))}</option>'
-            for key, label in widget.choices
+            for key, label in (form.select_choices(bound.name) if hasattr(form, "select_choices") else widget.choices)
         )
         control = f'<select name="{name}" id="{control_id}"{invalid}>{options}</select>'
     else:
