@@ -145,7 +145,9 @@ class GcoreClient:
                 params[name] = _wire_value(value)
         response = self._request("GET", "/iam/clients", params=params)
         # Gcore: without `limit` the body is a bare array (gcore-api.md §6), so either shape is read.
-        page = self._read(list[model] | _Envelope[model], response)  # type: ignore[valid-type]
+        # Its first character tells which: a union would have pydantic read the body twice.
+        bare = response.content.lstrip()[:1] == b"["
+        page = self._read(list[model] if bare else _Envelope[model], response)  # type: ignore[valid-type]
         if isinstance(page, list):
             count, items = len(page), page
         elif (items := page.results if page.results is not None else page.result) is not None:
