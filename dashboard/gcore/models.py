@@ -48,6 +48,9 @@ class ServiceName(StrEnum):
     STREAMING = "STREAMING"
 
 
+SERVICE_NAMES: tuple[str, ...] = tuple(name.value for name in ServiceName)
+
+
 class ClientType(StrEnum):
     COMMON = "common"
     RESELLER = "reseller"
@@ -154,8 +157,8 @@ class ClientSummary(GcoreModel):
 
     def services(self) -> list[tuple[str, ServiceState]]:
         """Service states in Gcore's documented order, then any service Gcore added since."""
-        known = [(name.value, self.service_statuses[name.value]) for name in ServiceName if name.value in self.service_statuses]
-        extra = sorted((key, state) for key, state in self.service_statuses.items() if key not in ServiceName.__members__)
+        known = [(name, self.service_statuses[name]) for name in SERVICE_NAMES if name in self.service_statuses]
+        extra = sorted((key, state) for key, state in self.service_statuses.items() if key not in SERVICE_NAMES)
         return known + extra
 
 

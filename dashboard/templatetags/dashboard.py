@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from html import escape
+from urllib.parse import urlencode
 
 from django import forms, template
 from django.http import QueryDict
@@ -23,15 +24,25 @@ def _toggle(ordering: str, field: str) -> tuple[str, str | None]:
     return field, None
 
 
+def _query_with_ordering(query: QueryDict, ordering: str) -> str:
+    """The query string with this ordering and without `page` (built directly: copying a QueryDict
+    deep-copies it, once per column)."""
+    pairs: list[tuple[str, str]] = []
+    for key, values in query.lists():
+        if key == "ordering":
+            pairs.append((key, ordering))
+        elif key != "page":
+            pairs.extend((key, value) for value in values)
+    if "ordering" not in query:
+        pairs.append(("ordering", ordering))
+    return urlencode(pairs)
+
+
 @register.simple_tag(takes_context=True)
 def sort_header(context: template.Context, field: str, label: str, ordering: str) -> str:
     """A <th> whose link sorts by `field` (toggling direction), marked with aria-sort when active."""
-    request = context["request"]
     target, current = _toggle(ordering, field)
-    query: QueryDict = request.GET.copy()
-    query["ordering"] = target
-    query.pop("page", None)
-    href = f"?{query.urlencode()}"
+    href = f"?{_query_with_ordering(context['request'].GET, target)}"
     arrow = {"ascending": " ▲", "descending": " ▼"}.get(current or "", "")
     return format_html(
         # The sort select in the filter form changes too, so the link swaps form and results.
@@ -43,6 +54,17 @@ def sort_header(context: template.Context, field: str, label: str, ordering: str
         label,
         arrow,
     )
+
+
+@register.simple_tag(takes_context=True)
+def render_now(context: template.Context, template_name: str) -> SafeString:
+    """An included template rendered at this point of the page, to be placed later with `{{ name }}`.
+
+    A page renders top to bottom, and stops where it first needs Gcore's answer. A region that
+    needs no Gcore data but sits below that point (the client list's sidebar) would be rendered
+    after Gcore answered, adding to the wait; rendered first, it is ready when the answer comes.
+    """
+    return context.template.engine.get_template(template_name).render(context)
 
 
 @register.filter
