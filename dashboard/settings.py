@@ -132,7 +132,10 @@ LOGIN_REDIRECT_URL = "client-list"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after a working day without activity: SessionRenewalMiddleware renews an active
-# session (at most once a minute, rather than a database write on every request).
+# session (at most once a minute, rather than a database write on every request). They are read
+# from the shared cache (Redis) and written through to the database, so a page costs no session
+# query; a logout deletes both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

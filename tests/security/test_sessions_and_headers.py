@@ -8,11 +8,15 @@ import json
 import logging
 import re
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client as DjangoClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -44,24 +48,41 @@ def test_cookies_are_httponly_and_samesite(client, manager):
 # --- sessions -----------------------------------------------------------------------------------
 
 
-def test_a_session_lasts_a_working_day_of_inactivity_and_renews_on_use(manager_client):
-    from django.contrib.sessions.backends.db import SessionStore
+def _session_store(key: str):
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
 
+
+def _set_session_end(moment) -> None:  # noqa: ANN001
+    """Move the end of the (only) session, as time passing would: in the database, and the cached
+    copy (kept for exactly as long as the session) gone with it."""
+    Session.objects.update(expire_date=moment)
+    cache.delete(_session_store(Session.objects.get().session_key).cache_key)
+
+
+def test_a_session_lasts_a_working_day_of_inactivity_and_renews_on_use(manager_client):
     assert settings.SESSION_COOKIE_AGE == 9 * 60 * 60
     manager_client.get("/clients/")
     session = Session.objects.get()
     assert timedelta(hours=8, minutes=59) < session.expire_date - timezone.now() <= timedelta(hours=9)
     # A minute later (renewals are written at most once a minute), with 5 minutes left:
-    store = SessionStore(session_key=Session.objects.get().session_key)
+    store = _session_store(session.session_key)
     store["_renewed_at"] -= 61
     store.save()
-    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    _set_session_end(timezone.now() + timedelta(minutes=5))
     manager_client.get("/clients/")  # activity moves the end of the session again
     assert Session.objects.get().expire_date - timezone.now() > timedelta(hours=8, minutes=59)
 
 
+def test_sessions_are_read_from_the_shared_cache(manager_client):
+    manager_client.get("/clients/")
+    with CaptureQueriesContext(connection) as queries:
+        manager_client.get("/activity/")
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+
+
 def test_an_idle_session_has_expired(manager_client):
-    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    manager_client.get("/activity/")
+    _set_session_end(timezone.now() - timedelta(seconds=1))
     response = manager_client.get("/clients/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
