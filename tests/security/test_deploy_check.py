@@ -11,6 +11,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "dash.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://dash.example.com",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",  # only parsed: the check does not connect
 }
 
 
@@ -26,6 +27,15 @@ def test_check_deploy_does_complain_about_development_settings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="true")
     assert result.returncode != 0
     assert "security.W018" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_workers_would_not_share_one_cache():
+    # Sessions, permissions and Gcore reads are cached: per-process memory would hide a logout or a
+    # revoked permission from the other workers.
+    settings = PRODUCTION | {"CACHE_URL": "locmemcache://"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **settings)
+    assert result.returncode != 0
+    assert "dashboard.W001" in result.stdout + result.stderr
 
 
 def test_production_cookies_and_https_settings():
