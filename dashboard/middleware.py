@@ -24,6 +24,12 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     Without this, htmx would swap the login form into whatever region asked for data.
     """
 
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN001
+        # Open views first: a load balancer's /healthz then reads no session and no user.
+        if not getattr(view_func, "login_required", True):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
     def handle_no_permission(self, request: HttpRequest, view_func):  # type: ignore[override]
         htmx = getattr(request, "htmx", None)
         if htmx:

@@ -9,7 +9,6 @@ from django.conf import settings
 from .client import GcoreClient
 
 
-
 def is_sandbox() -> bool:
     """True when no Gcore token is configured, so the built-in sandbox answers."""
     return not settings.GCORE_API_TOKEN
