@@ -10,6 +10,7 @@ from django.test import Client as DjangoClient
 
 from dashboard.gcore import get_gcore_client, get_sandbox
 from dashboard.roles import MANAGERS, SUPPORT_AGENTS, sync_roles
+from dashboard.services.cache import local_copies
 
 PASSWORD = "correct horse battery staple"
 
@@ -36,6 +37,7 @@ def _fresh_gcore():
     get_gcore_client.cache_clear()
     get_sandbox.cache_clear()
     cache.clear()
+    local_copies.clear()
     yield
     get_gcore_client.cache_clear()
     get_sandbox.cache_clear()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
+from pydantic import TypeAdapter
 
+from dashboard.services.cache import cached_lookup, cached_read, invalidate_client, list_versions
 from tests.test_client_edit import first_live_client, form_data, open_form
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +63,34 @@ def test_caching_can_be_switched_off(manager_client, sandbox):
     manager_client.get("/clients/")
     manager_client.get("/clients/")
     assert len(upstream_gets(sandbox)) == 2
+
+
+def test_a_read_that_overlapped_a_save_is_not_kept_as_current():
+    text = TypeAdapter(str)
+
+    def read_while_someone_saves() -> str:
+        invalidate_client(1)  # the save lands while Gcore is still answering this read
+        return "as it was before the save"
+
+    cached_read({"page": 1}, read_while_someone_saves, versions=list_versions(), adapter=text)
+    assert cached_lookup({"page": 1}, versions=list_versions(), adapter=text) is None
+
+
+def test_a_copy_kept_by_this_process_goes_stale_with_the_shared_one(manager_client, sandbox):
+    manager_client.get("/clients/?cdn=active")
+    sandbox.clear_request_log()
+    cache.clear()  # what an expiry or another server's change does to the shared entries
+    assert "Fresh from Gcore" in manager_client.get("/clients/?cdn=active").content.decode()
+    assert len(upstream_gets(sandbox)) == 1
+
+
+@override_settings(GCORE_CACHE_SECONDS=1)
+def test_a_copy_kept_by_this_process_expires_with_the_shared_one(manager_client, sandbox, monkeypatch):
+    import time
+
+    manager_client.get("/clients/?cdn=active")
+    sandbox.clear_request_log()
+    later = time.time() + 1.5
+    monkeypatch.setattr(time, "time", lambda: later)
+    manager_client.get("/clients/?cdn=active")
+    assert len(upstream_gets(sandbox)) == 1

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -69,15 +71,62 @@ def _key(parts: Mapping[str, object], versions: list[str]) -> str:
     return f"gcore:read:{stamp}:{digest}"
 
 
+class _LocalCopies:
+    """Values this process has already read from the shared cache, kept parsed for re-use.
+
+    A key carries the version numbers, so a local copy stays current exactly as long as the
+    shared entry it came from: a change anywhere bumps the version and the next lookup asks for
+    another key. Reading a page back from Redis and parsing it took a fifth of a cached page's
+    time; a local hit takes neither. The values are frozen pydantic models, safe to share
+    between threads. Bounded, oldest out first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Cached[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, ttl: int) -> Cached[Any] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            if time.time() - found.fetched_at >= ttl:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: Cached[Any]) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+local_copies = _LocalCopies(size=64)
+
+
 def cached_lookup(parts: Mapping[str, object], *, versions: list[str], adapter: TypeAdapter[T]) -> Cached[T] | None:
     """The cached value for these parts, if there is a current one; never asks Gcore."""
-    if settings.GCORE_CACHE_SECONDS <= 0:
+    ttl = settings.GCORE_CACHE_SECONDS
+    if ttl <= 0:
         return None
-    hit = cache.get(_key(parts, versions))
+    key = _key(parts, versions)
+    if (local := local_copies.get(key, ttl)) is not None:
+        return local
+    hit = cache.get(key)
     if hit is None:
         return None
     fetched_at, raw = hit
-    return Cached(adapter.validate_json(raw), fetched_at, from_cache=True)
+    found = Cached(adapter.validate_json(raw), fetched_at, from_cache=True)
+    local_copies.put(key, found)
+    return found
 
 
 def cached_read(
@@ -94,9 +143,13 @@ def cached_read(
         return Cached(fetch(), time.time(), from_cache=False)
     if not fresh and (hit := cached_lookup(parts, versions=versions, adapter=adapter)) is not None:
         return hit
+    # The key is taken before asking Gcore: a change saved during the call bumps the version, so
+    # what this call read (perhaps from before the change) is never filed as current after it.
+    key = _key(parts, versions)
     value = fetch()
     fetched_at = time.time()
-    cache.set(_key(parts, versions), (fetched_at, adapter.dump_json(value)), timeout=ttl)
+    cache.set(key, (fetched_at, adapter.dump_json(value)), timeout=ttl)
+    local_copies.put(key, Cached(value, fetched_at, from_cache=True))
     return Cached(value, fetched_at, from_cache=False)
 
 
