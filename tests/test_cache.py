@@ -94,3 +94,19 @@ def test_a_copy_kept_by_this_process_expires_with_the_shared_one(manager_client,
     monkeypatch.setattr(time, "time", lambda: later)
     manager_client.get("/clients/?cdn=active")
     assert len(upstream_gets(sandbox)) == 1
+
+
+def test_a_page_read_in_the_background_fills_the_shared_cache_for_other_servers(manager_client):
+    import time
+
+    from dashboard.services.cache import local_copies
+
+    manager_client.get("/clients/?cdn=trial")  # read from Gcore in a worker thread while the page renders
+    deadline = time.monotonic() + 5
+    while True:
+        local_copies.clear()  # what another server has: only the shared cache
+        page = manager_client.get("/clients/?cdn=trial", headers={"HX-Request": "true"}).content.decode()
+        if "Cached copy" in page or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)  # the shared copy is written just after the page got its value
+    assert "Cached copy" in page

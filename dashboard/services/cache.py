@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from pydantic import TypeAdapter
 
+from dashboard.services.concurrency import after_answer
+
 T = TypeVar("T")
 
 LISTS_VERSION = "gcore:v:lists"
@@ -148,8 +150,9 @@ def cached_read(
     key = _key(parts, versions)
     value = fetch()
     fetched_at = time.time()
-    cache.set(key, (fetched_at, adapter.dump_json(value)), timeout=ttl)
     local_copies.put(key, Cached(value, fetched_at, from_cache=True))
+    # The shared copy (JSON, then a round trip to Redis) is written once the page has the value.
+    after_answer(lambda: cache.set(key, (fetched_at, adapter.dump_json(value)), timeout=ttl))
     return Cached(value, fetched_at, from_cache=False)
 
 

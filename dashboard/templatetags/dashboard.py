@@ -111,6 +111,7 @@ def client_rows(clients, detail_prefix: str, back_suffix: str, show_created: boo
     is escaped here (upstream text is untrusted).
     """
     rows = []
+    prefix, suffix = escape(detail_prefix), escape(back_suffix)
     for client in clients:
         badges = (' <span class="badge badge-test">Test</span>' if client.is_test else "") + (
             ' <span class="badge badge-deleted">Deleted</span>' if client.deleted else ""
@@ -120,7 +121,7 @@ def client_rows(clients, detail_prefix: str, back_suffix: str, show_created: boo
         ) if show_created else ""
         rows.append(
             f'<tr><td class="num">{client.id}</td>'
-            f'<td><a href="{escape(detail_prefix)}{client.id}/{escape(back_suffix)}">{escape(client.company_name)}</a>{badges}</td>'
+            f'<td><a href="{prefix}{client.id}/{suffix}">{escape(client.company_name)}</a>{badges}</td>'
             f"<td>{escape(client.email)}</td><td>{escape(client.name) if client.name else '—'}</td>"
             f'<td>{_status_badge(client.status)}</td><td class="services">{_service_badges(client)}</td>{created}</tr>'
         )
