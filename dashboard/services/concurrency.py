@@ -36,8 +36,10 @@ def in_background(fetch: Callable[[], T]) -> T:
     `after_answer` runs once the page has its value.
     """
     future: Future[T] = Future()
+    started = threading.Event()
 
     def run() -> None:
+        started.set()
         later: list[Callable[[], object]] = []
         _fetching.later = later
         try:
@@ -52,6 +54,10 @@ def in_background(fetch: Callable[[], T]) -> T:
                 _run_logged(task)
 
     _executor().submit(run)
+    # Wait for the worker to be running: it then keeps the GIL until its request is on the wire,
+    # instead of waiting for this thread to pause (up to Python's 5 ms switch interval) while the
+    # page renders. The request to Gcore goes out first; the rendering is not in a hurry.
+    started.wait()
     return cast(T, SimpleLazyObject(future.result))
 
 
