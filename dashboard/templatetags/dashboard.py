@@ -24,25 +24,25 @@ def _toggle(ordering: str, field: str) -> tuple[str, str | None]:
     return field, None
 
 
-def _query_with_ordering(query: QueryDict, ordering: str) -> str:
-    """The query string with this ordering and without `page` (built directly: copying a QueryDict
-    deep-copies it, once per column)."""
+def _query_with(query: QueryDict, key: str, value: object, *, drop: tuple[str, ...] = ()) -> str:
+    """`?` plus the query string with `key` set to `value` (in its place) and `drop` left out,
+    HTML-escaped. Built directly: copying a QueryDict deep-copies it, once per link."""
     pairs: list[tuple[str, str]] = []
-    for key, values in query.lists():
-        if key == "ordering":
-            pairs.append((key, ordering))
-        elif key != "page":
-            pairs.extend((key, value) for value in values)
-    if "ordering" not in query:
-        pairs.append(("ordering", ordering))
-    return urlencode(pairs)
+    for name, values in query.lists():
+        if name == key:
+            pairs.append((key, str(value)))
+        elif name not in drop:
+            pairs.extend((name, item) for item in values)
+    if key not in query:
+        pairs.append((key, str(value)))
+    return escape(f"?{urlencode(pairs)}")
 
 
 @register.simple_tag(takes_context=True)
 def sort_header(context: template.Context, field: str, label: str, ordering: str) -> str:
     """A <th> whose link sorts by `field` (toggling direction), marked with aria-sort when active."""
     target, current = _toggle(ordering, field)
-    href = f"?{_query_with_ordering(context['request'].GET, target)}"
+    href = mark_safe(_query_with(context["request"].GET, "ordering", target, drop=("page",)))  # noqa: S308 - escaped
     arrow = {"ascending": " ▲", "descending": " ▼"}.get(current or "", "")
     return format_html(
         # The sort select in the filter form changes too, so the link swaps form and results.
@@ -65,6 +65,12 @@ def render_now(context: template.Context, template_name: str) -> SafeString:
     after Gcore answered, adding to the wait; rendered first, it is ready when the answer comes.
     """
     return context.template.engine.get_template(template_name).render(context)
+
+
+@register.filter
+def thousands(value: int) -> str:
+    """1234567 as "1,234,567" (what humanize's intcomma gives in English, without its locale lookups)."""
+    return f"{int(value):,}"
 
 
 @register.filter
@@ -126,6 +132,48 @@ def client_rows(clients, detail_prefix: str, back_suffix: str, show_created: boo
             f'<td>{_status_badge(client.status)}</td><td class="services">{_service_badges(client)}</td>{created}</tr>'
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def pagination(context: template.Context, listing) -> SafeString:  # noqa: ANN001 - a ClientListing
+    """First / previous / "Page n of m" / next / last, keeping the list's other parameters.
+
+    Written here rather than as an included template: it renders after Gcore has answered,
+    where every fraction of a millisecond is added to the person's wait.
+    """
+    if listing.num_pages <= 1:
+        return mark_safe("")
+    query = context["request"].GET
+
+    def link(page: int, text: str, rel: str) -> str:
+        href = _query_with(query, "page", page)
+        return f'<li><a href="{href}" hx-get="{href}" rel="{rel}">{text}</a></li>'
+
+    if listing.has_previous:
+        back = link(1, "« First", "first") + link(listing.page - 1, "‹ Previous", "prev")
+    else:
+        back = '<li><span class="muted">« First</span></li><li><span class="muted">‹ Previous</span></li>'
+    if listing.has_next:
+        on = link(listing.page + 1, "Next ›", "next") + link(listing.num_pages, "Last »", "last")
+    else:
+        on = '<li><span class="muted">Next ›</span></li><li><span class="muted">Last »</span></li>'
+    here = f'<li><span aria-current="page">Page {listing.page:,} of {listing.num_pages:,}</span></li>'
+    return mark_safe(f'<nav class="pagination" aria-label="Pages">\n  <ul>{back}{here}{on}</ul>\n</nav>')  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def freshness(context: template.Context, from_cache: bool, age: int, target: str = "") -> SafeString:
+    """Whether the page shows a cached copy (and how old) or Gcore's answer now, and a Refresh link.
+
+    The link's header asks the server to skip its cache; the address bar keeps the view's own URL.
+    """
+    query = escape(context["request"].GET.urlencode())
+    state = f"Cached copy from {int(age)} s ago" if from_cache else "Fresh from Gcore"
+    swap = f' hx-target="{escape(target)}" hx-swap="outerHTML"' if target else ""
+    return mark_safe(  # noqa: S308 - the query and target are escaped
+        f'<span class="freshness">{state} ·\n  <a href="?{query + "&amp;" if query else ""}refresh=1" hx-get=""{swap}'
+        """ hx-headers='{"X-Refresh": "true"}' hx-push-url="false" title="Read it again from Gcore now">Refresh</a></span>"""
+    )
 
 
 @register.simple_tag
