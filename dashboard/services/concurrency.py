@@ -56,8 +56,9 @@ def in_background(fetch: Callable[[], T]) -> T:
     _executor().submit(run)
     # Wait for the worker to be running: it then keeps the GIL until its request is on the wire,
     # instead of waiting for this thread to pause (up to Python's 5 ms switch interval) while the
-    # page renders. The request to Gcore goes out first; the rendering is not in a hurry.
-    started.wait()
+    # page renders. The request to Gcore goes out first; the rendering has time to spare. When
+    # every worker is busy, the page does not wait for one to free up before rendering.
+    started.wait(timeout=0.05)
     return cast(T, SimpleLazyObject(future.result))
 
 
