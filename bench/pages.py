@@ -4,7 +4,8 @@ Starts the Gcore sandbox on loopback with a fixed latency (BENCH_LATENCY_MS, def
 dashboard under gunicorn (production settings) against it, then measures in one run, with the same
 HTTP client: the client list (50 rows), the client detail and a save, each through the dashboard
 and as the same upstream call(s) made directly with httpx; and the list and detail served from the
-dashboard's cache. BENCH_ROUNDS (default 40) requests each; BENCH_DATABASE_URL may point the
+dashboard's cache. BENCH_ROUNDS (default 40) rounds in which every request takes its turn, so the
+direct calls and the dashboard meet the same machine load; BENCH_DATABASE_URL may point the
 dashboard at an empty PostgreSQL database instead of a temporary SQLite file.
 """
 
@@ -116,14 +117,28 @@ class LoopbackBrowser(httpx.Client):
         return response
 
 
-def measure(call: Callable[[], httpx.Response], rounds: int) -> list[float]:
-    call()  # warm connections and caches
-    times = []
+def timed(call: Callable[[], httpx.Response]) -> float:
+    """One request's time in ms (a failed request stops the benchmark)."""
+    started = time.perf_counter()
+    response = call()
+    elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code < 400, (response.status_code, response.text[:300])
+    return elapsed
+
+
+def interleaved(calls: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+    """Each call's times over `rounds` rounds, the calls taking turns within each round.
+
+    Taking turns puts the dashboard and the direct calls under the same conditions: a shared
+    machine's background load drifts, and timing one block after the other would charge the
+    drift to whichever ran second. One warm-up round first (connections, caches).
+    """
+    for call in calls.values():
+        call()
+    times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
-        started = time.perf_counter()
-        response = call()
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code < 400, (response.status_code, response.text[:300])
+        for name, call in calls.items():
+            times[name].append(call())
     return times
 
 
@@ -169,7 +184,8 @@ def run() -> Report:
             f"Peak memory of the gunicorn worker: {rss:.0f} MB (VmHWM).",
         ],
         notes=[
-            f"Sandbox latency {latency_ms:.0f} ms; {rounds} requests each; one gunicorn worker with 4 threads; "
+            f"Sandbox latency {latency_ms:.0f} ms; {rounds} rounds, the direct and dashboard requests taking turns; "
+            "one gunicorn worker with 4 threads; "
             "the save re-reads the client (conflict check) and PATCHes, so its direct column makes both calls."
         ],
     )
@@ -206,18 +222,7 @@ def _measure(upstream: httpx.Client, web: httpx.Client, rounds: int) -> list[tup
     list_query = "limit=50&offset=0&ordering=id&deleted=false"
     client_id = upstream.get(f"/iam/clients?{list_query}").json()["results"][0]["id"]
     fresh = {"X-Refresh": "true"}  # the dashboard skips its cache for these
-    rows = []
-
-    direct_list = measure(lambda: upstream.get(f"/iam/clients?{list_query}"), rounds)
-    rows.append(("client list, 50 rows", measure(lambda: web.get("/clients/?page_size=50", headers=fresh), rounds), direct_list))
     htmx = fresh | {"HX-Request": "true"}
-    rows.append(("client list, 50 rows, htmx", measure(lambda: web.get("/clients/?page_size=50", headers=htmx), rounds), direct_list))
-    rows.append(("client list, 50 rows, cached", measure(lambda: web.get("/clients/?page_size=50"), rounds), direct_list))
-
-    direct_detail = measure(lambda: upstream.get(f"/iam/clients/{client_id}"), rounds)
-    rows.append(("client detail", measure(lambda: web.get(f"/clients/{client_id}/", headers=fresh), rounds), direct_detail))
-    rows.append(("client detail, cached", measure(lambda: web.get(f"/clients/{client_id}/"), rounds), direct_detail))
-
     counter = iter(range(10**6))
 
     def direct_save() -> httpx.Response:
@@ -246,7 +251,25 @@ def _measure(upstream: httpx.Client, web: httpx.Client, rounds: int) -> list[tup
         assert response.status_code == 200, response.text[:300]
         return elapsed
 
-    direct = measure(direct_save, rounds)
-    dashboard_save()
-    rows.append(("save (re-read + PATCH)", [dashboard_save() for _ in range(rounds)], direct))
-    return rows
+    times = interleaved(
+        {
+            "direct list": lambda: timed(lambda: upstream.get(f"/iam/clients?{list_query}")),
+            "list": lambda: timed(lambda: web.get("/clients/?page_size=50", headers=fresh)),
+            "list htmx": lambda: timed(lambda: web.get("/clients/?page_size=50", headers=htmx)),
+            "list cached": lambda: timed(lambda: web.get("/clients/?page_size=50")),
+            "direct detail": lambda: timed(lambda: upstream.get(f"/iam/clients/{client_id}")),
+            "detail": lambda: timed(lambda: web.get(f"/clients/{client_id}/", headers=fresh)),
+            "detail cached": lambda: timed(lambda: web.get(f"/clients/{client_id}/")),
+        },
+        rounds,
+    )
+    # The saves last: each one changes the client, its history and every cached list.
+    times |= interleaved({"direct save": lambda: timed(direct_save), "save": dashboard_save}, rounds)
+    return [
+        ("client list, 50 rows", times["list"], times["direct list"]),
+        ("client list, 50 rows, htmx", times["list htmx"], times["direct list"]),
+        ("client list, 50 rows, cached", times["list cached"], times["direct list"]),
+        ("client detail", times["detail"], times["direct detail"]),
+        ("client detail, cached", times["detail cached"], times["direct detail"]),
+        ("save (re-read + PATCH)", times["save"], times["direct save"]),
+    ]
