@@ -51,12 +51,14 @@ class CachedPermissionsBackend(ModelBackend):
             cache.add(VERSION_KEY, int(time.time() * 1000), timeout=None)
             version = cache.get(VERSION_KEY)
         entry = found.get(key)
-        if entry is not None and entry[0] == version:
-            return set(entry[1])
+        # A superuser's set is every permission: it holds only while the user row still says so
+        # (the row is read fresh on every request), so a demotion takes effect at once.
+        if entry is not None and entry[0] == version and entry[1] == user_obj.is_superuser:
+            return set(entry[2])
         # Read under the version seen *before* the queries: a change made meanwhile bumps the
         # version, so this entry is never taken for current afterwards.
         permissions = {*self.get_user_permissions(user_obj), *self.get_group_permissions(user_obj)}
-        cache.set(key, (version, sorted(permissions)), timeout=TIMEOUT_SECONDS)
+        cache.set(key, (version, user_obj.is_superuser, sorted(permissions)), timeout=TIMEOUT_SECONDS)
         return permissions
 
 

@@ -78,5 +78,15 @@ def test_what_another_server_read_before_the_change_was_committed_is_not_used(ma
         manager.groups.remove(Group.objects.get(name=MANAGERS))
         # Another server reads the rows before this transaction commits, and keeps what it saw
         # under the version number current at that moment.
-        cache.set(_user_key(manager.pk), (cache.get(VERSION_KEY), ["dashboard.view_activity"]))
+        cache.set(_user_key(manager.pk), (cache.get(VERSION_KEY), False, ["dashboard.view_activity"]))
+    assert http.get(PAGE).status_code == 403
+
+
+def test_a_demoted_superuser_loses_every_permission_at_once(admin_user):
+    http = logged_in(admin_user)
+    assert http.get(PAGE).status_code == 200
+    # Another permission check reads the superuser's (complete) set into the cache.
+    assert admin_user.get_all_permissions()
+    admin_user.is_superuser = False
+    admin_user.save()
     assert http.get(PAGE).status_code == 403
