@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
 from pydantic import TypeAdapter
 
-from dashboard.services.cache import cached_lookup, cached_read, invalidate_client, list_versions
+from dashboard.services.cache import (
+    cached_lookup,
+    cached_read,
+    invalidate_client,
+    list_versions,
+    local_copies,
+)
 from tests.test_client_edit import first_live_client, form_data, open_form
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +94,6 @@ def test_a_copy_kept_by_this_process_goes_stale_with_the_shared_one(manager_clie
 
 @override_settings(GCORE_CACHE_SECONDS=1)
 def test_a_copy_kept_by_this_process_expires_with_the_shared_one(manager_client, sandbox, monkeypatch):
-    import time
-
     manager_client.get("/clients/?cdn=active")
     sandbox.clear_request_log()
     later = time.time() + 1.5
@@ -97,10 +103,6 @@ def test_a_copy_kept_by_this_process_expires_with_the_shared_one(manager_client,
 
 
 def test_a_page_read_in_the_background_fills_the_shared_cache_for_other_servers(manager_client):
-    import time
-
-    from dashboard.services.cache import local_copies
-
     manager_client.get("/clients/?cdn=trial")  # read from Gcore in a worker thread while the page renders
     deadline = time.monotonic() + 5
     while True:
@@ -110,3 +112,21 @@ def test_a_page_read_in_the_background_fills_the_shared_cache_for_other_servers(
             break
         time.sleep(0.05)  # the shared copy is written just after the page got its value
     assert "Cached copy" in page
+
+
+def test_an_entry_the_dashboard_cannot_read_is_a_miss_not_an_error(manager_client, sandbox):
+    from dashboard.services.cache import _key
+
+    manager_client.get("/clients/?cdn=active")
+    local_copies.clear()
+    # What another release might have left under the same key: something else than this JSON.
+    key = _key({"filters": {"cdn": "active", "deleted": "false"}, "ordering": "id", "limit": 25, "offset": 0}, list_versions())
+    deadline = time.monotonic() + 5
+    while cache.get(key) is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # the shared copy is written just after the page got its value
+    assert cache.get(key) is not None
+    cache.set(key, (0.0, object()))
+    sandbox.clear_request_log()
+    response = manager_client.get("/clients/?cdn=active")
+    assert response.status_code == 200 and "Fresh from Gcore" in response.content.decode()
+    assert len(upstream_gets(sandbox)) == 1

@@ -70,7 +70,8 @@ def _bump(key: str) -> None:
 def _key(parts: Mapping[str, object], versions: list[str]) -> str:
     stamp = ":".join(str(_version(name)) for name in versions)
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    return f"gcore:read:{stamp}:{digest}"
+    # "v2": values are pydantic JSON since this format; entries an older release pickled are never read.
+    return f"gcore:read:v2:{stamp}:{digest}"
 
 
 class _LocalCopies:
@@ -125,8 +126,11 @@ def cached_lookup(parts: Mapping[str, object], *, versions: list[str], adapter: 
     hit = cache.get(key)
     if hit is None:
         return None
-    fetched_at, raw = hit
-    found = Cached(adapter.validate_json(raw), fetched_at, from_cache=True)
+    try:
+        fetched_at, raw = hit
+        found = Cached(adapter.validate_json(raw), fetched_at, from_cache=True)
+    except (TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+        return None  # not what this release writes (an unreadable entry is a miss, never an error page)
     local_copies.put(key, found)
     return found
 
