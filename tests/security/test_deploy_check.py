@@ -29,13 +29,13 @@ def test_check_deploy_does_complain_about_development_settings():
     assert "security.W018" in result.stdout + result.stderr
 
 
-def test_check_deploy_warns_when_workers_would_not_share_one_cache():
+def test_check_deploy_fails_when_workers_would_not_share_one_cache():
     # Sessions, permissions and Gcore reads are cached: per-process memory would hide a logout or a
     # revoked permission from the other workers.
     settings = PRODUCTION | {"CACHE_URL": "locmemcache://"}
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **settings)
+    result = run_manage("check", "--deploy", **settings)
     assert result.returncode != 0
-    assert "dashboard.W001" in result.stdout + result.stderr
+    assert "dashboard.E001" in result.stdout + result.stderr
 
 
 def test_production_cookies_and_https_settings():
