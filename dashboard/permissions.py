@@ -13,7 +13,6 @@ none, a superuser has all (checked on the user row itself, read fresh on every r
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -22,6 +21,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from dashboard.services.cache import bump_version, version_of
 
 VERSION_KEY = "auth:perms:v"
 # A safety net only: every change made through Django invalidates at once.
@@ -47,9 +48,7 @@ class CachedPermissionsBackend(ModelBackend):
         found = cache.get_many([VERSION_KEY, key])  # one round trip to Redis
         version = found.get(VERSION_KEY)
         if version is None:
-            # A new count starts from the clock, so entries kept under an evicted count never match.
-            cache.add(VERSION_KEY, int(time.time() * 1000), timeout=None)
-            version = cache.get(VERSION_KEY)
+            version = version_of(VERSION_KEY)
         entry = found.get(key)
         # A superuser's set is every permission: it holds only while the user row still says so
         # (the row is read fresh on every request), so a demotion takes effect at once.
@@ -63,10 +62,7 @@ class CachedPermissionsBackend(ModelBackend):
 
 
 def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not there yet, or evicted: start a count no kept entry carries
-        cache.set(VERSION_KEY, int(time.time() * 1000), timeout=None)
+    bump_version(VERSION_KEY)
 
 
 def invalidate_permissions() -> None:

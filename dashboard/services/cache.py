@@ -52,7 +52,11 @@ def _new_count() -> int:
     return int(time.time() * 1000)
 
 
-def _version(key: str) -> int:
+def version_of(key: str) -> int:
+    """The current number of a version counter kept in the shared cache (started if missing).
+
+    Anything cached under a key that includes this number is current until `bump_version`.
+    """
     version = cache.get(key)
     if version is None:
         cache.add(key, _new_count(), timeout=None)
@@ -60,7 +64,8 @@ def _version(key: str) -> int:
     return int(version)
 
 
-def _bump(key: str) -> None:
+def bump_version(key: str) -> None:
+    """Make everything cached under the counter's current number stale, on every app server."""
     try:
         cache.incr(key)
     except ValueError:  # not there yet (or evicted): any new number invalidates the old keys
@@ -68,7 +73,7 @@ def _bump(key: str) -> None:
 
 
 def _key(parts: Mapping[str, object], versions: list[str]) -> str:
-    stamp = ":".join(str(_version(name)) for name in versions)
+    stamp = ":".join(str(version_of(name)) for name in versions)
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
     # "v2": values are pydantic JSON since this format; entries an older release pickled are never read.
     return f"gcore:read:v2:{stamp}:{digest}"
@@ -170,5 +175,5 @@ def list_versions() -> list[str]:
 
 def invalidate_client(client_id: int) -> None:
     """After a change to a client or one of its users: its detail and every list are stale."""
-    _bump(_client_version_key(client_id))
-    _bump(LISTS_VERSION)
+    bump_version(_client_version_key(client_id))
+    bump_version(LISTS_VERSION)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from dashboard.forms import SERVICE_FILTERS, ClientFilterForm
 from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import ClientType, ServiceStatus
-from dashboard.services.cache import LISTS_VERSION
+from dashboard.services.cache import LISTS_VERSION, version_of
 
 log = logging.getLogger("dashboard.overview")
 
@@ -244,7 +244,7 @@ def lists_version_key(prefix: str) -> str:
     The read cache (services/cache.py) bumps LISTS_VERSION in the shared cache after every change,
     so counts cached under the old number stop being used on every app server at once.
     """
-    return f"{prefix}:{cache.get(LISTS_VERSION, 0)}"
+    return f"{prefix}:{version_of(LISTS_VERSION)}"
 
 
 def overview_get(*, refresh: bool = False) -> Overview:
