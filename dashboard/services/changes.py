@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,3 +65,22 @@ class SaveResult:
     @property
     def ok(self) -> bool:
         return self.outcome in (AuditEntry.Outcome.SAVED, AuditEntry.Outcome.UNCHANGED)
+
+
+def refuse_conflicts(
+    conflicts: list[Conflict], *, overwrite: bool, audit: Callable[..., object], record: Any
+) -> SaveResult | None:
+    """The audited CONFLICT result when fields were changed upstream and the person did not choose
+    to overwrite them; None when the save may go on."""
+    if not conflicts or overwrite:
+        return None
+    audit(
+        outcome=AuditEntry.Outcome.CONFLICT,
+        message="Changed upstream since the form was opened: " + ", ".join(c.label for c in conflicts),
+    )
+    return SaveResult(outcome=AuditEntry.Outcome.CONFLICT, record=record, conflicts=conflicts)
+
+
+def audit_saved(audit: Callable[..., object], conflicts: list[Conflict]) -> None:
+    """Record a save that reached Gcore, saying so when it overwrote a concurrent change."""
+    audit(outcome=AuditEntry.Outcome.SAVED, upstream_status=200, message="Overwrote a concurrent change." if conflicts else "")

@@ -25,7 +25,14 @@ from dashboard.services.cache import (
     invalidate_client,
     list_versions,
 )
-from dashboard.services.changes import SaveResult, find_changes, find_conflicts, pending_changes
+from dashboard.services.changes import (
+    SaveResult,
+    audit_saved,
+    find_changes,
+    find_conflicts,
+    pending_changes,
+    refuse_conflicts,
+)
 from dashboard.services.concurrency import in_background
 
 T = TypeVar("T")
@@ -231,9 +238,8 @@ def client_update(
         ip_address=ip_address,
         changes=[FieldChange(CLIENT_FIELDS[name][0], current[name], value) for name, value in changes.items()],
     )
-    if conflicts and not overwrite:
-        audit(outcome=Outcome.CONFLICT, message="Changed upstream since the form was opened: " + ", ".join(c.label for c in conflicts))
-        return SaveResult(outcome=Outcome.CONFLICT, record=current_client, conflicts=conflicts)
+    if (refused := refuse_conflicts(conflicts, overwrite=overwrite, audit=audit, record=current_client)) is not None:
+        return refused
     try:
         client = gcore.update_client(client_id, ClientUpdate(**changes))
     except GcoreError as exc:
@@ -242,7 +248,7 @@ def client_update(
     finally:
         # Even a failed write may have reached Gcore (a timeout): never serve the old copy again.
         invalidate_client(client_id)
-    audit(outcome=Outcome.SAVED, upstream_status=200, message="Overwrote a concurrent change." if conflicts else "")
+    audit_saved(audit, conflicts)
     return SaveResult(outcome=Outcome.SAVED, record=client, saved=[CLIENT_LABELS[name] for name in changes])
 
 

@@ -12,7 +12,15 @@ from dashboard.gcore import GcoreError, GcoreNotFound, get_gcore_client
 from dashboard.gcore.models import GROUPS_BY_ID, Client, ClientUser, UserUpdate
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
 from dashboard.services.cache import invalidate_client
-from dashboard.services.changes import Conflict, SaveResult, find_changes, find_conflicts, pending_changes
+from dashboard.services.changes import (
+    Conflict,
+    SaveResult,
+    audit_saved,
+    find_changes,
+    find_conflicts,
+    pending_changes,
+    refuse_conflicts,
+)
 from dashboard.services.clients import audit_failure, error_text, read_or_audit
 
 # Pythonic name -> label. All but `role` go through PATCH /iam/users/{id}.
@@ -92,9 +100,8 @@ def user_update(
             for name, value in changes.items()
         ],
     )
-    if conflicts and not overwrite:
-        audit(outcome=Outcome.CONFLICT, message="Changed upstream since the form was opened: " + ", ".join(c.label for c in conflicts))
-        return SaveResult(outcome=Outcome.CONFLICT, record=user, conflicts=conflicts)
+    if (refused := refuse_conflicts(conflicts, overwrite=overwrite, audit=audit, record=user)) is not None:
+        return refused
 
     try:
         return _send_user_changes(client_id, user_id, changes, user, audit, conflicts)
@@ -135,5 +142,5 @@ def _send_user_changes(
             )
             return SaveResult(outcome=Outcome.PARTIAL, record=user, saved=saved, failed=["Role"], error=exc)
         saved.append("Role")
-    audit(outcome=Outcome.SAVED, upstream_status=200, message="Overwrote a concurrent change." if conflicts else "")
+    audit_saved(audit, conflicts)
     return SaveResult(outcome=Outcome.SAVED, saved=saved)
