@@ -7,6 +7,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from django import forms, template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -65,12 +66,6 @@ def render_now(context: template.Context, template_name: str) -> SafeString:
     after Gcore answered, adding to the wait; rendered first, it is ready when the answer comes.
     """
     return context.template.engine.get_template(template_name).render(context)
-
-
-@register.filter
-def thousands(value: int) -> str:
-    """1234567 as "1,234,567" (what humanize's intcomma gives in English, without its locale lookups)."""
-    return f"{int(value):,}"
 
 
 @register.filter
@@ -157,7 +152,7 @@ def pagination(context: template.Context, listing) -> SafeString:  # noqa: ANN00
         on = link(listing.page + 1, "Next ›", "next") + link(listing.num_pages, "Last »", "last")
     else:
         on = '<li><span class="muted">Next ›</span></li><li><span class="muted">Last »</span></li>'
-    here = f'<li><span aria-current="page">Page {listing.page:,} of {listing.num_pages:,}</span></li>'
+    here = f'<li><span aria-current="page">Page {intcomma(listing.page)} of {intcomma(listing.num_pages)}</span></li>'
     return mark_safe(f'<nav class="pagination" aria-label="Pages">\n  <ul>{back}{here}{on}</ul>\n</nav>')  # noqa: S308
 
 
