@@ -103,30 +103,35 @@ def test_a_copy_kept_by_this_process_expires_with_the_shared_one(monkeypatch):
     assert copies.get("key", ttl=30) is None
 
 
+def shared_first_page(filters: dict[str, str]) -> str:
+    """The shared-cache key of the list's first page for these filters, once its copy is there.
+
+    A page read in the background writes the shared copy just after the page got its value.
+    """
+    from dashboard.services.cache import _key
+    from dashboard.services.clients import DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, _list_parts
+
+    key = _key(_list_parts(filters | {"deleted": "false"}, DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, 0), list_versions())
+    deadline = time.monotonic() + 5
+    while cache.get(key) is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert cache.get(key) is not None
+    return key
+
+
 def test_a_page_read_in_the_background_fills_the_shared_cache_for_other_servers(manager_client):
     manager_client.get("/clients/?cdn=trial")  # read from Gcore in a worker thread while the page renders
-    deadline = time.monotonic() + 5
-    while True:
-        local_copies.clear()  # what another server has: only the shared cache
-        page = manager_client.get("/clients/?cdn=trial", headers={"HX-Request": "true"}).content.decode()
-        if "Cached copy" in page or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)  # the shared copy is written just after the page got its value
+    shared_first_page({"cdn": "trial"})
+    local_copies.clear()  # what another server has: only the shared cache
+    page = manager_client.get("/clients/?cdn=trial", headers={"HX-Request": "true"}).content.decode()
     assert "Cached copy" in page
 
 
 def test_an_entry_the_dashboard_cannot_read_is_a_miss_not_an_error(manager_client, sandbox):
-    from dashboard.services.cache import _key
-
     manager_client.get("/clients/?cdn=active")
     local_copies.clear()
     # What another release might have left under the same key: something else than this JSON.
-    key = _key({"filters": {"cdn": "active", "deleted": "false"}, "ordering": "id", "limit": 25, "offset": 0}, list_versions())
-    deadline = time.monotonic() + 5
-    while cache.get(key) is None and time.monotonic() < deadline:
-        time.sleep(0.02)  # the shared copy is written just after the page got its value
-    assert cache.get(key) is not None
-    cache.set(key, (0.0, object()))
+    cache.set(shared_first_page({"cdn": "active"}), (0.0, object()))
     sandbox.clear_request_log()
     response = manager_client.get("/clients/?cdn=active")
     assert response.status_code == 200 and "Fresh from Gcore" in response.content.decode()
