@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for the Gcore reseller dashboard."""
+
 import os
 import sys
 

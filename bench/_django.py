@@ -30,7 +30,7 @@ def setup_django(**env: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def staff_member(username: str, group: str):  # noqa: ANN201 - a Django user
+def staff_member(username: str, group: str):
     """A logged-in-able staff account in one of the roles."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group

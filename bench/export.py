@@ -26,9 +26,21 @@ QUERY = "?deleted=any&ordering=companyName"  # every client, in an order that is
 @contextmanager
 def sandbox_server(clients: int) -> Iterator[str]:
     """The Gcore sandbox with `clients` clients in its own process, so its memory is not the dashboard's."""
-    command = [sys.executable, "manage.py", "gcore_sandbox", "--port", "0", "--clients", str(clients), "--token", TOKEN]
+    command = [
+        sys.executable,
+        "manage.py",
+        "gcore_sandbox",
+        "--port",
+        "0",
+        "--clients",
+        str(clients),
+        "--token",
+        TOKEN,
+    ]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dashboard.settings", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         line = process.stdout.readline() if process.stdout else ""
         match = re.search(r"http://[\d.]+:\d+", line)
@@ -55,7 +67,7 @@ def _list_calls(control: httpx.Client) -> int:
     return sum(entry["path"] == "/iam/clients" for entry in control.get("/__sandbox__/requests").json())
 
 
-def export_once(http, control: httpx.Client, *, trace: bool) -> Run:  # noqa: ANN001 - Django's test client
+def export_once(http, control: httpx.Client, *, trace: bool) -> Run:
     """One whole export through the dashboard's view, read chunk by chunk and thrown away like a socket would."""
     from dashboard.models import AuditEntry
 
@@ -86,7 +98,9 @@ def mb(value: float) -> str:
     return f"{value / 1_000_000:.1f} MB"
 
 
-@benchmark("export", "Streaming CSV export (/clients/export.csv) from a loopback sandbox: memory and first bytes")
+@benchmark(
+    "export", "Streaming CSV export (/clients/export.csv) from a loopback sandbox: memory and first bytes"
+)
 def run() -> Report:
     setup_django()
     from django.conf import settings

@@ -89,7 +89,9 @@ def prepare_database(env: dict[str, str]) -> None:
         f"u = get_user_model().objects.create_user('bench', password={PASSWORD!r});"
         "u.groups.add(Group.objects.get(name='Support agents'))"
     )
-    subprocess.run([PYTHON, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True
+    )
 
 
 def start_dashboard(env: dict[str, str], port: int) -> subprocess.Popen[str]:
@@ -103,7 +105,9 @@ def start_dashboard(env: dict[str, str], port: int) -> subprocess.Popen[str]:
 def log_in(http: httpx.Client) -> None:
     page = http.get("/accounts/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    http.post("/accounts/login/", data={"username": "bench", "password": PASSWORD, "csrfmiddlewaretoken": token})
+    http.post(
+        "/accounts/login/", data={"username": "bench", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
     assert http.get("/clients/").status_code == 200, "login failed"
 
 
@@ -157,7 +161,9 @@ def peak_rss_mb(pid: int) -> float:
     return best / 1024
 
 
-@benchmark("pages", "List (50 rows), detail and save through the dashboard vs the same Gcore calls made directly")
+@benchmark(
+    "pages", "List (50 rows), detail and save through the dashboard vs the same Gcore calls made directly"
+)
 def run() -> Report:
     latency_ms = float(os.environ.get("BENCH_LATENCY_MS", "50"))
     rounds = int(os.environ.get("BENCH_ROUNDS", "40"))
@@ -203,7 +209,9 @@ def measure_pages(latency_ms: float, rounds: int) -> tuple[list[tuple[str, list[
             dashboard = start_dashboard(env, port)
             base = f"http://127.0.0.1:{port}"
             wait_http(f"{base}/healthz")
-            upstream = httpx.Client(base_url=sandbox_url, headers={"Authorization": f"APIKey {TOKEN}"}, timeout=30)
+            upstream = httpx.Client(
+                base_url=sandbox_url, headers={"Authorization": f"APIKey {TOKEN}"}, timeout=30
+            )
             web = LoopbackBrowser(base_url=base, timeout=30)
             log_in(web)
             rows = _measure(upstream, web, rounds)
@@ -218,7 +226,9 @@ def measure_pages(latency_ms: float, rounds: int) -> tuple[list[tuple[str, list[
                     process.kill()
 
 
-def _measure(upstream: httpx.Client, web: httpx.Client, rounds: int) -> list[tuple[str, list[float], list[float]]]:
+def _measure(
+    upstream: httpx.Client, web: httpx.Client, rounds: int
+) -> list[tuple[str, list[float], list[float]]]:
     list_query = "limit=50&offset=0&ordering=id&deleted=false"
     client_id = upstream.get(f"/iam/clients?{list_query}").json()["results"][0]["id"]
     fresh = {"X-Refresh": "true"}  # the dashboard skips its cache for these
@@ -236,7 +246,9 @@ def _measure(upstream: httpx.Client, web: httpx.Client, rounds: int) -> list[tup
             "phone": current.get("phone"), "custom_id": current.get("custom_id"), "is_test": current["is_test"],
             "seller": current.get("seller"), "reseller": current.get("resellers"),
         }  # fmt: skip
-        form = {k: v for k, v in original.items() if v not in (None, False)} | {"custom_id": f"web-{next(counter)}"}
+        form = {k: v for k, v in original.items() if v not in (None, False)} | {
+            "custom_id": f"web-{next(counter)}"
+        }
         form["original"] = json.dumps(original)
         if form.get("is_test"):
             form["is_test"] = "on"

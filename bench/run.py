@@ -68,7 +68,11 @@ def table(rows: list[dict[str, str]]) -> list[str]:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     widths = {c: max(len(c), *(len(str(row.get(c, ""))) for row in rows)) for c in columns}
     line = lambda cells: "| " + " | ".join(str(cells.get(c, "")).ljust(widths[c]) for c in columns) + " |"  # noqa: E731
-    return [line({c: c for c in columns}), "| " + " | ".join("-" * widths[c] for c in columns) + " |", *map(line, rows)]
+    return [
+        line({c: c for c in columns}),
+        "| " + " | ".join("-" * widths[c] for c in columns) + " |",
+        *map(line, rows),
+    ]
 
 
 def render(benchmark: Benchmark, report: Report, seconds: float) -> list[str]:
@@ -84,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
-    parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.relative_to(BENCH_DIR.parent)}")
+    parser.add_argument(
+        "--no-write", action="store_true", help=f"do not write {RESULTS.relative_to(BENCH_DIR.parent)}"
+    )
     args = parser.parse_args(argv)
     discover()
     if args.list:

@@ -15,7 +15,16 @@ admin.site.has_permission = lambda request: request.user.is_active and request.u
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor_username", "action", "client_id", "user_id", "outcome", "upstream_status", "ip_address")
+    list_display = (
+        "created_at",
+        "actor_username",
+        "action",
+        "client_id",
+        "user_id",
+        "outcome",
+        "upstream_status",
+        "ip_address",
+    )
     list_filter = ("outcome", "action", "created_at")
     search_fields = ("actor_username", "=client_id", "=user_id", "message")
     date_hierarchy = "created_at"

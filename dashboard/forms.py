@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -128,15 +128,29 @@ class ClientFilterForm(forms.Form):
     # Text inputs, not type=number: a browser blanks a number input holding text, hiding the mistake.
     reseller_id = forms.IntegerField(label="Reseller ID", required=False, min_value=0, widget=NUMERIC)
     seller_id = forms.IntegerField(label="Seller ID", required=False, min_value=0, widget=NUMERIC)
-    min_traffic = forms.DecimalField(label="Traffic from (GB)", required=False, min_value=0, max_digits=15, widget=DECIMAL)
-    max_traffic = forms.DecimalField(label="Traffic up to (GB)", required=False, min_value=0, max_digits=15, widget=DECIMAL)
-    created_at_gte = forms.DateField(label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    created_at_lte = forms.DateField(label="Created until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    min_traffic = forms.DecimalField(
+        label="Traffic from (GB)", required=False, min_value=0, max_digits=15, widget=DECIMAL
+    )
+    max_traffic = forms.DecimalField(
+        label="Traffic up to (GB)", required=False, min_value=0, max_digits=15, widget=DECIMAL
+    )
+    created_at_gte = forms.DateField(
+        label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_at_lte = forms.DateField(
+        label="Created until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     id__in__exclude = CsvField(
-        label="Exclude client IDs", pattern=INT_LIST, message="Enter client IDs separated by commas.", help_text="1001,1002"
+        label="Exclude client IDs",
+        pattern=INT_LIST,
+        message="Enter client IDs separated by commas.",
+        help_text="1001,1002",
     )
     feature_id_in = CsvField(
-        label="Feature IDs", pattern=INT_LIST, message="Enter feature IDs separated by commas.", help_text="104,202"
+        label="Feature IDs",
+        pattern=INT_LIST,
+        message="Enter feature IDs separated by commas.",
+        help_text="104,202",
     )
     personal_product_availability = CsvField(
         label="Personal product availability",
@@ -144,7 +158,9 @@ class ClientFilterForm(forms.Form):
         message="Enter product names separated by commas.",
         help_text="CDN,STORAGE",
     )
-    ordering = forms.CharField(label="Sort by", required=False, max_length=200, widget=forms.Select(choices=ORDERING_CHOICES))
+    ordering = forms.CharField(
+        label="Sort by", required=False, max_length=200, widget=forms.Select(choices=ORDERING_CHOICES)
+    )
     page_size = forms.TypedChoiceField(
         label="Per page",
         required=False,
@@ -242,7 +258,7 @@ class ClientFilterForm(forms.Form):
             if isinstance(value, date):
                 # Gcore: the created_at filters are date-times; a date covers the whole day (UTC).
                 moment = time.min if name == "created_at_gte" else time.max.replace(microsecond=0)
-                value = datetime.combine(value, moment, tzinfo=timezone.utc)
+                value = datetime.combine(value, moment, tzinfo=UTC)
             elif isinstance(value, Decimal):
                 value = format(value.normalize(), "f")
             filters[name] = value
@@ -267,7 +283,14 @@ class ClientFilterForm(forms.Form):
             rest = self.data.copy()
             rest.pop(name, None)
             rest.pop("page", None)
-            chips.append({"name": name, "label": str(field.label), "value": str(shown), "remove_url": f"?{rest.urlencode()}"})
+            chips.append(
+                {
+                    "name": name,
+                    "label": str(field.label),
+                    "value": str(shown),
+                    "remove_url": f"?{rest.urlencode()}",
+                }
+            )
         return chips
 
     def advanced_open(self) -> bool:
@@ -313,7 +336,11 @@ class GcoreEditForm(forms.Form):
     @property
     def editable(self) -> list[str]:
         """The fields the person may change here (disabled ones are shown, never taken from input)."""
-        return [name for name, field in self.fields.items() if name not in ("original", "overwrite") and not field.disabled]
+        return [
+            name
+            for name, field in self.fields.items()
+            if name not in ("original", "overwrite") and not field.disabled
+        ]
 
     def clean_original(self) -> dict[str, Any] | None:
         try:
@@ -362,16 +389,22 @@ class ClientEditForm(GcoreEditForm):
     name = _optional_text("Contact name", 255)
     phone = _optional_text("Phone", 30)
     custom_id = _optional_text("Custom ID", 255)
-    is_test = forms.BooleanField(label="Test client", required=False, help_text="Test clients are left out of production figures.")
+    is_test = forms.BooleanField(
+        label="Test client", required=False, help_text="Test clients are left out of production figures."
+    )
     reseller = forms.IntegerField(label="Reseller ID", min_value=1, widget=NUMERIC)
-    seller = forms.IntegerField(label="Seller ID", min_value=1, required=False, widget=NUMERIC, help_text="Empty for no seller.")
+    seller = forms.IntegerField(
+        label="Seller ID", min_value=1, required=False, widget=NUMERIC, help_text="Empty for no seller."
+    )
 
     def __init__(self, *args: Any, can_reassign: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not can_reassign:
             for name in ("reseller", "seller"):
                 self.fields[name].disabled = True
-                self.fields[name].help_text = "Only administrators can move a client to another reseller or seller."
+                self.fields[
+                    name
+                ].help_text = "Only administrators can move a client to another reseller or seller."
 
 
 class UserEditForm(GcoreEditForm):
@@ -379,7 +412,9 @@ class UserEditForm(GcoreEditForm):
 
     email = forms.EmailField(label="Email", max_length=254)
     name = _optional_text("Name", 255)
-    lang = forms.ChoiceField(label="Language", choices=[(lang.value, LANGUAGE_NAMES[lang.value]) for lang in Language])
+    lang = forms.ChoiceField(
+        label="Language", choices=[(lang.value, LANGUAGE_NAMES[lang.value]) for lang in Language]
+    )
     phone = _optional_text("Phone", 30)
     company = forms.CharField(label="Company", max_length=255)
     auth_types = forms.MultipleChoiceField(
@@ -387,7 +422,9 @@ class UserEditForm(GcoreEditForm):
         choices=[(auth.value, auth.value) for auth in AuthType],
         widget=forms.CheckboxSelectMultiple,
     )
-    role = forms.TypedChoiceField(label="Role", coerce=int, choices=[(group.id, group.name) for group in GROUPS])
+    role = forms.TypedChoiceField(
+        label="Role", coerce=int, choices=[(group.id, group.name) for group in GROUPS]
+    )
 
     upstream_fields = {"user_role": "role", "groups": "role", "client_user.role": "role"}
 
@@ -397,12 +434,20 @@ class ActivityFilterForm(forms.Form):
 
     actor = forms.CharField(label="Staff member", required=False, max_length=150, help_text="Username")
     client_id = forms.IntegerField(label="Client ID", required=False, min_value=1, widget=NUMERIC)
-    outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Any"), *AuditEntry.Outcome.choices])
-    action = forms.ChoiceField(label="Action", required=False, choices=[("", "Any"), *AuditEntry.Action.choices])
+    outcome = forms.ChoiceField(
+        label="Outcome", required=False, choices=[("", "Any"), *AuditEntry.Outcome.choices]
+    )
+    action = forms.ChoiceField(
+        label="Action", required=False, choices=[("", "Any"), *AuditEntry.Action.choices]
+    )
     since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def filters(self) -> dict[str, Any]:
         """The valid filters, for `audit_query`; an invalid one is shown on its field and not applied."""
         data = getattr(self, "cleaned_data", {})
-        return {name: data[name] for name in self.fields if name in data and name not in self.errors and data[name] not in (None, "")}
+        return {
+            name: data[name]
+            for name in self.fields
+            if name in data and name not in self.errors and data[name] not in (None, "")
+        }

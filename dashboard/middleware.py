@@ -24,7 +24,7 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     Without this, htmx would swap the login form into whatever region asked for data.
     """
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN001
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):  # type: ignore[no-untyped-def]
         # Open views first: a load balancer's /healthz then reads no session and no user.
         if not getattr(view_func, "login_required", True):
             return None
@@ -49,20 +49,28 @@ def gcore_failure(exc: GcoreError) -> tuple[int, str, str]:
         )
     if isinstance(exc, GcoreRateLimited):
         when = f"in {int(exc.retry_after + 0.999)} seconds" if exc.retry_after else "in a minute"
-        return 503, "Gcore is rate-limiting the dashboard.", f"Too many requests reached Gcore. Try again {when}."
+        return (
+            503,
+            "Gcore is rate-limiting the dashboard.",
+            f"Too many requests reached Gcore. Try again {when}.",
+        )
     if isinstance(exc, GcoreUnavailable):
         return (
             exc.http_status,
             exc.message,
             "Gcore did not give a usable answer. Nothing was changed by this page; try again in a moment.",
         )
-    return 502, "Gcore answered with an unexpected error.", "Try again; if it persists, contact an administrator."
+    return (
+        502,
+        "Gcore answered with an unexpected error.",
+        "Try again; if it persists, contact an administrator.",
+    )
 
 
 class GcoreErrorMiddleware:
     """Turns Gcore failures that reach the top into a plain page, or an in-page alert for htmx."""
 
-    def __init__(self, get_response) -> None:  # noqa: ANN001
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -74,9 +82,16 @@ class GcoreErrorMiddleware:
         if not isinstance(exc, GcoreError):
             return None
         status, headline, advice = gcore_failure(exc)
-        log.warning("gcore failure on %s %s: %s (%s)", request.method, request.path, type(exc).__name__, status)
+        log.warning(
+            "gcore failure on %s %s: %s (%s)", request.method, request.path, type(exc).__name__, status
+        )
         show_setting = isinstance(exc, GcoreAuthError) and request.user.is_superuser
-        context = {"status": status, "headline": headline, "advice": advice, "show_token_setting": show_setting}
+        context = {
+            "status": status,
+            "headline": headline,
+            "advice": advice,
+            "show_token_setting": show_setting,
+        }
         if getattr(request, "htmx", None):
             # htmx does not swap error statuses (see htmx-config in base.html): the event carries
             # the message to #alerts, so the rest of the page stays as it was.
@@ -90,7 +105,6 @@ class GcoreErrorMiddleware:
         return response
 
 
-
 class SessionRenewalMiddleware:
     """Keeps an active session alive for SESSION_COOKIE_AGE more, writing it at most once a minute.
 
@@ -100,7 +114,7 @@ class SessionRenewalMiddleware:
 
     RENEW_EVERY_SECONDS = 60
 
-    def __init__(self, get_response) -> None:  # noqa: ANN001
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -42,7 +42,11 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
     )
     # Kept as text too, so the record survives the staff account's deletion.
     actor_username = models.CharField(max_length=150)
@@ -82,7 +86,9 @@ class SavedViewManager(models.Manager.from_queryset(SavedViewQuerySet)):  # type
         """
         owner = getattr(self, "instance", None)
         if owner is None:
-            raise TypeError("Use SavedView.objects.visible_to(user); visible() works on user.saved_views only.")
+            raise TypeError(
+                "Use SavedView.objects.visible_to(user); visible() works on user.saved_views only."
+            )
         return SavedView.objects.visible_to(owner)
 
 

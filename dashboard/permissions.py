@@ -90,8 +90,14 @@ def _row_changed(sender: Any, created: bool = True, **kwargs: Any) -> None:
 def connect_signals() -> None:
     """Called once at start-up (DashboardConfig.ready)."""
     user_model = get_user_model()
-    for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
-        m2m_changed.connect(_membership_changed, sender=through, dispatch_uid=f"dashboard.permissions.{through.__name__}")
+    for through in (
+        user_model.groups.through,
+        user_model.user_permissions.through,
+        Group.permissions.through,
+    ):
+        m2m_changed.connect(
+            _membership_changed, sender=through, dispatch_uid=f"dashboard.permissions.{through.__name__}"
+        )
     for model in (user_model, Group, Permission):
         for signal in (post_save, post_delete):
             signal.connect(_row_changed, sender=model, dispatch_uid=f"dashboard.permissions.{model.__name__}")

@@ -8,7 +8,13 @@ SUPPORT_AGENTS = "Support agents"
 # Permission codenames of the `dashboard` app. Reassigning reseller or seller is left to superusers.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     MANAGERS: ("view_clients", "export_clients", "view_activity"),
-    SUPPORT_AGENTS: ("view_clients", "export_clients", "view_activity", "change_clients", "change_client_users"),
+    SUPPORT_AGENTS: (
+        "view_clients",
+        "export_clients",
+        "view_activity",
+        "change_clients",
+        "change_client_users",
+    ),
 }
 
 
@@ -23,4 +29,6 @@ def sync_roles() -> None:
 
     for name, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(Permission.objects.filter(content_type__app_label="dashboard", codename__in=codenames))
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="dashboard", codename__in=codenames)
+        )

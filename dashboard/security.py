@@ -35,7 +35,9 @@ def client_ip(request: HttpRequest) -> str:
     remote = request.META.get("REMOTE_ADDR", "") or ""
     hops = settings.TRUSTED_PROXY_COUNT
     if hops > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+        ]
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return remote
@@ -55,7 +57,9 @@ def log_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
 
 
 @receiver(user_login_failed, dispatch_uid="dashboard.security.login_failed")
-def log_login_failure(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def log_login_failure(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     # Only the username is taken from the credentials: Django masks the password, but it is not
     # even worth a masked mention here.
     username = credentials.get("username", "")
@@ -63,7 +67,9 @@ def log_login_failure(sender: Any, credentials: dict[str, Any], request: HttpReq
 
 
 @receiver(user_locked_out, dispatch_uid="dashboard.security.locked_out")
-def log_lockout(sender: Any, request: HttpRequest | None, username: str | None, ip_address: str | None, **kwargs: Any) -> None:
+def log_lockout(
+    sender: Any, request: HttpRequest | None, username: str | None, ip_address: str | None, **kwargs: Any
+) -> None:
     log.warning(
         "login locked out user=%r ip=%s for %s after %s failures",
         username or "",
@@ -75,10 +81,14 @@ def log_lockout(sender: Any, request: HttpRequest | None, username: str | None, 
 
 @receiver(user_logged_out, dispatch_uid="dashboard.security.logged_out")
 def log_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    log.info("logout user=%r ip=%s", user.get_username() if user else "-", client_ip(request) if request else "-")
+    log.info(
+        "logout user=%r ip=%s", user.get_username() if user else "-", client_ip(request) if request else "-"
+    )
 
 
-def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
     """The login page again, with a plain explanation instead of another try (django-axes callback)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     username = (credentials or {}).get("username") or request.POST.get("username", "")

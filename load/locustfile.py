@@ -40,7 +40,20 @@ HTMX_LIST = {"HX-Request": "true", "HX-Target": "client-results"}
 HTMX_EDIT = {"HX-Request": "true", "HX-Target": "client-summary"}
 STATUSES = ["new", "trial", "trialend", "active", "paused", "activating", "deleted"]
 SERVICES = ["cdn", "storage", "ddos", "dns", "cloud"]
-ORDERINGS = ["id", "-id", "companyName", "-companyName", "email", "-email", "name", "-name", "status", "-status", "-created_at", "created_at"]
+ORDERINGS = [
+    "id",
+    "-id",
+    "companyName",
+    "-companyName",
+    "email",
+    "-email",
+    "name",
+    "-name",
+    "status",
+    "-status",
+    "-created_at",
+    "created_at",
+]
 COUNTRIES = ["DE", "US", "GB", "FR", "NL", "LU", "CY", "SG"]
 CUSTOM_ID = re.compile(r"<dt>Custom ID</dt><dd>(.*?)</dd>")
 
@@ -83,7 +96,9 @@ def form_fields(page: str, action: str) -> dict[str, str]:
 def _watch_server_errors(request_type: str, name: str, response: Any = None, **kwargs: Any) -> None:
     status = getattr(response, "status_code", 0) or 0
     if status >= 500:
-        SERVER_ERRORS.append({"method": request_type, "name": name, "url": getattr(response, "url", ""), "status": status})
+        SERVER_ERRORS.append(
+            {"method": request_type, "name": name, "url": getattr(response, "url", ""), "status": status}
+        )
 
 
 @events.quitting.add_listener
@@ -115,7 +130,16 @@ def _write_results(environment: Any, **kwargs: Any) -> None:
         "seconds": (total.last_request_timestamp or 0) - (total.start_time or 0),
     }
     Path(PLAN["results"]).write_text(
-        json.dumps({"summary": summary, "entries": entries, "errors": errors, "server_errors": SERVER_ERRORS, "users": RESULTS}, indent=1)
+        json.dumps(
+            {
+                "summary": summary,
+                "entries": entries,
+                "errors": errors,
+                "server_errors": SERVER_ERRORS,
+                "users": RESULTS,
+            },
+            indent=1,
+        )
     )
 
 
@@ -147,7 +171,9 @@ class Staff(FastHttpUser):
     def on_stop(self) -> None:
         global _finished, _quitting
         _finished += 1
-        if not _quitting and _finished >= min(len(ACCOUNTS), self.environment.parsed_options.num_users or len(ACCOUNTS)):
+        if not _quitting and _finished >= min(
+            len(ACCOUNTS), self.environment.parsed_options.num_users or len(ACCOUNTS)
+        ):
             # Every user spent its budget (or ran out of time): end the run now, not at --run-time.
             _quitting = True
             gevent.spawn_later(0.2, self.environment.runner.quit)
@@ -169,12 +195,24 @@ class Staff(FastHttpUser):
         with self.client.get("/accounts/login/", name="login form", catch_response=True) as response:
             token = form_fields(response.text or "", "/accounts/login/").get("csrfmiddlewaretoken")
             if response.status_code != 200 or not token:
-                response.failure(f"login form: {response.status_code}, CSRF token {'found' if token else 'missing'}")
+                response.failure(
+                    f"login form: {response.status_code}, CSRF token {'found' if token else 'missing'}"
+                )
                 raise StopUser()
-        body = {"csrfmiddlewaretoken": token, "username": self.username, "password": self.account["password"], "next": ""}
+        body = {
+            "csrfmiddlewaretoken": token,
+            "username": self.username,
+            "password": self.account["password"],
+            "next": "",
+        }
         self._count()
         with self.client.post(
-            "/accounts/login/", data=urlencode(body), headers=FORM, name="login", allow_redirects=False, catch_response=True
+            "/accounts/login/",
+            data=urlencode(body),
+            headers=FORM,
+            name="login",
+            allow_redirects=False,
+            catch_response=True,
         ) as response:
             if response.status_code != 302:
                 response.failure(f"login: {response.status_code} instead of a redirect")
@@ -235,8 +273,14 @@ class Staff(FastHttpUser):
         if last is None:
             return self.open_detail()
         self._count()
-        with self.client.get(f"/clients/?{urlencode({'custom_id': last})}", name="/clients/?custom_id=own", catch_response=True) as response:
-            if CHECK_READS and response.status_code == 200 and f'href="/clients/{self.client_id}/' not in (response.text or ""):
+        with self.client.get(
+            f"/clients/?{urlencode({'custom_id': last})}", name="/clients/?custom_id=own", catch_response=True
+        ) as response:
+            if (
+                CHECK_READS
+                and response.status_code == 200
+                and f'href="/clients/{self.client_id}/' not in (response.text or "")
+            ):
                 self.record["stale_reads"].append({"page": "list", "expected": last})
                 response.failure("the list filtered on my last save does not show my client")
         return None
@@ -245,7 +289,9 @@ class Staff(FastHttpUser):
         own = self.rng.random() < 0.5
         client_id = self.client_id if own else self.rng.choice(PLAN["browse_ids"])
         self._count()
-        with self.client.get(f"/clients/{client_id}/", name="/clients/[id]/", catch_response=True) as response:
+        with self.client.get(
+            f"/clients/{client_id}/", name="/clients/[id]/", catch_response=True
+        ) as response:
             if response.status_code != 200:
                 return
             page = response.text or ""
@@ -267,7 +313,12 @@ class Staff(FastHttpUser):
         url = f"/clients/{self.client_id}/edit/"
         htmx = self.rng.random() < 0.5
         self._count()
-        with self.client.get(url, name="edit form (htmx)" if htmx else "edit form", headers=HTMX_EDIT if htmx else None, catch_response=True) as response:
+        with self.client.get(
+            url,
+            name="edit form (htmx)" if htmx else "edit form",
+            headers=HTMX_EDIT if htmx else None,
+            catch_response=True,
+        ) as response:
             fields = form_fields(response.text or "", url) if response.status_code == 200 else {}
             if response.status_code == 200 and "original" not in fields:
                 response.failure("the edit form has no 'original' field")
@@ -286,9 +337,13 @@ class Staff(FastHttpUser):
             catch_response=True,
         ) as response:
             if htmx:
-                saved = response.status_code == 200 and "client-updated" in (response.headers.get("HX-Trigger") or "")
+                saved = response.status_code == 200 and "client-updated" in (
+                    response.headers.get("HX-Trigger") or ""
+                )
             else:
-                saved = response.status_code == 302 and (response.headers.get("Location") or "").startswith(f"/clients/{self.client_id}/")
+                saved = response.status_code == 302 and (response.headers.get("Location") or "").startswith(
+                    f"/clients/{self.client_id}/"
+                )
             if saved:
                 self.record["saves"].append(value)
             else:

@@ -87,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--short", action="store_true", help="the CI form: %(users)d users, %(requests)d requests, %(seconds)d s" % FORMS["short"])
+    parser.add_argument(
+        "--short",
+        action="store_true",
+        help="the CI form: %(users)d users, %(requests)d requests, %(seconds)d s" % FORMS["short"],
+    )
     parser.add_argument("--users", type=int, help="concurrent staff (default 50)")
     parser.add_argument("--requests", type=int, help="request budget, shared equally by the users")
     parser.add_argument("--seconds", type=int, help="time bound of the browsing and editing")
@@ -95,9 +99,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=20, help="sandbox latency per API call")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
-    parser.add_argument("--real-hasher", action="store_true", help="keep PBKDF2 for the logins (slow: ~0.6 s CPU each)")
+    parser.add_argument(
+        "--real-hasher", action="store_true", help="keep PBKDF2 for the logins (slow: ~0.6 s CPU each)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the simulated staff's choices")
-    parser.add_argument("--keep", action="store_true", help="keep the logs and results even when the run passes")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the logs and results even when the run passes"
+    )
     args = parser.parse_args(argv)
     form = FORMS["short" if args.short else "full"]
     args.users = args.users or form["users"]
@@ -105,7 +113,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.seconds = args.seconds or form["seconds"]
     args.per_user = args.requests // args.users
     if args.per_user < 4:
-        parser.error("the budget must give each user at least 4 requests (log in, then open and save the edit form)")
+        parser.error(
+            "the budget must give each user at least 4 requests (log in, then open and save the edit form)"
+        )
     return args
 
 
@@ -127,7 +137,13 @@ class Bench:
     def start(self, label: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
         with self.log(label).open("w") as handle:
             process = subprocess.Popen(
-                args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True
+                args,
+                cwd=ROOT,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
             )
         self.processes.append((label, process))
         return process
@@ -174,13 +190,28 @@ def free_port() -> int:
 
 def base_env() -> dict[str, str]:
     """This process's environment without any Django, Gcore, database or cache setting of its own."""
-    dropped = ("DJANGO_", "GCORE_", "DATABASE_URL", "CACHE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_", "LOAD_")
+    dropped = (
+        "DJANGO_",
+        "GCORE_",
+        "DATABASE_URL",
+        "CACHE_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "CSRF_",
+        "LOAD_",
+    )
     return {k: v for k, v in os.environ.items() if not k.startswith(dropped)} | {"PYTHONUNBUFFERED": "1"}
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if result.returncode != 0:
         raise BenchError(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
@@ -200,7 +231,7 @@ def choose_cache(bench: Bench) -> tuple[str | None, bool, str]:
 
             client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
             client.ping()
-        except Exception as exc:  # noqa: BLE001 - any failure means: no Redis here
+        except Exception as exc:
             if os.environ.get("LOAD_CACHE_URL"):
                 raise BenchError(f"LOAD_CACHE_URL does not answer: {exc}") from exc
             return None, False, prefix
@@ -224,7 +255,17 @@ def run(args: argparse.Namespace, bench: Bench) -> tuple[list[str], str]:
     # 1. The sandbox.
     sandbox_process = bench.start(
         "sandbox",
-        [sys.executable, "manage.py", "gcore_sandbox", "--port", "0", "--token", token, "--latency-ms", str(args.latency_ms)],
+        [
+            sys.executable,
+            "manage.py",
+            "gcore_sandbox",
+            "--port",
+            "0",
+            "--token",
+            token,
+            "--latency-ms",
+            str(args.latency_ms),
+        ],
         base_env() | {"DJANGO_SETTINGS_MODULE": "dashboard.settings"},
     )
     sandbox = wait_for(bench, "sandbox", sandbox_process, lambda: _sandbox_url(bench), 30)
@@ -310,7 +351,9 @@ def run(args: argparse.Namespace, bench: Bench) -> tuple[list[str], str]:
         locust.wait(timeout=args.seconds + 45)
     except subprocess.TimeoutExpired:
         bench.stop(locust)
-        raise BenchError(f"Locust did not finish within {args.seconds + 45} s:\n{bench.tail('locust')}") from None
+        raise BenchError(
+            f"Locust did not finish within {args.seconds + 45} s:\n{bench.tail('locust')}"
+        ) from None
     timings["load"] = time.monotonic() - mark
     if not results_file.exists():
         raise BenchError(f"Locust wrote no results (exit {locust.returncode}):\n{bench.tail('locust')}")
@@ -452,17 +495,27 @@ def check(
         saves_total += len(saves)
         expected = saves[-1] if saves else account["custom_id"]
         if finals[cid] != expected:
-            problems.append(f"client {cid} ({account['username']}): Gcore has custom_id {finals[cid]!r}, the last confirmed save was {expected!r}")
+            problems.append(
+                f"client {cid} ({account['username']}): Gcore has custom_id {finals[cid]!r}, the last confirmed save was {expected!r}"
+            )
         if patched[cid] != len(saves):
-            problems.append(f"client {cid} ({account['username']}): {len(saves)} confirmed save(s) but {patched[cid]} PATCH(es) reached Gcore")
+            problems.append(
+                f"client {cid} ({account['username']}): {len(saves)} confirmed save(s) but {patched[cid]} PATCH(es) reached Gcore"
+            )
         if saved_audit[cid] != len(saves):
-            problems.append(f"client {cid} ({account['username']}): {len(saves)} confirmed save(s) but {saved_audit[cid]} 'saved' audit entries")
+            problems.append(
+                f"client {cid} ({account['username']}): {len(saves)} confirmed save(s) but {saved_audit[cid]} 'saved' audit entries"
+            )
         if record["failed_saves"]:
             problems.append(f"{account['username']}: save(s) not confirmed: {record['failed_saves'][:3]}")
         if record["stale_reads"]:
-            problems.append(f"{account['username']}: its own pages did not show its last confirmed save: {record['stale_reads'][:2]}")
+            problems.append(
+                f"{account['username']}: its own pages did not show its last confirmed save: {record['stale_reads'][:2]}"
+            )
     if sum(patched.values()) != saves_total:
-        problems.append(f"{saves_total} confirmed saves in all, but Gcore received {sum(patched.values())} PATCHes")
+        problems.append(
+            f"{saves_total} confirmed saves in all, but Gcore received {sum(patched.values())} PATCHes"
+        )
     if saves_total == 0:
         problems.append("no save was made: the writes were not tested")
     return problems
@@ -490,7 +543,9 @@ def summarize(
         f"{'name':<28} {'method':<6} {'requests':>8} {'fails':>6} {'median':>7} {'p95':>7}",
     ]
     for e in results["entries"]:
-        lines.append(f"{e['name']:<28} {e['method']:<6} {e['requests']:>8} {e['failures']:>6} {e['median_ms']:>7.0f} {e['p95_ms']:>7.0f}")
+        lines.append(
+            f"{e['name']:<28} {e['method']:<6} {e['requests']:>8} {e['failures']:>6} {e['median_ms']:>7.0f} {e['p95_ms']:>7.0f}"
+        )
     lines += [
         f"{'total':<28} {'':<6} {s['requests']:>8} {s['failures']:>6} {s['median_ms']:>7.0f} {s['p95_ms']:>7.0f}",
         "",

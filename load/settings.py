@@ -18,7 +18,7 @@ import os
 
 os.environ.setdefault("DEBUG", "false")
 
-from dashboard.settings import *  # noqa: E402,F403
+from dashboard.settings import *  # noqa: F403
 
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -38,8 +38,13 @@ def client_payload(**overrides: Any) -> dict[str, Any]:
         "website": "https://acme.example",
         "currentUser": 9,
         "capabilities": ["CDN", "DNS"],
-        "serviceStatuses": {"CDN": {"status": "active", "enabled": True}, "DNS": {"status": "trial", "enabled": True}},
-        "paidFeatures": {"CDN": [{"feature_id": 1, "name": "Image stack", "service": "CDN", "paid_feature_id": 11}]},
+        "serviceStatuses": {
+            "CDN": {"status": "active", "enabled": True},
+            "DNS": {"status": "trial", "enabled": True},
+        },
+        "paidFeatures": {
+            "CDN": [{"feature_id": 1, "name": "Image stack", "service": "CDN", "paid_feature_id": 11}]
+        },
         "freeFeatures": {},
         "entryBaseDomain": None,
         "signup_process": "sign_up_full",
@@ -59,4 +64,9 @@ def client_payload(**overrides: Any) -> dict[str, Any]:
 
 
 def page_payload(results: list[dict[str, Any]], count: int | None = None) -> dict[str, Any]:
-    return {"count": len(results) if count is None else count, "next": None, "previous": None, "results": results}
+    return {
+        "count": len(results) if count is None else count,
+        "next": None,
+        "previous": None,
+        "results": results,
+    }

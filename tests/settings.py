@@ -13,7 +13,7 @@ os.environ.setdefault("GCORE_RETRY_BACKOFF", "0.01")
 # A recognisable sandbox token: tests/security/evidence.py fails the run if it reaches a response or a log.
 os.environ["GCORE_SANDBOX_TOKEN"] = "gcore-canary-token-9f3KqZ7wLx2"
 
-from dashboard.settings import *  # noqa: E402,F403
+from dashboard.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

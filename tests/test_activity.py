@@ -35,7 +35,10 @@ def test_filters(manager_client, support, admin_user):
     assert manager_client.get("/activity/?actor=sam.support").context["page"].paginator.count == 3
     assert manager_client.get("/activity/?client_id=43").context["page"].paginator.count == 2
     assert manager_client.get("/activity/?outcome=conflict").context["page"].paginator.count == 2
-    assert manager_client.get("/activity/?since=2000-01-01&until=2999-01-01").context["page"].paginator.count == 5
+    assert (
+        manager_client.get("/activity/?since=2000-01-01&until=2999-01-01").context["page"].paginator.count
+        == 5
+    )
     assert manager_client.get("/activity/?until=2000-01-01").context["page"].paginator.count == 0
     bad = manager_client.get("/activity/?client_id=abc&outcome=conflict")
     assert bad.status_code == 200 and "client_id" in bad.context["form"].errors

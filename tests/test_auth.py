@@ -19,7 +19,14 @@ def test_roles_exist_after_migrate_with_their_permissions():
 
 @pytest.mark.django_db
 def test_superuser_has_every_dashboard_permission(admin_user):
-    for codename in ("view_clients", "change_clients", "change_client_users", "reassign_clients", "export_clients", "view_activity"):
+    for codename in (
+        "view_clients",
+        "change_clients",
+        "change_client_users",
+        "reassign_clients",
+        "export_clients",
+        "view_activity",
+    ):
         assert admin_user.has_perm(f"dashboard.{codename}")
 
 
@@ -32,7 +39,10 @@ def test_pages_need_a_login(client):
 
 @pytest.mark.django_db
 def test_an_expired_htmx_request_sends_the_browser_to_the_login_page(client):
-    response = client.get("/clients/?page=2", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/clients/?page=2"})
+    response = client.get(
+        "/clients/?page=2",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/clients/?page=2"},
+    )
     assert response.status_code == 200
     assert response["HX-Redirect"] == "/accounts/login/?next=%2Fclients%2F%3Fpage%3D2"
     assert b"<form" not in response.content
@@ -66,7 +76,8 @@ def test_wrong_password_shows_an_error_and_keeps_the_username(client, manager):
 @pytest.mark.django_db
 def test_login_next_cannot_leave_the_site(client, manager):
     response = client.post(
-        "/accounts/login/?next=https://evil.example/", {"username": manager.username, "password": PASSWORD, "next": "https://evil.example/"}
+        "/accounts/login/?next=https://evil.example/",
+        {"username": manager.username, "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("client-list")
@@ -86,7 +97,11 @@ def test_password_change(manager):
     http = logged_in(manager)
     response = http.post(
         "/accounts/password_change/",
-        {"old_password": PASSWORD, "new_password1": "a-much-better-pass-2026", "new_password2": "a-much-better-pass-2026"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-much-better-pass-2026",
+            "new_password2": "a-much-better-pass-2026",
+        },
     )
     assert response.status_code == 302
     manager.refresh_from_db()
@@ -96,7 +111,10 @@ def test_password_change(manager):
 @pytest.mark.django_db
 def test_password_validators_are_on(manager):
     http = logged_in(manager)
-    response = http.post("/accounts/password_change/", {"old_password": PASSWORD, "new_password1": "123", "new_password2": "123"})
+    response = http.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": "123", "new_password2": "123"},
+    )
     assert response.status_code == 200
     assert b"too short" in response.content
 
@@ -132,4 +150,6 @@ def test_an_active_session_is_written_at_most_once_a_minute(manager_client):
     manager_client.get("/activity/")
     with CaptureQueriesContext(connection) as queries:
         manager_client.get("/activity/")
-    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+    assert not [
+        q for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+    ]

@@ -111,7 +111,9 @@ def shared_first_page(filters: dict[str, str]) -> str:
     from dashboard.services.cache import _key
     from dashboard.services.clients import DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, _list_parts
 
-    key = _key(_list_parts(filters | {"deleted": "false"}, DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, 0), list_versions())
+    key = _key(
+        _list_parts(filters | {"deleted": "false"}, DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, 0), list_versions()
+    )
     deadline = time.monotonic() + 5
     while cache.get(key) is None and time.monotonic() < deadline:
         time.sleep(0.02)

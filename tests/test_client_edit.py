@@ -43,7 +43,15 @@ def test_detail_shows_every_group_of_fields_and_the_users(manager_client, sandbo
     client_id = first_live_client(sandbox)
     data = sandbox.client_json(client_id)
     body = manager_client.get(f"/clients/{client_id}/").content.decode()
-    for heading in ("Identity and contact", "Company and account", "Reseller, seller and flags", "Services", "Features", "Users", "Change history"):
+    for heading in (
+        "Identity and contact",
+        "Company and account",
+        "Reseller, seller and flags",
+        "Services",
+        "Features",
+        "Users",
+        "Change history",
+    ):
         assert heading in body
     for user in data["users"]:
         assert user["email"] in body
@@ -66,7 +74,10 @@ def test_the_edit_form_opens_inside_the_detail_page(support_client, sandbox):
     response = support_client.get(f"/clients/{client_id}/edit/", headers=HTMX)
     body = response.content.decode().lstrip()
     assert body.startswith('<section id="client-edit"')
-    assert json.loads(response.context["form"].initial["original"])["company_name"] == sandbox.client_json(client_id)["companyName"]
+    assert (
+        json.loads(response.context["form"].initial["original"])["company_name"]
+        == sandbox.client_json(client_id)["companyName"]
+    )
 
 
 def test_a_manager_cannot_open_or_post_the_edit_form(manager_client, sandbox):
@@ -80,7 +91,9 @@ def test_only_the_changed_field_is_sent_and_audited(support_client, support, san
     client_id = first_live_client(sandbox)
     before = sandbox.client_json(client_id)
     form = open_form(support_client, f"/clients/{client_id}/edit/")
-    response = support_client.post(f"/clients/{client_id}/edit/", form_data(form, company_name="Renamed & Co"), headers=HTMX)
+    response = support_client.post(
+        f"/clients/{client_id}/edit/", form_data(form, company_name="Renamed & Co"), headers=HTMX
+    )
     assert response.status_code == 200
     assert response.content.decode().lstrip().startswith('<section id="client-summary"')
     assert "Renamed &amp; Co" in response.content.decode()
@@ -90,10 +103,16 @@ def test_only_the_changed_field_is_sent_and_audited(support_client, support, san
     assert trigger["notify"]["text"] == "Client saved: Company name."
     after = sandbox.client_json(client_id)
     assert after["companyName"] == "Renamed & Co"
-    assert {k: v for k, v in after.items() if k != "companyName"} == {k: v for k, v in before.items() if k != "companyName"}
+    assert {k: v for k, v in after.items() if k != "companyName"} == {
+        k: v for k, v in before.items() if k != "companyName"
+    }
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.client_id, entry.outcome, entry.upstream_status) == (
-        support, "client.update", client_id, "saved", 200
+        support,
+        "client.update",
+        client_id,
+        "saved",
+        200,
     )
     assert entry.changes == [{"field": "companyName", "old": before["companyName"], "new": "Renamed & Co"}]
     assert entry.ip_address == "127.0.0.1"
@@ -110,21 +129,29 @@ def test_the_patch_body_holds_only_the_changed_fields(support, sandbox, monkeypa
         return inner.handle_request(request)
 
     get_gcore_client.cache_clear()
-    monkeypatch.setattr("dashboard.services.clients.get_gcore_client", lambda: GcoreClient(
-        base_url="https://api.gcore.com", token=sandbox.token, transport=httpx.MockTransport(handler)))
+    monkeypatch.setattr(
+        "dashboard.services.clients.get_gcore_client",
+        lambda: GcoreClient(
+            base_url="https://api.gcore.com", token=sandbox.token, transport=httpx.MockTransport(handler)
+        ),
+    )
     from tests.conftest import logged_in
 
     http = logged_in(support)
     client_id = first_live_client(sandbox)
     form = open_form(http, f"/clients/{client_id}/edit/")
-    http.post(f"/clients/{client_id}/edit/", form_data(form, phone="+44 1", is_test=not form.initial["is_test"]))
+    http.post(
+        f"/clients/{client_id}/edit/", form_data(form, phone="+44 1", is_test=not form.initial["is_test"])
+    )
     assert bodies == [{"phone": "+44 1", "is_test": not form.initial["is_test"]}]
 
 
 def test_without_javascript_a_save_redirects_to_the_detail(support_client, sandbox):
     client_id = first_live_client(sandbox)
     form = open_form(support_client, f"/clients/{client_id}/edit/")
-    response = support_client.post(f"/clients/{client_id}/edit/", form_data(form, name="New Contact"), follow=True)
+    response = support_client.post(
+        f"/clients/{client_id}/edit/", form_data(form, name="New Contact"), follow=True
+    )
     assert response.redirect_chain == [(f"/clients/{client_id}/", 302)]
     assert "Client saved: Contact name." in response.content.decode()
 
@@ -135,7 +162,10 @@ def test_nothing_changed_sends_nothing(support_client, sandbox):
     sandbox.clear_request_log()
     response = support_client.post(f"/clients/{client_id}/edit/", form_data(form), headers=HTMX)
     assert response.status_code == 200
-    assert json.loads(response["HX-Trigger"])["notify"]["text"] == "Nothing changed, so nothing was sent to Gcore."
+    assert (
+        json.loads(response["HX-Trigger"])["notify"]["text"]
+        == "Nothing changed, so nothing was sent to Gcore."
+    )
     assert sandbox.request_log == [] or calls(sandbox, "PATCH") == []
     assert not AuditEntry.objects.exists()
 
@@ -144,7 +174,9 @@ def test_a_bad_email_is_refused_locally_and_keeps_the_input(support_client, sand
     client_id = first_live_client(sandbox)
     form = open_form(support_client, f"/clients/{client_id}/edit/")
     response = support_client.post(
-        f"/clients/{client_id}/edit/", form_data(form, email="not-an-email", company_name="Kept Name"), headers=HTMX
+        f"/clients/{client_id}/edit/",
+        form_data(form, email="not-an-email", company_name="Kept Name"),
+        headers=HTMX,
     )
     assert response.status_code == 422
     body = response.content.decode()
@@ -160,7 +192,9 @@ def test_support_cannot_move_a_client_to_another_reseller(support_client, sandbo
     before = sandbox.client_json(client_id)
     form = open_form(support_client, f"/clients/{client_id}/edit/")
     assert form.fields["reseller"].disabled and form.fields["seller"].disabled
-    support_client.post(f"/clients/{client_id}/edit/", form_data(form, reseller=sandbox.reseller_ids()[-1], seller=""))
+    support_client.post(
+        f"/clients/{client_id}/edit/", form_data(form, reseller=sandbox.reseller_ids()[-1], seller="")
+    )
     assert sandbox.client_json(client_id)["resellers"] == before["resellers"]
     assert sandbox.client_json(client_id)["seller"] == before["seller"]
 
@@ -172,7 +206,9 @@ def test_a_superuser_moves_a_client_and_gcores_error_lands_on_the_field(admin_cl
     admin_client_.post(f"/clients/{client_id}/edit/", form_data(form, reseller=other))
     assert sandbox.client_json(client_id)["resellers"] == other
     form = open_form(admin_client_, f"/clients/{client_id}/edit/")
-    response = admin_client_.post(f"/clients/{client_id}/edit/", form_data(form, reseller=987654), headers=HTMX)
+    response = admin_client_.post(
+        f"/clients/{client_id}/edit/", form_data(form, reseller=987654), headers=HTMX
+    )
     assert response.status_code == 422
     assert response.context["form"].errors["reseller"] == ['Invalid pk "987654" - object does not exist.']
     assert AuditEntry.objects.filter(outcome="rejected", upstream_status=400).count() == 1
@@ -197,14 +233,20 @@ def test_each_gcore_error_shape_lands_where_it_belongs(support, sandbox, monkeyp
             return httpx.Response(400, json=body)
         return inner.handle_request(request)
 
-    client = GcoreClient(base_url="https://api.gcore.com", token=sandbox.token, transport=httpx.MockTransport(handler))
+    client = GcoreClient(
+        base_url="https://api.gcore.com", token=sandbox.token, transport=httpx.MockTransport(handler)
+    )
     monkeypatch.setattr("dashboard.services.clients.get_gcore_client", lambda: client)
     from tests.conftest import logged_in
 
     http = logged_in(support)
     client_id = first_live_client(sandbox)
     form = open_form(http, f"/clients/{client_id}/edit/")
-    response = http.post(f"/clients/{client_id}/edit/", form_data(form, company_name="Typed Name", phone="+1 555"), headers=HTMX)
+    response = http.post(
+        f"/clients/{client_id}/edit/",
+        form_data(form, company_name="Typed Name", phone="+1 555"),
+        headers=HTMX,
+    )
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert message in errors[field or "__all__"]
@@ -216,7 +258,9 @@ def test_gcore_down_during_a_save_keeps_the_input_and_is_audited(support_client,
     client_id = first_live_client(sandbox)
     form = open_form(support_client, f"/clients/{client_id}/edit/")
     sandbox.add_fault("status", method="PATCH", status=503)
-    response = support_client.post(f"/clients/{client_id}/edit/", form_data(form, company_name="Typed Name"), headers=HTMX)
+    response = support_client.post(
+        f"/clients/{client_id}/edit/", form_data(form, company_name="Typed Name"), headers=HTMX
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "Nothing was saved." in body and 'value="Typed Name"' in body
@@ -227,7 +271,10 @@ def test_gcore_down_during_a_save_keeps_the_input_and_is_audited(support_client,
 
 def other_staff_changes(sandbox, client_id, **fields):
     response = sandbox.handle(
-        "PATCH", f"/iam/clients/{client_id}", headers={"Authorization": f"APIKey {sandbox.token}"}, body=json.dumps(fields).encode()
+        "PATCH",
+        f"/iam/clients/{client_id}",
+        headers={"Authorization": f"APIKey {sandbox.token}"},
+        body=json.dumps(fields).encode(),
     )
     assert response.status == 200
 
@@ -237,12 +284,21 @@ def test_a_field_changed_upstream_meanwhile_is_a_conflict(support_client, sandbo
     original_name = sandbox.client_json(client_id)["companyName"]
     form = open_form(support_client, f"/clients/{client_id}/edit/")
     other_staff_changes(sandbox, client_id, companyName="Their Name")
-    response = support_client.post(f"/clients/{client_id}/edit/", form_data(form, company_name="My Name"), headers=HTMX)
+    response = support_client.post(
+        f"/clients/{client_id}/edit/", form_data(form, company_name="My Name"), headers=HTMX
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "Someone changed this record in Gcore after you opened the form." in body
     for value in ("Their Name", "My Name", original_name):
-        assert value.replace("&", "&amp;").replace("'", "&#x27;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;") in body
+        assert (
+            value.replace("&", "&amp;")
+            .replace("'", "&#x27;")
+            .replace('"', "&quot;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            in body
+        )
     assert sandbox.client_json(client_id)["companyName"] == "Their Name"
     assert AuditEntry.objects.get().outcome == "conflict"
 
@@ -258,7 +314,9 @@ def test_a_field_changed_upstream_that_the_person_did_not_touch_is_kept(support_
     client_id = first_live_client(sandbox)
     form = open_form(support_client, f"/clients/{client_id}/edit/")
     other_staff_changes(sandbox, client_id, phone="+49 000 111")
-    response = support_client.post(f"/clients/{client_id}/edit/", form_data(form, company_name="My Name"), headers=HTMX)
+    response = support_client.post(
+        f"/clients/{client_id}/edit/", form_data(form, company_name="My Name"), headers=HTMX
+    )
     assert response.status_code == 200
     after = sandbox.client_json(client_id)
     assert (after["companyName"], after["phone"]) == ("My Name", "+49 000 111")
@@ -282,7 +340,9 @@ def test_the_history_region_refreshes_without_asking_gcore(support_client, sandb
     form = open_form(support_client, f"/clients/{client_id}/edit/")
     support_client.post(f"/clients/{client_id}/edit/", form_data(form, company_name="<b>Bold</b> Name"))
     sandbox.clear_request_log()
-    response = support_client.get(f"/clients/{client_id}/", headers={"HX-Request": "true", "HX-Target": "client-history"})
+    response = support_client.get(
+        f"/clients/{client_id}/", headers={"HX-Request": "true", "HX-Target": "client-history"}
+    )
     body = response.content.decode().lstrip()
     assert body.startswith('<section id="client-history"')
     assert "&lt;b&gt;Bold&lt;/b&gt; Name" in body and "<b>Bold</b>" not in body

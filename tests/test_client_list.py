@@ -38,7 +38,9 @@ def test_htmx_gets_only_the_results_fragment(manager_client):
 
 
 def test_a_history_restore_gets_the_full_page(manager_client):
-    response = manager_client.get("/clients/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    response = manager_client.get(
+        "/clients/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in response.content.decode()
 
 
@@ -49,7 +51,9 @@ def test_upstream_text_is_escaped(manager_client, sandbox):
     index, target = marked[0]
     response = manager_client.get(f"/clients/?page={index // 25 + 1}")
     body = response.content.decode()
-    assert html.escape(target["companyName"], quote=False) in body or html.escape(target["companyName"]) in body
+    assert (
+        html.escape(target["companyName"], quote=False) in body or html.escape(target["companyName"]) in body
+    )
     assert target["companyName"] not in body
 
 
@@ -146,14 +150,22 @@ def test_showing_deleted_clients_sends_no_deleted_filter(manager_client, sandbox
         ("page_size=7", "page_size", "Select a valid choice."),
     ],
 )
-def test_a_bad_value_is_an_error_on_its_filter_and_never_reaches_gcore(manager_client, sandbox, query, field, message):
-    response = manager_client.get(f"/clients/?{query}&cdn=active" if not query.startswith("cdn") else f"/clients/?{query}&dns=active")
+def test_a_bad_value_is_an_error_on_its_filter_and_never_reaches_gcore(
+    manager_client, sandbox, query, field, message
+):
+    response = manager_client.get(
+        f"/clients/?{query}&cdn=active" if not query.startswith("cdn") else f"/clients/?{query}&dns=active"
+    )
     assert response.status_code == 200
     form = response.context["form"]
     assert field in form.errors and message in " ".join(form.errors[field])
     params = upstream_params(sandbox)
     bad_name = query.split("=")[0]
-    assert bad_name not in params or bad_name in ("page_size", "ordering") and params.get(bad_name) != query.split("=")[1]
+    assert (
+        bad_name not in params
+        or (bad_name in ("page_size", "ordering")
+        and params.get(bad_name) != query.split("=")[1])
+    )
     assert params.get("cdn", params.get("dns")) == "active"  # the other filters still apply
     body = response.content.decode()
     assert "Some filters were not applied" in body
@@ -167,7 +179,11 @@ def test_min_above_max_traffic_is_refused(manager_client, sandbox):
 
 @pytest.mark.parametrize(
     ("q", "param", "value"),
-    [("Acme", "companyName", "Acme"), ("jane@example.com", "email", "jane@example.com"), ("  Zürich  ", "companyName", "Zürich")],
+    [
+        ("Acme", "companyName", "Acme"),
+        ("jane@example.com", "email", "jane@example.com"),
+        ("  Zürich  ", "companyName", "Zürich"),
+    ],
 )
 def test_quick_search_picks_the_filter(manager_client, sandbox, q, param, value):
     manager_client.get("/clients/", {"q": q})
@@ -218,7 +234,12 @@ def test_paging_arithmetic(manager_client, sandbox):
     last = -(-total // 50)
     response = manager_client.get("/clients/?page_size=50&page=2")
     listing = response.context["listing"]
-    assert (listing.first_index, listing.last_index, listing.count, listing.num_pages) == (51, 100, total, last)
+    assert (listing.first_index, listing.last_index, listing.count, listing.num_pages) == (
+        51,
+        100,
+        total,
+        last,
+    )
     assert f"Showing 51–100 of {total:,} clients" in response.content.decode()
 
 
@@ -242,15 +263,22 @@ def test_no_match_says_so(manager_client):
 
 
 def test_links_that_change_filters_swap_the_form_too(manager_client):
-    response = manager_client.get("/clients/?cdn=active", headers={"HX-Request": "true", "HX-Target": "client-browser"})
+    response = manager_client.get(
+        "/clients/?cdn=active", headers={"HX-Request": "true", "HX-Target": "client-browser"}
+    )
     body = response.content.decode().lstrip()
     assert body.startswith('<div id="client-browser">')
     assert "hx-swap-oob" not in body
 
 
 def test_the_results_fragment_refreshes_filter_errors_out_of_band(manager_client):
-    response = manager_client.get("/clients/?min_traffic=x", headers={"HX-Request": "true", "HX-Target": "client-results"})
-    assert '<small class="field-error" id="error-min_traffic" hx-swap-oob="true">Enter a number.</small>' in response.content.decode()
+    response = manager_client.get(
+        "/clients/?min_traffic=x", headers={"HX-Request": "true", "HX-Target": "client-results"}
+    )
+    assert (
+        '<small class="field-error" id="error-min_traffic" hx-swap-oob="true">Enter a number.</small>'
+        in response.content.decode()
+    )
 
 
 def test_detail_links_carry_the_list_state(manager_client):

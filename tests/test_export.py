@@ -26,7 +26,9 @@ BOM = b"\xef\xbb\xbf"
 
 def list_calls(sandbox) -> list[dict[str, str]]:
     return [
-        {k: v[0] for k, v in parse_qs(entry["query"]).items()} for entry in sandbox.request_log if entry["path"] == "/iam/clients"
+        {k: v[0] for k, v in parse_qs(entry["query"]).items()}
+        for entry in sandbox.request_log
+        if entry["path"] == "/iam/clients"
     ]
 
 
@@ -48,7 +50,10 @@ def sandbox_clients(sandbox, *, deleted: bool | None = False) -> list[dict]:
 
 def patch_client(sandbox, client_id: int, body: dict, token: str) -> None:
     response = sandbox.handle(
-        "PATCH", f"/iam/clients/{client_id}", headers={"Authorization": f"APIKey {token}"}, body=json.dumps(body).encode()
+        "PATCH",
+        f"/iam/clients/{client_id}",
+        headers={"Authorization": f"APIKey {token}"},
+        body=json.dumps(body).encode(),
     )
     assert response.status == 200, response.body
 
@@ -66,7 +71,9 @@ def test_exports_exactly_the_lists_clients_in_its_order(manager_client, sandbox)
     rows = rows_of(data)
     assert [int(row["id"]) for row in rows] == [c["id"] for c in expected]  # every page, not page 3
     # ... and the list shows the same total for the same query.
-    assert manager_client.get("/clients/?cdn=active&ordering=-companyName").context["listing"].count == len(rows)
+    assert manager_client.get("/clients/?cdn=active&ordering=-companyName").context["listing"].count == len(
+        rows
+    )
 
 
 def test_one_column_per_client_field_and_per_service_status(manager_client, sandbox):
@@ -98,7 +105,11 @@ def test_accents_survive_as_utf8_with_a_byte_order_mark(manager_client, sandbox)
     _, data = download(manager_client, "?deleted=any")
     assert data.startswith(BOM) and not data[3:].startswith(BOM)
     text = data.decode("utf-8-sig")
-    accented = [c["companyName"] for c in sandbox_clients(sandbox, deleted=None) if any(ord(ch) > 127 for ch in c["companyName"])]
+    accented = [
+        c["companyName"]
+        for c in sandbox_clients(sandbox, deleted=None)
+        if any(ord(ch) > 127 for ch in c["companyName"])
+    ]
     assert accented
     for name in accented[:10]:
         assert name in text or f'"{name}"' in text or name.replace('"', '""') in text
@@ -107,7 +118,7 @@ def test_accents_survive_as_utf8_with_a_byte_order_mark(manager_client, sandbox)
 @pytest.mark.parametrize(
     ("value", "written"),
     [
-        ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"),
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
         ("+49 30 1234567", "'+49 30 1234567"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
@@ -125,7 +136,12 @@ def test_upstream_text_that_looks_like_a_formula_is_written_as_text(manager_clie
     patch_client(
         sandbox,
         client["id"],
-        {"companyName": "=cmd|' /C calc'!A0", "name": "@Mallory", "custom_id": "-1+1", "phone": "+1 555 0100"},
+        {
+            "companyName": "=cmd|' /C calc'!A0",
+            "name": "@Mallory",
+            "custom_id": "-1+1",
+            "phone": "+1 555 0100",
+        },
         settings.GCORE_SANDBOX_TOKEN,
     )
     _, data = download(manager_client, "?ordering=id")
@@ -257,7 +273,12 @@ def test_an_abandoned_download_is_audited_as_partial(manager_client, sandbox, se
 
 @pytest.mark.parametrize(
     ("query", "label"),
-    [("reseller_id=abc", "Reseller ID"), ("cdn=sleeping", "CDN"), ("ordering=password", "Sort by"), ("q=200001", "Quick search")],
+    [
+        ("reseller_id=abc", "Reseller ID"),
+        ("cdn=sleeping", "CDN"),
+        ("ordering=password", "Sort by"),
+        ("q=200001", "Quick search"),
+    ],
 )
 def test_an_invalid_filter_is_refused_by_name_and_nothing_is_fetched(manager_client, sandbox, query, label):
     response = manager_client.get(f"/clients/export.csv?{query}&dns=active")

@@ -55,7 +55,9 @@ def test_counts_against_the_sandbox_data_directly(manager_client, sandbox):
     for client_type in ClientType:
         assert by_key[f"type-{client_type.value}"] == sum(c["client_type"] == client_type.value for c in live)
     for status in ServiceStatus:
-        assert by_key[f"cdn-{status.value}"] == sum(c["serviceStatuses"]["CDN"]["status"] == status.value for c in live)
+        assert by_key[f"cdn-{status.value}"] == sum(
+            c["serviceStatuses"]["CDN"]["status"] == status.value for c in live
+        )
     # Partitions of the same (non-deleted) clients add up to the total.
     assert by_key["activated"] + by_key["not-activated"] == by_key["total"]
     for service in SERVICES:
@@ -113,7 +115,21 @@ def test_each_bar_and_number_opens_the_list_with_that_filter(manager_client, san
     assert "style=" not in body
 
 
-@pytest.mark.parametrize("key", ["total", "deleted", "activated", "not-activated", "test", "type-sales", "new-7", "new-30", "connect-paused", "cdn-new"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "total",
+        "deleted",
+        "activated",
+        "not-activated",
+        "test",
+        "type-sales",
+        "new-7",
+        "new-30",
+        "connect-paused",
+        "cdn-new",
+    ],
+)
 def test_the_list_behind_a_number_shows_that_many_clients(manager_client, sandbox, key):
     overview = manager_client.get("/").context["overview"]
     tally = next(t for t in every_tally(overview) if t.key == key)
@@ -154,8 +170,17 @@ def test_the_page_says_as_of_when_and_how_deleted_clients_count(manager_client):
 
 def test_a_change_made_meanwhile_shows_after_refresh(manager_client, sandbox, settings):
     before = manager_client.get("/").context["overview"]
-    target = next(c for c in (sandbox.client_json(i) for i in sandbox.client_ids()) if not c["deleted"] and not c["is_test"])
-    sandbox.handle("PATCH", f"/iam/clients/{target['id']}", headers={"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}"}, body=b'{"is_test": true}')
+    target = next(
+        c
+        for c in (sandbox.client_json(i) for i in sandbox.client_ids())
+        if not c["deleted"] and not c["is_test"]
+    )
+    sandbox.handle(
+        "PATCH",
+        f"/iam/clients/{target['id']}",
+        headers={"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}"},
+        body=b'{"is_test": true}',
+    )
     cached = manager_client.get("/").context["overview"]
     assert cached.environment.tallies[1].count == before.environment.tallies[1].count
     manager_client.get("/?refresh=1")
@@ -167,8 +192,17 @@ def test_a_change_made_through_the_dashboard_shows_at_once(manager_client, sandb
     from dashboard.services.cache import invalidate_client
 
     before = manager_client.get("/").context["overview"]
-    target = next(c for c in (sandbox.client_json(i) for i in sandbox.client_ids()) if not c["deleted"] and not c["is_test"])
-    sandbox.handle("PATCH", f"/iam/clients/{target['id']}", headers={"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}"}, body=b'{"is_test": true}')
+    target = next(
+        c
+        for c in (sandbox.client_json(i) for i in sandbox.client_ids())
+        if not c["deleted"] and not c["is_test"]
+    )
+    sandbox.handle(
+        "PATCH",
+        f"/iam/clients/{target['id']}",
+        headers={"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}"},
+        body=b'{"is_test": true}',
+    )
     invalidate_client(target["id"])  # what every edit through the dashboard does
     after = manager_client.get("/").context["overview"]
     assert after.environment.tallies[1].count == before.environment.tallies[1].count + 1

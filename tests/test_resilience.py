@@ -137,7 +137,11 @@ def test_a_write_is_never_retried(upstream, support, fault):
     client_id = upstream.client_ids()[0]
     form = open_form(http, f"/clients/{client_id}/edit/")
     upstream.add_fault(**fault, method="PATCH")
-    response = http.post(f"/clients/{client_id}/edit/", form_data(form, company_name="Typed Name"), headers={"HX-Request": "true"})
+    response = http.post(
+        f"/clients/{client_id}/edit/",
+        form_data(form, company_name="Typed Name"),
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 422
     assert 'value="Typed Name"' in response.content.decode()
     assert "Nothing was saved." in response.content.decode()
@@ -164,7 +168,10 @@ def test_health_stays_up_and_readiness_reports_gcore(upstream, client):
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"ready": True, "checks": {"database": "ok", "cache": "ok", "gcore": "error: GcoreUnavailable"}}
+    assert ready.json() == {
+        "ready": True,
+        "checks": {"database": "ok", "cache": "ok", "gcore": "error: GcoreUnavailable"},
+    }
     health._probe.clear()
     upstream.clear_faults()
     assert client.get("/readyz").json()["checks"]["gcore"] == "ok"

@@ -31,7 +31,9 @@ def views(manager, support):
     """Mia's private and shared views, Sam's shared and private ones."""
     return {
         "mine": SavedView.objects.create(owner=manager, name="My CDN trials", query="cdn=trial"),
-        "mine_shared": SavedView.objects.create(owner=manager, name="Test clients", query="is_test=true", shared=True),
+        "mine_shared": SavedView.objects.create(
+            owner=manager, name="Test clients", query="is_test=true", shared=True
+        ),
         "theirs_shared": SavedView.objects.create(
             owner=support, name="Paused storage", query="storage=paused&ordering=-companyName", shared=True
         ),
@@ -45,7 +47,11 @@ def views(manager, support):
 def test_saving_keeps_the_lists_filters_and_ordering_without_the_page(manager_client, manager):
     response = manager_client.post(
         "/views/new/",
-        {"name": "  CDN   active, newest ", "query": "?cdn=active&is_test=&ordering=-created_at&page=4&utm=x", "shared": "on"},
+        {
+            "name": "  CDN   active, newest ",
+            "query": "?cdn=active&is_test=&ordering=-created_at&page=4&utm=x",
+            "shared": "on",
+        },
     )
     view = SavedView.objects.get()
     assert (view.owner, view.name, view.shared) == (manager, "CDN active, newest", True)
@@ -139,14 +145,20 @@ def test_the_sidebar_counts_each_view_live_and_concurrently(manager_client, sand
 
 def test_the_sidebar_follows_the_address_bar(manager_client, sandbox, views):
     body = sidebar(manager_client, "/clients/?cdn=active&ordering=-companyName&page=3").content.decode()
-    assert '<input type="hidden" name="query" id="saved-view-query" value="cdn=active&amp;ordering=-companyName" hx-swap-oob="true">' in body
+    assert (
+        '<input type="hidden" name="query" id="saved-view-query" value="cdn=active&amp;ordering=-companyName" hx-swap-oob="true">'
+        in body
+    )
     assert 'id="client-export-link" href="/clients/export.csv?cdn=active&amp;ordering=-companyName"' in body
     assert 'hx-swap-oob="true">Download CSV</a>' in body
 
 
 def test_the_list_links_to_the_export_with_its_filters(manager_client, support_client):
     body = manager_client.get("/clients/?cdn=active&ordering=-companyName&page=2").content.decode()
-    assert 'id="client-export-link" href="/clients/export.csv?cdn=active&amp;ordering=-companyName&amp;page=2"' in body
+    assert (
+        'id="client-export-link" href="/clients/export.csv?cdn=active&amp;ordering=-companyName&amp;page=2"'
+        in body
+    )
     assert "Download CSV" in support_client.get("/clients/").content.decode()
 
 
@@ -200,7 +212,9 @@ def test_the_saved_views_page_lists_counts_and_change_forms_for_own_views(manage
 
 def test_the_owner_renames_and_shares(manager_client, views):
     view = views["mine"]
-    response = manager_client.post(f"/views/{view.pk}/", {"name": "CDN trials (all)", "shared": "on"}, headers=HTMX)
+    response = manager_client.post(
+        f"/views/{view.pk}/", {"name": "CDN trials (all)", "shared": "on"}, headers=HTMX
+    )
     assert response.status_code == 200
     assert response.content.decode().lstrip().startswith(f'<tr id="saved-view-{view.pk}">')
     assert "saved-views-changed" in json.loads(response["HX-Trigger"])

@@ -59,7 +59,9 @@ def test_profile_changes_go_through_patch_only(support_client, sandbox):
     client_id, user = a_user(sandbox)
     form = open_form(support_client, url(client_id, user["id"]))
     sandbox.clear_request_log()
-    response = support_client.post(url(client_id, user["id"]), form_data(form, lang="zh", name="Li Wei"), headers=HTMX)
+    response = support_client.post(
+        url(client_id, user["id"]), form_data(form, lang="zh", name="Li Wei"), headers=HTMX
+    )
     assert response.status_code == 200
     assert json.loads(response["HX-Trigger"])["notify"]["text"] == "User saved: Name, Language."
     assert [c["path"] for c in calls(sandbox, "PATCH")] == [f"/iam/users/{user['id']}"]
@@ -67,7 +69,12 @@ def test_profile_changes_go_through_patch_only(support_client, sandbox):
     after = current_user(sandbox, client_id, user["id"])
     assert (after["lang"], after["name"], after["email"]) == ("zh", "Li Wei", user["email"])
     entry = AuditEntry.objects.get()
-    assert (entry.action, entry.client_id, entry.user_id, entry.outcome) == ("user.update", client_id, user["id"], "saved")
+    assert (entry.action, entry.client_id, entry.user_id, entry.outcome) == (
+        "user.update",
+        client_id,
+        user["id"],
+        "saved",
+    )
     assert {c["field"] for c in entry.changes} == {"lang", "name"}
 
 
@@ -77,7 +84,9 @@ def test_a_role_change_goes_through_put_only(support_client, sandbox):
     sandbox.clear_request_log()
     support_client.post(url(client_id, user["id"]), form_data(form, role=other_role(user)), headers=HTMX)
     assert calls(sandbox, "PATCH") == []
-    assert [c["path"] for c in calls(sandbox, "PUT")] == [f"/iam/clients/{client_id}/client-users/{user['id']}"]
+    assert [c["path"] for c in calls(sandbox, "PUT")] == [
+        f"/iam/clients/{client_id}/client-users/{user['id']}"
+    ]
     assert current_user(sandbox, client_id, user["id"])["groups"][0]["id"] == other_role(user)
     change = AuditEntry.objects.get().changes[0]
     assert change["field"] == "role" and change["old"] == user["groups"][0]["name"]
@@ -106,7 +115,9 @@ def test_when_the_profile_call_fails_nothing_is_saved(support_client, sandbox):
     client_id, user = a_user(sandbox)
     form = open_form(support_client, url(client_id, user["id"]))
     sandbox.add_fault("status", method="PATCH", status=502)
-    response = support_client.post(url(client_id, user["id"]), form_data(form, name="Lost?", role=other_role(user)), headers=HTMX)
+    response = support_client.post(
+        url(client_id, user["id"]), form_data(form, name="Lost?", role=other_role(user)), headers=HTMX
+    )
     assert response.status_code == 422
     assert "Nothing was saved." in response.content.decode()
     assert calls(sandbox, "PUT") == []
@@ -137,12 +148,19 @@ def test_a_user_changed_upstream_meanwhile_is_a_conflict(support_client, sandbox
 
     client_id, user = a_user(sandbox)
     form = open_form(support_client, url(client_id, user["id"]))
-    sandbox.handle("PATCH", f"/iam/users/{user['id']}", headers={"Authorization": f"APIKey {sandbox.token}"}, body=b'{"name": "Theirs"}')
+    sandbox.handle(
+        "PATCH",
+        f"/iam/users/{user['id']}",
+        headers={"Authorization": f"APIKey {sandbox.token}"},
+        body=b'{"name": "Theirs"}',
+    )
     response = support_client.post(url(client_id, user["id"]), form_data(form, name="Mine"), headers=HTMX)
     assert response.status_code == 422
     assert "Someone changed this record in Gcore" in response.content.decode()
     assert current_user(sandbox, client_id, user["id"])["name"] == "Theirs"
-    response = support_client.post(url(client_id, user["id"]), form_data(form, name="Mine") | {"overwrite": "1"}, headers=HTMX)
+    response = support_client.post(
+        url(client_id, user["id"]), form_data(form, name="Mine") | {"overwrite": "1"}, headers=HTMX
+    )
     assert response.status_code == 200
     assert current_user(sandbox, client_id, user["id"])["name"] == "Mine"
 

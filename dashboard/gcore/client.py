@@ -213,7 +213,14 @@ class GcoreClient:
 
             elapsed_ms = (time.perf_counter() - started) * 1000
             request_id = response.headers.get("X-Request-ID") or response.headers.get("X-Request-Id") or "-"
-            log.info("gcore %s %s -> %s in %.0f ms (request id %s)", method, path, response.status_code, elapsed_ms, request_id)
+            log.info(
+                "gcore %s %s -> %s in %.0f ms (request id %s)",
+                method,
+                path,
+                response.status_code,
+                elapsed_ms,
+                request_id,
+            )
             if response.is_success:
                 return response
             error = error_for_response(response)

@@ -7,7 +7,7 @@ message, a log line or an error page.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -49,7 +49,9 @@ class GcoreError(Exception):
 
     default_message = "Gcore returned an unexpected error."
 
-    def __init__(self, message: str | None = None, *, status_code: int | None = None, body: Any = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, status_code: int | None = None, body: Any = None
+    ) -> None:
         self.message = message or self.default_message
         self.status_code = status_code
         self.body = body
@@ -61,9 +63,13 @@ class GcoreValidationError(GcoreError):
 
     default_message = "Gcore rejected the data."
 
-    def __init__(self, message: str | None = None, *, status_code: int | None = 400, body: Any = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, status_code: int | None = 400, body: Any = None
+    ) -> None:
         self.field_errors, self.non_field_errors = split_errors(body)
-        super().__init__(message or "; ".join(self.non_field_errors) or None, status_code=status_code, body=body)
+        super().__init__(
+            message or "; ".join(self.non_field_errors) or None, status_code=status_code, body=body
+        )
 
 
 class GcoreAuthError(GcoreError):
@@ -77,7 +83,9 @@ class GcorePermissionDenied(GcoreError):
 
     default_message = "Gcore refused this action for the reseller's token."
 
-    def __init__(self, message: str | None = None, *, status_code: int | None = 403, body: Any = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, status_code: int | None = 403, body: Any = None
+    ) -> None:
         _, general = split_errors(body)
         super().__init__(message or "; ".join(general) or None, status_code=status_code, body=body)
 
@@ -150,8 +158,8 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def error_for_response(response: httpx.Response) -> GcoreError:

@@ -15,7 +15,7 @@ def is_sandbox() -> bool:
 
 
 @functools.cache
-def get_sandbox():  # noqa: ANN201 - the sandbox type stays out of this module's imports
+def get_sandbox():
     """The in-process sandbox of this process (deterministic demo data)."""
     from dashboard.sandbox import Sandbox
 

@@ -157,8 +157,12 @@ class ClientSummary(GcoreModel):
 
     def services(self) -> list[tuple[str, ServiceState]]:
         """Service states in Gcore's documented order, then any service Gcore added since."""
-        known = [(name, self.service_statuses[name]) for name in SERVICE_NAMES if name in self.service_statuses]
-        extra = sorted((key, state) for key, state in self.service_statuses.items() if key not in SERVICE_NAMES)
+        known = [
+            (name, self.service_statuses[name]) for name in SERVICE_NAMES if name in self.service_statuses
+        ]
+        extra = sorted(
+            (key, state) for key, state in self.service_statuses.items() if key not in SERVICE_NAMES
+        )
         return known + extra
 
 

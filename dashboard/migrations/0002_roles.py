@@ -5,7 +5,13 @@ from django.db import migrations
 
 ROLE_PERMISSIONS = {
     "Managers": ("view_clients", "export_clients", "view_activity"),
-    "Support agents": ("view_clients", "export_clients", "view_activity", "change_clients", "change_client_users"),
+    "Support agents": (
+        "view_clients",
+        "export_clients",
+        "view_activity",
+        "change_clients",
+        "change_client_users",
+    ),
 }
 
 
@@ -19,7 +25,9 @@ def create_roles(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="dashboard", codename__in=codenames))
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="dashboard", codename__in=codenames)
+        )
 
 
 def remove_roles(apps, schema_editor):

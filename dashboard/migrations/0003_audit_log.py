@@ -6,35 +6,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0002_roles'),
+        ("dashboard", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_username', models.CharField(max_length=150)),
-                ('action', models.CharField(choices=[('client.update', 'Client edited'), ('user.update', 'User edited'), ('clients.export', 'Clients exported')], max_length=32)),
-                ('client_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('user_id', models.BigIntegerField(blank=True, null=True, verbose_name='Gcore user ID')),
-                ('changes', models.JSONField(blank=True, default=list)),
-                ('outcome', models.CharField(choices=[('saved', 'Saved'), ('partial', 'Partly saved'), ('unchanged', 'Nothing to change'), ('rejected', 'Rejected by validation'), ('conflict', 'Conflict'), ('upstream_error', 'Gcore error')], db_index=True, max_length=16)),
-                ('upstream_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('message', models.TextField(blank=True)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit_entries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("actor_username", models.CharField(max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("client.update", "Client edited"),
+                            ("user.update", "User edited"),
+                            ("clients.export", "Clients exported"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("client_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("user_id", models.BigIntegerField(blank=True, null=True, verbose_name="Gcore user ID")),
+                ("changes", models.JSONField(blank=True, default=list)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("saved", "Saved"),
+                            ("partial", "Partly saved"),
+                            ("unchanged", "Nothing to change"),
+                            ("rejected", "Rejected by validation"),
+                            ("conflict", "Conflict"),
+                            ("upstream_error", "Gcore error"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("upstream_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("message", models.TextField(blank=True)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit log',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['client_id', '-created_at'], name='dashboard_a_client__fef664_idx')],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit log",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["client_id", "-created_at"], name="dashboard_a_client__fef664_idx")
+                ],
             },
         ),
     ]

@@ -120,7 +120,9 @@ class _LocalCopies:
 local_copies = _LocalCopies(size=64)
 
 
-def cached_lookup(parts: Mapping[str, object], *, versions: list[str], adapter: TypeAdapter[T]) -> Cached[T] | None:
+def cached_lookup(
+    parts: Mapping[str, object], *, versions: list[str], adapter: TypeAdapter[T]
+) -> Cached[T] | None:
     """The cached value for these parts, if there is a current one; never asks Gcore."""
     ttl = settings.GCORE_CACHE_SECONDS
     if ttl <= 0:
@@ -141,7 +143,12 @@ def cached_lookup(parts: Mapping[str, object], *, versions: list[str], adapter: 
 
 
 def cached_read(
-    parts: Mapping[str, object], fetch: Callable[[], T], *, versions: list[str], adapter: TypeAdapter[T], fresh: bool = False
+    parts: Mapping[str, object],
+    fetch: Callable[[], T],
+    *,
+    versions: list[str],
+    adapter: TypeAdapter[T],
+    fresh: bool = False,
 ) -> Cached[T]:
     """`fetch()`'s value, from the cache while it is younger than GCORE_CACHE_SECONDS.
 

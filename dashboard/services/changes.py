@@ -21,12 +21,16 @@ def normalise(value: Any) -> Any:
 
 def find_changes(original: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
     """The fields the person changed since the form was opened, with their new values."""
-    return {name: value for name, value in desired.items() if normalise(value) != normalise(original.get(name))}
+    return {
+        name: value for name, value in desired.items() if normalise(value) != normalise(original.get(name))
+    }
 
 
 def pending_changes(changes: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
     """The changes Gcore does not already have."""
-    return {name: value for name, value in changes.items() if normalise(value) != normalise(current.get(name))}
+    return {
+        name: value for name, value in changes.items() if normalise(value) != normalise(current.get(name))
+    }
 
 
 @dataclass(frozen=True)
@@ -41,13 +45,17 @@ class Conflict:
 
 
 def find_conflicts(
-    changes: Mapping[str, Any], original: Mapping[str, Any], current: Mapping[str, Any], labels: Mapping[str, str]
+    changes: Mapping[str, Any],
+    original: Mapping[str, Any],
+    current: Mapping[str, Any],
+    labels: Mapping[str, str],
 ) -> list[Conflict]:
     """Fields changed both here and upstream, to different values. Untouched fields never conflict."""
     return [
         Conflict(name, labels.get(name, name), original.get(name), current.get(name), mine)
         for name, mine in changes.items()
-        if normalise(current.get(name)) != normalise(original.get(name)) and normalise(current.get(name)) != normalise(mine)
+        if normalise(current.get(name)) != normalise(original.get(name))
+        and normalise(current.get(name)) != normalise(mine)
     ]
 
 
@@ -83,4 +91,8 @@ def refuse_conflicts(
 
 def audit_saved(audit: Callable[..., object], conflicts: list[Conflict]) -> None:
     """Record a save that reached Gcore, saying so when it overwrote a concurrent change."""
-    audit(outcome=AuditEntry.Outcome.SAVED, upstream_status=200, message="Overwrote a concurrent change." if conflicts else "")
+    audit(
+        outcome=AuditEntry.Outcome.SAVED,
+        upstream_status=200,
+        message="Overwrote a concurrent change." if conflicts else "",
+    )

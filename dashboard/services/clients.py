@@ -84,7 +84,9 @@ class ClientListing:
         return self.page < self.num_pages
 
 
-def _list_parts(filters: Mapping[str, object], ordering: str | None, limit: int, offset: int) -> dict[str, object]:
+def _list_parts(
+    filters: Mapping[str, object], ordering: str | None, limit: int, offset: int
+) -> dict[str, object]:
     return {"filters": dict(filters), "ordering": ordering, "limit": limit, "offset": offset}
 
 
@@ -107,17 +109,30 @@ def _list_page(
 
 
 def _listing(
-    read: Cached[tuple[int, list[ClientSummary]]], *, filters: Mapping[str, object], ordering: str | None, page: int, page_size: int, fresh: bool
+    read: Cached[tuple[int, list[ClientSummary]]],
+    *,
+    filters: Mapping[str, object],
+    ordering: str | None,
+    page: int,
+    page_size: int,
+    fresh: bool,
 ) -> ClientListing:
     """The listing `read` holds, or the real last page when `page` is past the end."""
     last_page = max(1, math.ceil(read.value[0] / page_size))
     if page > last_page:
         # Only when someone follows an old link past the end: one more call for the real last page.
         page = last_page
-        read = _list_page(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh)
+        read = _list_page(
+            filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh
+        )
     count, clients = read.value
     return ClientListing(
-        clients=clients, count=count, page=page, page_size=page_size, fetched_at=read.fetched_at, from_cache=read.from_cache
+        clients=clients,
+        count=count,
+        page=page,
+        page_size=page_size,
+        fetched_at=read.fetched_at,
+        from_cache=read.from_cache,
     )
 
 
@@ -152,7 +167,9 @@ def client_list(
 ) -> ClientListing:
     """One page of clients (cached briefly); a page past the end lands on the last page."""
     page = max(1, page)
-    read = _list_page(filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh)
+    read = _list_page(
+        filters=filters, ordering=ordering, limit=page_size, offset=(page - 1) * page_size, fresh=fresh
+    )
     return _listing(read, filters=filters, ordering=ordering, page=page, page_size=page_size, fresh=fresh)
 
 
@@ -169,7 +186,11 @@ def client_get(*, client_id: int, fresh: bool = False) -> Cached[Client]:
 
 def client_get_soon(*, client_id: int, fresh: bool = False) -> Cached[Client]:
     """`client_get`, at once from the cache, or else read from Gcore in a worker thread."""
-    if not fresh and (hit := cached_lookup({"client": client_id}, versions=client_versions(client_id), adapter=CLIENT)) is not None:
+    if (
+        not fresh
+        and (hit := cached_lookup({"client": client_id}, versions=client_versions(client_id), adapter=CLIENT))
+        is not None
+    ):
         return hit
     return in_background(partial(client_get, client_id=client_id, fresh=fresh))
 
@@ -236,9 +257,13 @@ def client_update(
         action=Action.CLIENT_UPDATE,
         client_id=client_id,
         ip_address=ip_address,
-        changes=[FieldChange(CLIENT_FIELDS[name][0], current[name], value) for name, value in changes.items()],
+        changes=[
+            FieldChange(CLIENT_FIELDS[name][0], current[name], value) for name, value in changes.items()
+        ],
     )
-    if (refused := refuse_conflicts(conflicts, overwrite=overwrite, audit=audit, record=current_client)) is not None:
+    if (
+        refused := refuse_conflicts(conflicts, overwrite=overwrite, audit=audit, record=current_client)
+    ) is not None:
         return refused
     try:
         client = gcore.update_client(client_id, ClientUpdate(**changes))
@@ -270,7 +295,9 @@ def audit_failure(exc: GcoreError, *, audit: Callable[..., object] = audit_recor
 def error_text(exc: GcoreError) -> str:
     """Gcore's own messages, flattened, for the audit log (never the request or its token)."""
     if isinstance(exc, GcoreValidationError):
-        parts = [f"{name}: {'; '.join(msgs)}" for name, msgs in exc.field_errors.items()] + exc.non_field_errors
+        parts = [
+            f"{name}: {'; '.join(msgs)}" for name, msgs in exc.field_errors.items()
+        ] + exc.non_field_errors
         return " | ".join(parts) or exc.message
     return f"{type(exc).__name__}: {exc.message}"
 

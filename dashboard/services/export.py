@@ -58,7 +58,9 @@ def _cell(value: Any) -> str:
 
 
 def _features(features: Mapping[str, list[Feature]]) -> str:
-    return "; ".join(f"{service}: {f.name} ({f.feature_id})" for service, items in features.items() for f in items)
+    return "; ".join(
+        f"{service}: {f.name} ({f.feature_id})" for service, items in features.items() for f in items
+    )
 
 
 # One column per field of Gcore's Client (seed GET /iam/clients), under Gcore's own names, then
@@ -164,7 +166,11 @@ def clients_export_csv(
 
 
 def _stream(
-    first: Page[Client], fetch: Callable[[int], Page[Client]], *, audit: Callable[..., object], details: dict[str, Any]
+    first: Page[Client],
+    fetch: Callable[[int], Page[Client]],
+    *,
+    audit: Callable[..., object],
+    details: dict[str, Any],
 ) -> Iterator[bytes]:
     rows = 0
     page: Page[Client] | None = first
@@ -191,7 +197,9 @@ def _stream(
         )
         # A file that ends early must not pass for a complete one, whatever the HTTP client does
         # with the broken connection that follows.
-        yield _csv_text([[f"# EXPORT INCOMPLETE: Gcore failed after {rows} rows. Export again."]]).encode("utf-8")
+        yield _csv_text([[f"# EXPORT INCOMPLETE: Gcore failed after {rows} rows. Export again."]]).encode(
+            "utf-8"
+        )
         raise
     except GeneratorExit:
         audit(

@@ -57,7 +57,9 @@ def list_query_filters(query: Mapping[str, str] | str) -> dict[str, object]:
     return form.upstream_filters()
 
 
-def client_counts(*, filter_sets: Mapping[K, Mapping[str, object]], workers: int | None = None) -> dict[K, int]:
+def client_counts(
+    *, filter_sets: Mapping[K, Mapping[str, object]], workers: int | None = None
+) -> dict[K, int]:
     """How many clients match each set of filters: one `limit=1` request each, run concurrently.
 
     The first Gcore failure cancels the requests not yet started and is raised, so a Gcore outage
@@ -68,8 +70,13 @@ def client_counts(*, filter_sets: Mapping[K, Mapping[str, object]], workers: int
     gcore = get_gcore_client()  # built once here: the worker threads share it
     workers = workers or int_setting("OVERVIEW_CONCURRENCY", 8)
     counts: dict[K, int] = {}
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(filter_sets))), thread_name_prefix="gcore-count") as pool:
-        futures = {pool.submit(gcore.list_clients, filters=filters, limit=1): key for key, filters in filter_sets.items()}
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(workers, len(filter_sets))), thread_name_prefix="gcore-count"
+    ) as pool:
+        futures = {
+            pool.submit(gcore.list_clients, filters=filters, limit=1): key
+            for key, filters in filter_sets.items()
+        }
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
         failed = next((future for future in done if future.exception() is not None), None)
         if failed is not None:
@@ -161,7 +168,10 @@ def overview_layout(*, today: datetime | None = None) -> Overview:
         TallyGroup(
             key=f"service-{name}",
             title=label,
-            tallies=tuple(_tally(f"{name}-{s.value}", s.value, SERVICE_TONES[s], **{name: s.value}) for s in ServiceStatus),
+            tallies=tuple(
+                _tally(f"{name}-{s.value}", s.value, SERVICE_TONES[s], **{name: s.value})
+                for s in ServiceStatus
+            ),
         )
         for name, label in SERVICE_FILTERS.items()
     )
@@ -198,7 +208,10 @@ def overview_layout(*, today: datetime | None = None) -> Overview:
         client_types=TallyGroup(
             key="client-type",
             title="Client type",
-            tallies=tuple(_tally(f"type-{t.value}", t.value.capitalize(), "neutral", client_type=t.value) for t in ClientType),
+            tallies=tuple(
+                _tally(f"type-{t.value}", t.value.capitalize(), "neutral", client_type=t.value)
+                for t in ClientType
+            ),
         ),
         services=services,
         requests=0,

@@ -57,7 +57,11 @@ def list_query_parse(raw: str) -> ListQuery:
     form = ClientFilterForm(tidy)
     errors = {} if form.is_valid() else {name: [str(e) for e in errs] for name, errs in form.errors.items()}
     if not errors and form.quick_client_id is not None:
-        errors = {"q": ["A client ID in quick search opens that one client; search by name or email to save a view."]}
+        errors = {
+            "q": [
+                "A client ID in quick search opens that one client; search by name or email to save a view."
+            ]
+        }
     return ListQuery(query=tidy.urlencode(), errors=errors)
 
 
@@ -90,7 +94,9 @@ def saved_view_create(*, owner: AbstractBaseUser, name: str, query: str, shared:
     parsed = list_query_parse(query)
     if parsed.errors:
         field, messages = next(iter(parsed.errors.items()))
-        raise SavedViewError(f"Fix the filters before saving the view ({field}: {messages[0]})", field="query")
+        raise SavedViewError(
+            f"Fix the filters before saving the view ({field}: {messages[0]})", field="query"
+        )
     name = _check_name(name, owner_id=owner.pk)
     try:
         with transaction.atomic():
@@ -160,6 +166,5 @@ def saved_view_counts(*, views: Iterable[SavedView]) -> list[CountedView]:
         cache.set_many({keys[query]: count for query, count in fresh.items()}, ttl)
     counts |= fresh
     return [
-        CountedView(view=view, count=counts.get(view.query), invalid=view.query in invalid)
-        for view in views
+        CountedView(view=view, count=counts.get(view.query), invalid=view.query in invalid) for view in views
     ]

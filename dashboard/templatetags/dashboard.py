@@ -69,7 +69,7 @@ def render_now(context: template.Context, template_name: str) -> SafeString:
 
 
 @register.filter
-def label_of(form, name: str) -> str:  # noqa: ANN001
+def label_of(form, name: str) -> str:
     """A form field's label; `__all__` (errors about several fields) reads as "Filters"."""
     field = form.fields.get(name)
     return str(field.label) if field is not None and field.label else "Filters"
@@ -98,13 +98,15 @@ def _service_badge(service: str, state: str | None, enabled: bool) -> str:
     )
 
 
-def _service_badges(client) -> str:  # noqa: ANN001 - a gcore.models.ClientSummary
+def _service_badges(client) -> str:
     """One badge per service, in Gcore's order."""
-    return "".join(_service_badge(service, state.status, state.enabled) for service, state in client.services())
+    return "".join(
+        _service_badge(service, state.status, state.enabled) for service, state in client.services()
+    )
 
 
 @register.simple_tag
-def client_rows(clients, detail_prefix: str, back_suffix: str, show_created: bool) -> SafeString:  # noqa: ANN001
+def client_rows(clients, detail_prefix: str, back_suffix: str, show_created: bool) -> SafeString:
     """The client list's table rows.
 
     Written in Python rather than as a template loop: with 50 to 100 rows it was most of the list
@@ -118,8 +120,14 @@ def client_rows(clients, detail_prefix: str, back_suffix: str, show_created: boo
             ' <span class="badge badge-deleted">Deleted</span>' if client.deleted else ""
         )
         created = (
-            f'<td class="nowrap">{client.created_at:%Y-%m-%d}</td>' if client.created_at else '<td class="nowrap">—</td>'
-        ) if show_created else ""
+            (
+                f'<td class="nowrap">{client.created_at:%Y-%m-%d}</td>'
+                if client.created_at
+                else '<td class="nowrap">—</td>'
+            )
+            if show_created
+            else ""
+        )
         rows.append(
             f'<tr><td class="num">{client.id}</td>'
             f'<td><a href="{prefix}{client.id}/{suffix}">{escape(client.company_name)}</a>{badges}</td>'
@@ -130,7 +138,7 @@ def client_rows(clients, detail_prefix: str, back_suffix: str, show_created: boo
 
 
 @register.simple_tag(takes_context=True)
-def pagination(context: template.Context, listing) -> SafeString:  # noqa: ANN001 - a ClientListing
+def pagination(context: template.Context, listing) -> SafeString:
     """First / previous / "Page n of m" / next / last, keeping the list's other parameters.
 
     Written here rather than as an included template: it renders after Gcore has answered,
@@ -172,7 +180,7 @@ def freshness(context: template.Context, from_cache: bool, age: int, target: str
 
 
 @register.simple_tag
-def filter_fields(form, names=None) -> SafeString:  # noqa: ANN001 - a Form, and field names (default: all)
+def filter_fields(form, names=None) -> SafeString:
     """Label, control and error slot for each named field of a filter form, built in one pass.
 
     Django renders every widget and every <option> through its own template; for the client
@@ -183,7 +191,7 @@ def filter_fields(form, names=None) -> SafeString:  # noqa: ANN001 - a Form, and
     return mark_safe("".join(_filter_field(form[name]) for name in (names or form.fields)))  # noqa: S308
 
 
-def _filter_field(bound) -> str:  # noqa: ANN001 - a BoundField
+def _filter_field(bound) -> str:
     form, field, widget = bound.form, bound.field, bound.field.widget
     name, control_id = escape(bound.html_name), escape(bound.auto_id or bound.html_name)
     error = bound.errors[0] if bound.errors else ""
@@ -193,13 +201,17 @@ def _filter_field(bound) -> str:  # noqa: ANN001 - a BoundField
         selected = "" if value is None else str(value)
         options = "".join(
             f'<option value="{escape(str(key))}"{" selected" if str(key) == selected else ""}>{escape(str(label))}</option>'
-            for key, label in (form.select_choices(bound.name) if hasattr(form, "select_choices") else widget.choices)
+            for key, label in (
+                form.select_choices(bound.name) if hasattr(form, "select_choices") else widget.choices
+            )
         )
         control = f'<select name="{name}" id="{control_id}"{invalid}>{options}</select>'
     else:
         attrs = {"type": getattr(widget, "input_type", "text"), **field.widget_attrs(widget), **widget.attrs}
         attrs.pop("required", None)
-        extra = "".join(f' {escape(key)}="{escape(str(val))}"' for key, val in attrs.items() if val not in (None, False))
+        extra = "".join(
+            f' {escape(key)}="{escape(str(val))}"' for key, val in attrs.items() if val not in (None, False)
+        )
         shown = "" if value is None else str(value)
         control = f'<input name="{name}" id="{control_id}" value="{escape(shown)}"{extra}{invalid}>'
     return (
@@ -210,7 +222,7 @@ def _filter_field(bound) -> str:  # noqa: ANN001 - a BoundField
 
 
 @register.simple_tag
-def filter_errors_oob(form) -> SafeString:  # noqa: ANN001 - a Form
+def filter_errors_oob(form) -> SafeString:
     """Each filter's error slot, for htmx to swap out of band (clearing the ones now fixed)."""
     return mark_safe(  # noqa: S308 - messages escaped
         "".join(

@@ -22,4 +22,6 @@ def activity_view(request: HtmxHttpRequest) -> HttpResponse:
     form.is_valid()
     entries = audit_query(**form.filters()).select_related("actor")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))  # past the end: the last page
-    return render_page(request, "activity/list.html", {"form": form, "page": page}, partial="activity-results")
+    return render_page(
+        request, "activity/list.html", {"form": form, "page": page}, partial="activity-results"
+    )

@@ -68,7 +68,9 @@ def back_to_list(request: HtmxHttpRequest) -> str:
     """The list view the person came from (`?back=`), if it is a safe local list URL."""
     back = request.GET.get("back", "")
     list_url = reverse("client-list")
-    if back.startswith(list_url) and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    if back.startswith(list_url) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
         return back
     return list_url
 
@@ -82,10 +84,21 @@ def client_detail_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse
     if target == "client-history":
         history = audit_for_client(client_id=client_id)
         # The history lives in the dashboard's database: refreshing it needs no call to Gcore.
-        return render_page(request, "clients/detail.html", {"client_id": client_id, "history": history}, partial="client-history")
+        return render_page(
+            request,
+            "clients/detail.html",
+            {"client_id": client_id, "history": history},
+            partial="client-history",
+        )
     # Gcore answers while the history is read from the database.
     read = client_get_soon(client_id=client_id, fresh=wants_fresh(request))
     history = audit_for_client(client_id=client_id)
-    context = {"client": read.value, "read": read, "client_id": client_id, "history": history, "back_url": back_to_list(request)}
+    context = {
+        "client": read.value,
+        "read": read,
+        "client_id": client_id,
+        "history": history,
+        "back_url": back_to_list(request),
+    }
     partial = "client-users" if target == "client-users" else "client-summary"
     return render_page(request, "clients/detail.html", context, partial=partial)

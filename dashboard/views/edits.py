@@ -93,14 +93,28 @@ def client_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     if request.method == "GET":
         client = client_get(client_id=client_id, fresh=True).value  # a form opens on Gcore's current values
         form = ClientEditForm(current=client_values(client), can_reassign=can_reassign)
-        return render_page(request, "clients/edit.html", context | {"form": form, "client": client}, partial="client-edit")
+        return render_page(
+            request, "clients/edit.html", context | {"form": form, "client": client}, partial="client-edit"
+        )
 
     form = ClientEditForm(request.POST, can_reassign=can_reassign)
-    result, status = _save(request, form, action=AuditEntry.Action.CLIENT_UPDATE, client_id=client_id, save=partial(client_update, client_id=client_id))
+    result, status = _save(
+        request,
+        form,
+        action=AuditEntry.Action.CLIENT_UPDATE,
+        client_id=client_id,
+        save=partial(client_update, client_id=client_id),
+    )
     if result is not None and result.outcome != Outcome.CONFLICT:
         return _client_saved(request, client_id, result)
     context["conflicts"] = result.conflicts if result else []
-    return render_page(request, "clients/edit.html", context | {"form": form}, partial="client-edit", status=_form_status(request, status))
+    return render_page(
+        request,
+        "clients/edit.html",
+        context | {"form": form},
+        partial="client-edit",
+        status=_form_status(request, status),
+    )
 
 
 def _client_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) -> HttpResponse:
@@ -112,7 +126,9 @@ def _client_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) 
     context = {"client": client, "client_id": client_id, "swap_crumb": True}
     response = render_page(request, "clients/detail.html", context, partial="client-summary")
     if result.outcome != Outcome.UNCHANGED:
-        trigger_client_event(response, "client-updated", {"id": client_id})  # the history; users did not change
+        trigger_client_event(
+            response, "client-updated", {"id": client_id}
+        )  # the history; users did not change
     return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
 
 
@@ -127,22 +143,40 @@ def user_edit_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> Ht
 
     form = UserEditForm(request.POST)
     save = partial(user_update, client_id=client_id, user_id=user_id)
-    result, status = _save(request, form, action=AuditEntry.Action.USER_UPDATE, client_id=client_id, user_id=user_id, save=save)
+    result, status = _save(
+        request, form, action=AuditEntry.Action.USER_UPDATE, client_id=client_id, user_id=user_id, save=save
+    )
     if result is not None and result.outcome == Outcome.PARTIAL:
         form.add_error(None, _partly_saved(result))
-        response = render_page(request, "users/edit.html", context | {"form": form}, partial="user-editor", status=_form_status(request, 502))
+        response = render_page(
+            request,
+            "users/edit.html",
+            context | {"form": form},
+            partial="user-editor",
+            status=_form_status(request, 502),
+        )
         return _users_changed(response, client_id)
     if result is not None and result.outcome != Outcome.CONFLICT:
         return _user_saved(request, client_id, result)
     context["conflicts"] = result.conflicts if result else []
-    return render_page(request, "users/edit.html", context | {"form": form}, partial="user-editor", status=_form_status(request, status))
+    return render_page(
+        request,
+        "users/edit.html",
+        context | {"form": form},
+        partial="user-editor",
+        status=_form_status(request, status),
+    )
 
 
 def _partly_saved(result: SaveResult) -> str:
     """What reached Gcore and what did not, when the role call failed after the profile was saved."""
     assert isinstance(result.error, GcoreError)
     _, headline, _advice = gcore_failure(result.error)
-    reason = result.error.message if isinstance(result.error, GcoreValidationError | GcorePermissionDenied) else headline
+    reason = (
+        result.error.message
+        if isinstance(result.error, GcoreValidationError | GcorePermissionDenied)
+        else headline
+    )
     return f"Saved: {', '.join(result.saved)}. Not saved: the role ({reason}). The other values are saved; try the role again."
 
 
@@ -151,7 +185,9 @@ def _user_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) ->
     if not request.htmx:
         messages.success(request, message)
         return redirect(f"{reverse('client-detail', args=[client_id])}#client-users")
-    response = render_page(request, "users/edit.html", {"closed": True, "client_id": client_id}, partial="user-editor")
+    response = render_page(
+        request, "users/edit.html", {"closed": True, "client_id": client_id}, partial="user-editor"
+    )
     if result.outcome != Outcome.UNCHANGED:
         _users_changed(response, client_id)
     return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")

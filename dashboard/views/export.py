@@ -22,11 +22,23 @@ def client_export_view(request: HtmxHttpRequest) -> HttpResponse:
     if not valid or form.quick_client_id is not None:
         # The list would leave a bad filter out and show the rest; a file has no room for that
         # warning, so it is refused rather than exporting more clients than the person asked for.
-        errors = form.errors if not valid else {"q": ["A client ID opens that one client; there is no list to export."]}
-        rows = [(form[name].label if name in form.fields else "Filters", messages[0]) for name, messages in errors.items()]
+        errors = (
+            form.errors
+            if not valid
+            else {"q": ["A client ID opens that one client; there is no list to export."]}
+        )
+        rows = [
+            (form[name].label if name in form.fields else "Filters", messages[0])
+            for name, messages in errors.items()
+        ]
         back = request.GET.copy()
         back.pop("page", None)
-        return render(request, "clients/export_refused.html", {"errors": rows, "back_query": back.urlencode()}, status=400)
+        return render(
+            request,
+            "clients/export_refused.html",
+            {"errors": rows, "back_query": back.urlencode()},
+            status=400,
+        )
     stream = clients_export_csv(
         filters=form.upstream_filters(),
         ordering=form.ordering_value,

@@ -81,7 +81,9 @@ def overview_view(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("home")
     context = {
         "overview": overview,
-        "summary_charts": [bar_chart(group) for group in (overview.account, overview.environment, overview.client_types)],
+        "summary_charts": [
+            bar_chart(group) for group in (overview.account, overview.environment, overview.client_types)
+        ],
         "service_charts": [bar_chart(group) for group in overview.services],
         "statuses": [status.value for status in ServiceStatus],
     }

@@ -126,7 +126,12 @@ def saved_view_update_view(request: HtmxHttpRequest, view_id: int) -> HttpRespon
     form = SavedViewForm(request.POST)
     if form.is_valid():
         try:
-            view = saved_view_update(view=view, user=request.user, name=form.cleaned_data["name"], shared=form.cleaned_data["shared"])
+            view = saved_view_update(
+                view=view,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                shared=form.cleaned_data["shared"],
+            )
         except SavedViewError as exc:
             form.add_service_error(exc)
         else:
@@ -139,9 +144,19 @@ def saved_view_update_view(request: HtmxHttpRequest, view_id: int) -> HttpRespon
     view.refresh_from_db()
     item = saved_view_counts(views=[view])[0]
     if request.htmx:
-        return render(request, "saved_views/index.html#saved-view-row", {"item": item, "edit_form": form, "edit_id": view.pk}, status=422)
+        return render(
+            request,
+            "saved_views/index.html#saved-view-row",
+            {"item": item, "edit_form": form, "edit_id": view.pk},
+            status=422,
+        )
     counted = saved_view_counts(views=saved_views_visible(user=request.user))
-    return render(request, "saved_views/index.html", {"counted": counted, "edit_form": form, "edit_id": view.pk}, status=422)
+    return render(
+        request,
+        "saved_views/index.html",
+        {"counted": counted, "edit_form": form, "edit_id": view.pk},
+        status=422,
+    )
 
 
 @require_POST

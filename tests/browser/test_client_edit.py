@@ -56,7 +56,9 @@ def test_an_invalid_email_shows_a_field_error_and_keeps_the_typing(page, support
 
 def test_support_edits_a_user_role(page, support, sandbox):
     client_id, user = next(
-        (i, c["users"][0]) for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
+        (i, c["users"][0])
+        for i in sandbox.client_ids()
+        if not (c := sandbox.client_json(i))["deleted"] and c["users"]
     )
     new_role = "Engineers" if user["groups"][0]["name"] != "Engineers" else "Users"
     log_in(page, support.username)

@@ -33,7 +33,11 @@ def test_filter_sort_page_open_and_come_back(page, support, sandbox):
 
     # Every row on this page really is CDN-active, ordered by company, as the sandbox has them.
     expected = sorted(
-        (c for c in (sandbox.client_json(i) for i in sandbox.client_ids()) if not c["deleted"] and c["serviceStatuses"]["CDN"]["status"] == "active"),
+        (
+            c
+            for c in (sandbox.client_json(i) for i in sandbox.client_ids())
+            if not c["deleted"] and c["serviceStatuses"]["CDN"]["status"] == "active"
+        ),
         key=lambda c: (c["companyName"], c["id"]),
     )
     assert first_row.locator("td").first.inner_text() == str(expected[25]["id"])

@@ -43,7 +43,9 @@ def test_overview_bar_to_list_to_shared_view_to_csv(page, chromium, live_server,
     page.get_by_label("Save these filters as").fill("CDN active by company")
     page.get_by_label("Share with the team").check()
     page.get_by_role("button", name="Save view").click()
-    expect(page.locator("#alerts")).to_contain_text("Saved the view “CDN active by company” for the whole team.")
+    expect(page.locator("#alerts")).to_contain_text(
+        "Saved the view “CDN active by company” for the whole team."
+    )
     entry = page.locator("#saved-view-items li", has_text="CDN active by company")
     expect(entry.locator(".view-count")).to_have_text(f"{count:,}")
     expect(entry.get_by_role("link", name="CDN active by company")).to_have_attribute("aria-current", "true")
@@ -57,7 +59,9 @@ def test_overview_bar_to_list_to_shared_view_to_csv(page, chromium, live_server,
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == count  # every page, not the 25 on screen
-    active = sorted((c for c in live if c["serviceStatuses"]["CDN"]["status"] == "active"), key=lambda c: c["id"])
+    active = sorted(
+        (c for c in live if c["serviceStatuses"]["CDN"]["status"] == "active"), key=lambda c: c["id"]
+    )
     active.sort(key=lambda c: c["companyName"])
     assert [int(row["id"]) for row in rows] == [c["id"] for c in active]
     assert {row["CDN status"] for row in rows} == {"active"}

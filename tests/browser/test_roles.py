@@ -28,7 +28,10 @@ def watched(page):
     """The page, recording CSP violations of every document it loads."""
     page.add_init_script(RECORD_VIOLATIONS)
     page.csp_console = []
-    page.on("console", lambda msg: page.csp_console.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: page.csp_console.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     return page
 
 
@@ -46,7 +49,9 @@ def assert_no_csp_violation(page) -> None:
 
 
 def live_client(sandbox) -> dict:
-    return next(c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"])
+    return next(
+        c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
+    )
 
 
 def nav(page):
@@ -125,7 +130,11 @@ def test_a_superuser_reaches_the_admin_and_its_lockouts(watched, admin_user, san
     nav(page).get_by_role("link", name="Staff accounts").click()
     expect(page.get_by_role("heading", name=re.compile("administration"))).to_be_visible()
     assert_no_csp_violation(page)
-    for path in ("/admin/auth/user/", f"/admin/auth/user/{admin_user.pk}/change/", "/admin/axes/accessattempt/"):
+    for path in (
+        "/admin/auth/user/",
+        f"/admin/auth/user/{admin_user.pk}/change/",
+        "/admin/axes/accessattempt/",
+    ):
         visit(page, path)
 
 

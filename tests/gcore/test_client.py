@@ -49,7 +49,13 @@ def test_list_sends_apikey_and_always_a_limit(gcore, respx_mock):
 def test_list_passes_filters_under_their_wire_names(gcore, respx_mock):
     route = respx_mock.get("/iam/clients").respond(json=page_payload([]))
     gcore.list_clients(
-        filters={"companyName": "Acme", "is_test": False, "cdn": "active", "id__in__exclude": [3, 4], "email": ""},
+        filters={
+            "companyName": "Acme",
+            "is_test": False,
+            "cdn": "active",
+            "id__in__exclude": [3, 4],
+            "email": "",
+        },
         ordering="-created_at,id",
         limit=50,
         offset=100,
@@ -93,7 +99,13 @@ def test_list_reads_a_bare_array(gcore, respx_mock):
 
 
 def test_unknown_fields_and_enum_values_are_tolerated(gcore, respx_mock):
-    payload = client_payload(status="archived", serviceStatuses={"CDN": {"status": "frozen", "enabled": True}, "WAAP": {"status": "active", "enabled": False}})
+    payload = client_payload(
+        status="archived",
+        serviceStatuses={
+            "CDN": {"status": "frozen", "enabled": True},
+            "WAAP": {"status": "active", "enabled": False},
+        },
+    )
     respx_mock.get("/iam/clients/5").respond(json=payload)
     client = gcore.get_client(5)
     assert client.status == "archived"
@@ -101,7 +113,9 @@ def test_unknown_fields_and_enum_values_are_tolerated(gcore, respx_mock):
 
 
 def test_get_client_maps_wire_names(gcore, respx_mock):
-    respx_mock.get("/iam/clients/5").respond(json=client_payload(id=5, resellers=77, users=[user_payload(id=9)]))
+    respx_mock.get("/iam/clients/5").respond(
+        json=client_payload(id=5, resellers=77, users=[user_payload(id=9)])
+    )
     client = gcore.get_client(5)
     assert (client.id, client.reseller, client.users[0].id) == (5, 77, 9)
     assert client.users[0].role.name == "Administrators"
@@ -148,7 +162,9 @@ def test_each_status_maps_to_its_exception(gcore, respx_mock, status, body, exc)
 
 
 def test_validation_error_carries_field_and_general_messages(gcore, respx_mock):
-    respx_mock.patch("/iam/clients/5").respond(400, json={"errors": {"email": ["Enter a valid email address."], "errors": ["Try later."]}})
+    respx_mock.patch("/iam/clients/5").respond(
+        400, json={"errors": {"email": ["Enter a valid email address."], "errors": ["Try later."]}}
+    )
     with pytest.raises(GcoreValidationError) as info:
         gcore.update_client(5, ClientUpdate(email="nope"))
     assert info.value.field_errors == {"email": ["Enter a valid email address."]}
@@ -156,7 +172,9 @@ def test_validation_error_carries_field_and_general_messages(gcore, respx_mock):
 
 
 def test_permission_denied_keeps_gcores_message(gcore, respx_mock):
-    respx_mock.patch("/iam/users/9").respond(403, json={"message": "user has issued a token with a higher role"})
+    respx_mock.patch("/iam/users/9").respond(
+        403, json={"message": "user has issued a token with a higher role"}
+    )
     with pytest.raises(GcorePermissionDenied, match="higher role"):
         gcore.update_user(9, UserUpdate(name="x"))
 
@@ -175,7 +193,11 @@ def test_success_body_of_the_wrong_shape_is_a_response_error(gcore, respx_mock):
 
 def test_reads_are_retried_on_transient_statuses(gcore, respx_mock):
     route = respx_mock.get("/iam/clients/5").mock(
-        side_effect=[httpx.Response(503), httpx.Response(429, headers={"Retry-After": "0"}), httpx.Response(200, json=client_payload(id=5))]
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(429, headers={"Retry-After": "0"}),
+            httpx.Response(200, json=client_payload(id=5)),
+        ]
     )
     assert gcore.get_client(5).id == 5
     assert route.call_count == 3
@@ -189,7 +211,9 @@ def test_reads_give_up_after_two_retries(gcore, respx_mock):
 
 
 def test_reads_are_retried_on_connection_errors(gcore, respx_mock):
-    route = respx_mock.get("/iam/clients/5").mock(side_effect=[httpx.ReadError("reset"), httpx.Response(200, json=client_payload(id=5))])
+    route = respx_mock.get("/iam/clients/5").mock(
+        side_effect=[httpx.ReadError("reset"), httpx.Response(200, json=client_payload(id=5))]
+    )
     assert gcore.get_client(5).id == 5
     assert route.call_count == 2
 
@@ -202,9 +226,13 @@ def test_a_retry_after_longer_than_the_cap_is_not_waited_for(gcore, respx_mock):
     assert info.value.retry_after == 120
 
 
-@pytest.mark.parametrize("failure", [httpx.Response(503), httpx.ReadTimeout("slow"), httpx.ReadError("reset")])
+@pytest.mark.parametrize(
+    "failure", [httpx.Response(503), httpx.ReadTimeout("slow"), httpx.ReadError("reset")]
+)
 def test_writes_are_never_retried_once_sent(gcore, respx_mock, failure):
-    route = respx_mock.patch("/iam/clients/5").mock(side_effect=[failure, httpx.Response(200, json=client_payload(id=5))])
+    route = respx_mock.patch("/iam/clients/5").mock(
+        side_effect=[failure, httpx.Response(200, json=client_payload(id=5))]
+    )
     with pytest.raises(GcoreUnavailable):
         gcore.update_client(5, ClientUpdate(name="x"))
     assert route.call_count == 1

@@ -9,16 +9,48 @@ from dashboard.gcore.errors import parse_retry_after, split_errors
     ("body", "fields", "general"),
     [
         # gcore-api.md §5, one case per documented shape
-        ({"errors": {"email": ["Enter a valid email address."]}}, {"email": ["Enter a valid email address."]}, []),
-        ({"errors": {"groups": "Group matching query does not exist."}}, {"groups": ["Group matching query does not exist."]}, []),
-        ({"errors": {"client_user": {"role": ["Invalid role: X"]}}}, {"client_user.role": ["Invalid role: X"]}, []),
-        ({"errors": {"errors": ["No active account found with the given credentials."]}}, {}, ["No active account found with the given credentials."]),
-        (["User 12 has already been invited to client 34"], {}, ["User 12 has already been invited to client 34"]),
-        ([{"new_email": ["This email is taken."]}, {"password": ["Wrong password."]}], {"new_email": ["This email is taken."], "password": ["Wrong password."]}, []),
-        ({"message": "JSON parse error - Expecting ',' delimiter"}, {}, ["JSON parse error - Expecting ',' delimiter"]),
+        (
+            {"errors": {"email": ["Enter a valid email address."]}},
+            {"email": ["Enter a valid email address."]},
+            [],
+        ),
+        (
+            {"errors": {"groups": "Group matching query does not exist."}},
+            {"groups": ["Group matching query does not exist."]},
+            [],
+        ),
+        (
+            {"errors": {"client_user": {"role": ["Invalid role: X"]}}},
+            {"client_user.role": ["Invalid role: X"]},
+            [],
+        ),
+        (
+            {"errors": {"errors": ["No active account found with the given credentials."]}},
+            {},
+            ["No active account found with the given credentials."],
+        ),
+        (
+            ["User 12 has already been invited to client 34"],
+            {},
+            ["User 12 has already been invited to client 34"],
+        ),
+        (
+            [{"new_email": ["This email is taken."]}, {"password": ["Wrong password."]}],
+            {"new_email": ["This email is taken."], "password": ["Wrong password."]},
+            [],
+        ),
+        (
+            {"message": "JSON parse error - Expecting ',' delimiter"},
+            {},
+            ["JSON parse error - Expecting ',' delimiter"],
+        ),
         ({"detail": "Not found.", "code": "not_found"}, {}, ["Not found."]),
         ({"errors": {"non_field_errors": ["Invalid data."]}}, {}, ["Invalid data."]),
-        ({"errors": {"email": ["a", "b"], "companyName": ["c"]}}, {"email": ["a", "b"], "companyName": ["c"]}, []),
+        (
+            {"errors": {"email": ["a", "b"], "companyName": ["c"]}},
+            {"email": ["a", "b"], "companyName": ["c"]},
+            [],
+        ),
         (None, {}, []),
         ("plain text error", {}, ["plain text error"]),
     ],

@@ -26,7 +26,9 @@ def test_fifty_staff_browse_and_edit_without_errors_or_lost_writes() -> None:
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=HARD_LIMIT,
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"load/run.py --short did not finish within {HARD_LIMIT} s:\n{exc.stdout or ''}", pytrace=False)
+        pytest.fail(
+            f"load/run.py --short did not finish within {HARD_LIMIT} s:\n{exc.stdout or ''}", pytrace=False
+        )
     print(result.stdout)  # the summary table, shown with -s or on failure
     assert result.returncode == 0, f"load test failed:\n{result.stdout}\n{result.stderr[-3000:]}"
     assert "LOAD TEST PASSED" in result.stdout

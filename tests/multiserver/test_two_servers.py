@@ -115,7 +115,9 @@ def redis_url() -> Iterator[str]:
     cache keys carry no per-run prefix, so a concurrent run of this test waits for the index."""
     import redis
 
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=3, socket_timeout=5)
+    client = redis.Redis(
+        host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=3, socket_timeout=5
+    )
     try:
         client.ping()
     except redis.RedisError as exc:
@@ -140,7 +142,13 @@ class Processes:
         log = self.logs / f"{label}.log"
         handle = log.open("w")
         process = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         handle.close()  # the child has its own copy of the descriptor
         self.started.append((label, process))
@@ -170,7 +178,16 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
 
 def _base_env() -> dict[str, str]:
     """The environment without the test run's own Django and Gcore settings."""
-    dropped = ("DJANGO_", "GCORE_", "DATABASE_URL", "CACHE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_")
+    dropped = (
+        "DJANGO_",
+        "GCORE_",
+        "DATABASE_URL",
+        "CACHE_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "CSRF_",
+    )
     return {k: v for k, v in os.environ.items() if not k.startswith(dropped)} | {
         "DJANGO_SETTINGS_MODULE": "dashboard.settings",
         "PYTHONUNBUFFERED": "1",
@@ -340,10 +357,16 @@ def test_a_change_through_one_server_shows_through_the_other_at_once(
 
     def upstream(method: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
         log = control.get("/__sandbox__/requests").json()
-        return [e for e in log if (method is None or e["method"] == method) and (path is None or e["path"] == path)]
+        return [
+            e
+            for e in log
+            if (method is None or e["method"] == method) and (path is None or e["path"] == path)
+        ]
 
     # The first live client in id order: it is on page 1 of the dashboard's default list.
-    first = control.get("/iam/clients", params={"limit": 1, "ordering": "id", "deleted": "false"}, headers=api)
+    first = control.get(
+        "/iam/clients", params={"limit": 1, "ordering": "id", "deleted": "false"}, headers=api
+    )
     client = first.json()["results"][0]
     client_id, old_name = client["id"], client["companyName"]
     detail, listing = f"/clients/{client_id}/", "/clients/"
@@ -388,7 +411,9 @@ def test_a_change_through_one_server_shows_through_the_other_at_once(
         assert detail_name(page) == new_name, "server B still shows the old detail after a change through A"
         assert "Fresh from Gcore" in page
         page = b.get(listing).text
-        assert listed_name(page, client_id) == new_name, "server B still lists the old name after a change through A"
+        assert listed_name(page, client_id) == new_name, (
+            "server B still lists the old name after a change through A"
+        )
         assert "Fresh from Gcore" in page
         assert len(upstream("GET")) >= reads_before + 2
 
@@ -399,7 +424,9 @@ def test_a_change_through_one_server_shows_through_the_other_at_once(
             assert listed_name(staff.get(listing).text, client_id) == new_name
         assert len(upstream()) == settled
     except AssertionError as exc:
-        logs = "\n".join(f"--- {label} ---\n{_tail(processes.logs / f'{label}.log')}" for label, _ in processes.started)
+        logs = "\n".join(
+            f"--- {label} ---\n{_tail(processes.logs / f'{label}.log')}" for label, _ in processes.started
+        )
         raise AssertionError(f"{exc}\n{logs}") from None
     finally:
         a.close()

@@ -46,7 +46,11 @@ class InlineCodeFinder(HTMLParser):
         values = dict(attrs)
         if tag == "style":
             self.problems.append("<style> element")
-        if tag == "script" and not values.get("src") and (values.get("type") or "").lower() not in DATA_SCRIPT_TYPES:
+        if (
+            tag == "script"
+            and not values.get("src")
+            and (values.get("type") or "").lower() not in DATA_SCRIPT_TYPES
+        ):
             self.problems.append("inline <script>")
         for name, value in attrs:
             if name == "style":
@@ -55,7 +59,9 @@ class InlineCodeFinder(HTMLParser):
                 self.problems.append(f"{name} handler on <{tag}>")
             elif name.startswith(("hx-on", "data-hx-on")):
                 self.problems.append(f"{name} on <{tag}> (needs eval)")
-            elif name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:"):
+            elif name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
                 self.problems.append(f"javascript: URL in {name} of <{tag}>")
 
     handle_startendtag = handle_starttag

@@ -36,7 +36,9 @@ def test_the_policy(client):
 
 
 def _first_client_with_users(sandbox) -> dict:
-    return next(c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"])
+    return next(
+        c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
+    )
 
 
 @pytest.mark.django_db
@@ -45,14 +47,36 @@ def test_main_pages_of_each_role_are_csp_clean(role, manager, support, admin_use
     target = _first_client_with_users(sandbox)
     pages = {
         "anonymous": ["/accounts/login/", "/healthz"],
-        "manager": ["/", "/clients/", "/clients/?cdn=active&ordering=-id", f"/clients/{target['id']}/", "/activity/",
-                    "/views/", "/accounts/password_change/", "/clients/0/edit/", "/no-such-page/"],
-        "support": ["/clients/", f"/clients/{target['id']}/", f"/clients/{target['id']}/edit/",
-                    f"/clients/{target['id']}/users/{target['users'][0]['id']}/edit/"],
-        "superuser": ["/clients/", "/admin/", "/admin/auth/user/", "/admin/axes/accessattempt/",
-                      f"/admin/auth/user/{admin_user.pk}/change/"],
+        "manager": [
+            "/",
+            "/clients/",
+            "/clients/?cdn=active&ordering=-id",
+            f"/clients/{target['id']}/",
+            "/activity/",
+            "/views/",
+            "/accounts/password_change/",
+            "/clients/0/edit/",
+            "/no-such-page/",
+        ],
+        "support": [
+            "/clients/",
+            f"/clients/{target['id']}/",
+            f"/clients/{target['id']}/edit/",
+            f"/clients/{target['id']}/users/{target['users'][0]['id']}/edit/",
+        ],
+        "superuser": [
+            "/clients/",
+            "/admin/",
+            "/admin/auth/user/",
+            "/admin/axes/accessattempt/",
+            f"/admin/auth/user/{admin_user.pk}/change/",
+        ],
     }[role]
-    http = DjangoClient() if role == "anonymous" else logged_in({"manager": manager, "support": support, "superuser": admin_user}[role])
+    http = (
+        DjangoClient()
+        if role == "anonymous"
+        else logged_in({"manager": manager, "support": support, "superuser": admin_user}[role])
+    )
     for path in pages:
         for headers in ({}, {"HX-Request": "true"}):
             response = http.get(path, headers=headers)
@@ -85,7 +109,14 @@ def test_templates_have_no_inline_code():
 def test_our_javascript_needs_no_eval():
     for path in (ROOT / "static" / "js").rglob("*.js"):
         source = path.read_text()
-        for forbidden in ("eval(", "new Function", "setTimeout(\"", "setTimeout('", ".innerHTML", "insertAdjacentHTML"):
+        for forbidden in (
+            "eval(",
+            "new Function",
+            'setTimeout("',
+            "setTimeout('",
+            ".innerHTML",
+            "insertAdjacentHTML",
+        ):
             assert forbidden not in source, f"{path.name}: {forbidden}"
 
 

@@ -37,9 +37,11 @@ def marked(sandbox) -> dict:
 
     Set straight in the sandbox's store: the sandbox validates emails like Gcore does, but the
     dashboard must not rely on Gcore for that (data may predate a rule, or come from elsewhere)."""
-    client_id = next(i for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"])
-    with sandbox._lock:  # noqa: SLF001 - test-only reach into the in-memory store
-        store = sandbox._store  # noqa: SLF001
+    client_id = next(
+        i for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
+    )
+    with sandbox._lock:
+        store = sandbox._store
         record = store.clients[client_id]
         record.fields["companyName"] = f"{MARKUP} {MARKER}"
         record.fields["name"] = MARKUP
@@ -92,7 +94,9 @@ def test_user_edit_form(support_client, marked):
 def test_messages(manager_client):
     # A message that quotes upstream text ("Saved Acme <b>…</b>") goes through the messages framework.
     storage = CookieStorage(HttpRequest())
-    manager_client.cookies[storage.cookie_name] = storage._encode([Message(message_levels.SUCCESS, f"Saved {MARKUP}")])  # noqa: SLF001
+    manager_client.cookies[storage.cookie_name] = storage._encode(
+        [Message(message_levels.SUCCESS, f"Saved {MARKUP}")]
+    )
     response = manager_client.get("/clients/")
     assert_shown_as_text(response.content.decode())
 

@@ -24,7 +24,9 @@ WRONG = "not-the-password-1"
 
 
 def attempt(username: str, password: str, ip: str = HOME):
-    return DjangoClient().post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+    return DjangoClient().post(
+        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def fail(username: str, times: int, ip: str = HOME):
@@ -50,7 +52,9 @@ def test_the_fifth_failure_locks_the_account_with_a_clear_message(manager):
 
     # Now even the right password is refused, with the same message, and no session is made.
     client = DjangoClient()
-    response = client.post("/accounts/login/", {"username": manager.username, "password": PASSWORD}, REMOTE_ADDR=HOME)
+    response = client.post(
+        "/accounts/login/", {"username": manager.username, "password": PASSWORD}, REMOTE_ADDR=HOME
+    )
     assert response.status_code == 429
     assert b"locked for 15 minutes" in response.content
     assert "_auth_user_id" not in client.session
@@ -121,7 +125,9 @@ def test_a_locked_out_admin_login_is_refused_too(admin_user):
     http = DjangoClient()
     for _ in range(5):
         http.post("/admin/login/", {"username": admin_user.username, "password": WRONG}, REMOTE_ADDR=HOME)
-    response = http.post("/admin/login/", {"username": admin_user.username, "password": PASSWORD}, REMOTE_ADDR=HOME)
+    response = http.post(
+        "/admin/login/", {"username": admin_user.username, "password": PASSWORD}, REMOTE_ADDR=HOME
+    )
     assert response.status_code == 429
     assert "_auth_user_id" not in http.session
 

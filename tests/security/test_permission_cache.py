@@ -71,7 +71,9 @@ def test_a_deactivated_account_has_no_permissions_whatever_is_cached(manager):
     assert http.get(PAGE).status_code != 200
 
 
-def test_what_another_server_read_before_the_change_was_committed_is_not_used(manager, django_capture_on_commit_callbacks):
+def test_what_another_server_read_before_the_change_was_committed_is_not_used(
+    manager, django_capture_on_commit_callbacks
+):
     http = logged_in(manager)
     assert http.get(PAGE).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):

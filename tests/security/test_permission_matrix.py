@@ -69,13 +69,17 @@ EXPECTED: dict[str, Row] = {
     "client-edit": CLIENT_EDITING,  # change_clients
     "user-edit": CLIENT_EDITING,  # change_client_users
     "login": Row(get=roles(OK, OK, OK, OK), post=roles(OK, OK, OK, OK)),  # signed in: redirected on
-    "logout": Row(get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, LOGIN, LOGIN, LOGIN)),  # then the login page
+    "logout": Row(
+        get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, LOGIN, LOGIN, LOGIN)
+    ),  # then the login page
     "password_change": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, OK, OK, OK)),
     "password_change_done": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, NO, NO, NO)),
     # Django's admin: superusers only; it sends everyone else to its own login page.
     "admin:*": ADMIN_ONLY,
     "admin:login": Row(get=roles(OK, OK, OK, OK), post=roles(OK, OK, OK, OK)),
-    "admin:logout": Row(get=roles(LOGIN, OK, OK, NO), post=roles(LOGIN, OK, OK, LOGIN)),  # non-staff: to /admin/
+    "admin:logout": Row(
+        get=roles(LOGIN, OK, OK, NO), post=roles(LOGIN, OK, OK, LOGIN)
+    ),  # non-staff: to /admin/
     # Saved views: every staff member with view_clients; renaming and deleting only by the owner or a
     # superuser (the sample view in PARAMS is shared, owned by a fifth account, so others see it).
     "saved-view-list": READ_ONLY,
@@ -87,7 +91,9 @@ EXPECTED: dict[str, Row] = {
 
 
 def _first_live_client(sandbox) -> dict:
-    return next(c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"])
+    return next(
+        c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
+    )
 
 
 def _shared_saved_view(sandbox) -> int:
@@ -96,7 +102,11 @@ def _shared_saved_view(sandbox) -> int:
     from tests.conftest import make_staff
 
     owner = make_staff("olga.owner", "Managers")
-    return apps.get_model("dashboard", "SavedView").objects.create(owner=owner, name="Active CDN", query="cdn=active", shared=True).pk
+    return (
+        apps.get_model("dashboard", "SavedView")
+        .objects.create(owner=owner, name="Active CDN", query="cdn=active", shared=True)
+        .pk
+    )
 
 
 # Path parameter name -> sample value (a callable gets the sandbox, and runs inside the test's
@@ -192,7 +202,9 @@ def _login_pages() -> tuple[str, ...]:
 
 def _outcome(response, *, htmx: bool) -> str:
     status = response.status_code
-    location = response.get("HX-Redirect") if htmx and response.get("HX-Redirect") else response.get("Location", "")
+    location = (
+        response.get("HX-Redirect") if htmx and response.get("HX-Redirect") else response.get("Location", "")
+    )
     if status == 403:
         return DENIED
     if status == 405:
@@ -240,10 +252,14 @@ def test_each_role_gets_what_it_may(route: Route, method: str, role_users, sandb
         elif method == "GET":
             response = http.get(url)
         else:
-            response = http.get(url, headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"})
+            response = http.get(
+                url, headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"}
+            )
         actual = _outcome(response, htmx=method == "HX-GET")
         if not _matches(getattr(expected, role), actual):
-            failures.append(f"{role}: expected {getattr(expected, role)}, got {actual} ({response.status_code})")
+            failures.append(
+                f"{role}: expected {getattr(expected, role)}, got {actual} ({response.status_code})"
+            )
     assert not failures, f"{method} {url}: " + "; ".join(failures)
 
 
@@ -254,11 +270,17 @@ ACCOUNT_PAGES = {"login", "logout", "password_change", "password_change_done", "
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "route",
-    [pytest.param(r, id=r.key) for r in ROUTES if row_for(r) and not r.namespace and r.key not in ACCOUNT_PAGES],
+    [
+        pytest.param(r, id=r.key)
+        for r in ROUTES
+        if row_for(r) and not r.namespace and r.key not in ACCOUNT_PAGES
+    ],
 )
 def test_a_staff_account_in_no_group_is_refused_every_dashboard_page(route: Route, nobody, sandbox):
     values = {p: (v(sandbox) if callable(v := PARAMS[p]) else v) for p in route.params}
     url = "/" + route.template.format(**values)
     http = logged_in(nobody)
-    outcomes = {method: _outcome(getattr(http, method.lower())(url), htmx=False) for method in ("GET", "POST")}
+    outcomes = {
+        method: _outcome(getattr(http, method.lower())(url), htmx=False) for method in ("GET", "POST")
+    }
     assert set(outcomes.values()) <= {DENIED, NO}, f"{url}: {outcomes}"

@@ -82,7 +82,9 @@ def _edit_url(client_id: int) -> str:
 
 @pytest.fixture
 def target(sandbox) -> dict:
-    return next(c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["resellers"])
+    return next(
+        c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["resellers"]
+    )
 
 
 def _post_with_another_reseller(user, client: dict, sandbox) -> tuple[FormValues, object]:

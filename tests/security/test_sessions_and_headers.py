@@ -29,7 +29,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_security_headers_on_every_kind_of_page(client, manager_client):
-    for response in (client.get("/accounts/login/"), manager_client.get("/clients/"), manager_client.get("/nope/")):
+    for response in (
+        client.get("/accounts/login/"),
+        manager_client.get("/clients/"),
+        manager_client.get("/nope/"),
+    ):
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin"
@@ -52,7 +56,7 @@ def _session_store(key: str):
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
 
 
-def _set_session_end(moment) -> None:  # noqa: ANN001
+def _set_session_end(moment) -> None:
     """Move the end of the (only) session, as time passing would: in the database, and the cached
     copy (kept for exactly as long as the session) gone with it."""
     Session.objects.update(expire_date=moment)
@@ -126,14 +130,18 @@ def test_login_rotates_the_session_key(client, manager):
 )
 def test_next_cannot_leave_the_site(client, manager, target):
     response = client.post(
-        f"/accounts/login/?next={target}", {"username": manager.username, "password": PASSWORD, "next": target}
+        f"/accounts/login/?next={target}",
+        {"username": manager.username, "password": PASSWORD, "next": target},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("client-list")
 
 
 def test_next_within_the_site_is_followed(client, manager):
-    response = client.post("/accounts/login/", {"username": manager.username, "password": PASSWORD, "next": "/clients/?cdn=active"})
+    response = client.post(
+        "/accounts/login/",
+        {"username": manager.username, "password": PASSWORD, "next": "/clients/?cdn=active"},
+    )
     assert response["Location"] == "/clients/?cdn=active"
 
 
@@ -172,7 +180,9 @@ def test_posts_need_the_csrf_token_htmx_included(support, sandbox):
     assert http.post("/accounts/password_change/", {}, headers={"HX-Request": "true"}).status_code == 403
     # With the token from the page, in the header htmx sets: accepted (the form then has errors).
     token = _page_token(http.get("/clients/"))
-    response = http.post("/accounts/password_change/", {}, headers={"HX-Request": "true", "X-CSRFToken": token})
+    response = http.post(
+        "/accounts/password_change/", {}, headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
     assert response.status_code == 200
     assert b"This field is required" in response.content
 
@@ -192,13 +202,19 @@ def test_refusals_are_logged_with_username_and_address(manager, sandbox, caplog)
     client_id = next(i for i in sandbox.client_ids() if not sandbox.client_json(i)["deleted"])
     http = logged_in(manager)
     plain = http.get(f"/clients/{client_id}/edit/", REMOTE_ADDR="192.0.2.10")
-    htmx = http.post(f"/clients/{client_id}/edit/", {}, headers={"HX-Request": "true"}, REMOTE_ADDR="192.0.2.10")
+    htmx = http.post(
+        f"/clients/{client_id}/edit/", {}, headers={"HX-Request": "true"}, REMOTE_ADDR="192.0.2.10"
+    )
     admin = http.get("/admin/", REMOTE_ADDR="192.0.2.10")
     assert (plain.status_code, htmx.status_code, admin.status_code) == (403, 403, 302)
     assert b"Your role does not allow this" in plain.content
     lines = [r.getMessage() for r in caplog.records if r.name == "dashboard.security"]
-    assert f"permission refused user='mia.manager' ip=192.0.2.10 GET /clients/{client_id}/edit/ -> 403" in lines
-    assert f"permission refused user='mia.manager' ip=192.0.2.10 POST /clients/{client_id}/edit/ -> 403" in lines
+    assert (
+        f"permission refused user='mia.manager' ip=192.0.2.10 GET /clients/{client_id}/edit/ -> 403" in lines
+    )
+    assert (
+        f"permission refused user='mia.manager' ip=192.0.2.10 POST /clients/{client_id}/edit/ -> 403" in lines
+    )
     assert "permission refused user='mia.manager' ip=192.0.2.10 GET /admin/ -> 302" in lines
 
 

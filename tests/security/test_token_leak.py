@@ -26,7 +26,7 @@ from tests.security.evidence import CANARY_TOKEN, Evidence, LeakLogHandler, chec
 def test_every_upstream_call_of_the_suite_carries_the_canary(sandbox):
     assert settings.GCORE_SANDBOX_TOKEN == CANARY_TOKEN
     assert sandbox.token == CANARY_TOKEN
-    assert get_gcore_client()._http.headers["Authorization"] == f"APIKey {CANARY_TOKEN}"  # noqa: SLF001
+    assert get_gcore_client()._http.headers["Authorization"] == f"APIKey {CANARY_TOKEN}"
 
 
 def test_the_watchers_catch_a_leak():

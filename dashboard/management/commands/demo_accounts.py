@@ -24,14 +24,16 @@ DEMO_ACCOUNTS: dict[str, tuple[str | None, str]] = {
 
 def demo_password(username: str) -> str:
     """A password that stays the same across runs on one installation, derived from its SECRET_KEY."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"demo-account:{username}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"demo-account:{username}".encode(), hashlib.sha256
+    ).digest()
     return "demo-" + base64.b32encode(digest).decode().lower()[:12]
 
 
 class Command(BaseCommand):
     help = "Create (or reset) the demo accounts admin, manager and support; sandbox mode only."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="create them even with a Gcore token set")
 
     def handle(self, *args: object, force: bool = False, **options: object) -> None:
@@ -56,9 +58,7 @@ class Command(BaseCommand):
             lines.append(f"  {username:<8} {password:<18} {role}")
         self.stdout.write(
             "\nSandbox mode: the dashboard shows demo data from the built-in Gcore sandbox.\n"
-            "Log in at http://127.0.0.1:{port}/accounts/login/ with one of these demo accounts:\n".format(
-                port=self._port()
-            )
+            f"Log in at http://127.0.0.1:{self._port()}/accounts/login/ with one of these demo accounts:\n"
             + "\n".join(lines)
             + "\n"
         )
