@@ -8,7 +8,7 @@ It knows nothing of Django or of the dashboard (stdlib + httpx only), and it run
 
 Endpoints (auth ``Authorization: APIKey <token>`` on all of them, the scheme word case-insensitive)::
 
-    GET   /iam/clients                                every filter of the seed; plain array without `limit`,
+    GET   /iam/clients                                every documented filter; plain array without `limit`,
                                                       {count, next, previous, results} with it
     GET   /iam/clients/{id}                           the Client with users[]
     PATCH /iam/clients/{id}                           UpdateClientRequest
@@ -16,6 +16,9 @@ Endpoints (auth ``Authorization: APIKey <token>`` on all of them, the scheme wor
     PATCH /iam/users/{id}                             email, name, lang, phone, company, auth_types
     GET   /iam/clients/{cid}/client-users/{uid}       {"user_role": {"id", "name"}}
     PUT   /iam/clients/{cid}/client-users/{uid}       {"user_role": {"id", "name"}} -> 204
+
+Any other method (TRACE, PROPFIND, any token) on those paths answers DRF's 405 with ``Allow``, after
+the key is checked (401 first); an unknown path answers 404. In-process and over the socket alike.
 
 Faults (``Sandbox.add_fault``; checked in the order added, the first match with uses left fires):
 

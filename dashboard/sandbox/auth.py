@@ -7,14 +7,15 @@ import hmac
 from .responses import SandboxResponse, json_response
 
 # Gcore: the scheme word is documented both as `APIKey` (SDK) and `apikey` (securityScheme), so it is
-# case-insensitive (gcore-api.md §1).
+# case-insensitive (docs/gcore-api-notes.md §1).
 SCHEME = "apikey"
 # DRF answers 401 (not 403) only when the authenticator names a challenge.
 CHALLENGE = {"WWW-Authenticate": "APIKey"}
 
 
 def _unauthorized(detail: str, code: str) -> SandboxResponse:
-    # Gcore: the 401 codes are DRF/simplejwt's not_authenticated and token_not_valid (gcore-api.md §1).
+    # Gcore: the 401 codes are DRF/simplejwt's not_authenticated and token_not_valid (docs/gcore-api-notes.md
+    # §1).
     return json_response(401, {"detail": detail, "code": code}, CHALLENGE)
 
 

@@ -1,10 +1,13 @@
-"""Enumerations and fixed catalogues of the Gcore IAM reseller API, as the seeds define them."""
+"""Enumerations and fixed catalogues of the Gcore IAM reseller API, as Gcore documents them.
+
+See docs/gcore-api-notes.md §4.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Gcore: ClientStatus enum (seed GET /iam/clients, components.schemas.ClientStatus).
+# Gcore: ClientStatus enum (docs/gcore-api-notes.md §4).
 CLIENT_STATUSES: tuple[str, ...] = (
     "new",
     "trial",
@@ -15,12 +18,12 @@ CLIENT_STATUSES: tuple[str, ...] = (
     "preparation",
     "ready",
 )
-# Gcore: ServiceStatus enum (seed GET /iam/clients, components.schemas.ServiceStatus).
+# Gcore: ServiceStatus enum (docs/gcore-api-notes.md §4).
 SERVICE_STATUSES: tuple[str, ...] = ("new", "trial", "trialend", "active", "paused", "activating", "deleted")
 # Gcore: ServiceName enum; these are the only keys of serviceStatuses / paidFeatures / freeFeatures.
 SERVICES: tuple[str, ...] = ("CDN", "STORAGE", "STREAMING", "DNS", "DDOS", "CLOUD")
 # Gcore: the list filters infrastructure_protection and connect name services that have no
-# serviceStatuses key (gcore-api.md §9), so their status is kept per client but never emitted.
+# serviceStatuses key (docs/gcore-api-notes.md §4), so their status is kept per client but never emitted.
 HIDDEN_SERVICES: tuple[str, ...] = ("infrastructure_protection", "connect")
 # Gcore: ClientType enum and the client_type filter's choices.
 CLIENT_TYPES: tuple[str, ...] = ("common", "reseller", "sales")
@@ -30,7 +33,7 @@ LANGUAGES: tuple[str, ...] = ("de", "en", "ru", "zh", "az")
 AUTH_TYPES: tuple[str, ...] = ("password", "sso", "github", "google-oauth2")
 # Gcore: SignupProcess enum (nullable).
 SIGNUP_PROCESSES: tuple[str | None, ...] = ("sign_up_full", "sign_up_simple", None)
-# Gcore: the five IAM groups and their ids (seed Group schema; gcore-api.md §4 "Groups").
+# Gcore: the five IAM groups and their ids (docs/gcore-api-notes.md §4).
 GROUPS: dict[int, str] = {
     1: "Administrators",
     2: "Users",

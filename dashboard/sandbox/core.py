@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from .auth import authenticate
 from .catalog import RESELLER_IDS, SELLER_IDS
-from .data import generate
+from .data import seeded_store
 from .faults import (
     Fault,
     FaultOptions,
@@ -58,7 +58,8 @@ class Sandbox:
 
     def add_fault(self, kind: str, **options: Unpack[FaultOptions]) -> None:
         """Arm a fault (kinds in the package docstring; options: method, path, times, status,
-        retry_after, seconds, as `faults.make_fault` defines them). ValueError or TypeError on bad arguments."""
+        retry_after, seconds, as `faults.make_fault` defines them).
+        ValueError or TypeError on bad arguments."""
         fault = make_fault(kind, **options)
         with self._lock:
             self._faults.append(fault)
@@ -195,7 +196,8 @@ class Sandbox:
         return None
 
     def _fresh_store(self) -> Store:
-        return generate(seed=self.seed, count=self.client_count, now=self.now)
+        """This sandbox's own copy of the seeded data (see `data.seeded_store`)."""
+        return seeded_store(seed=self.seed, count=self.client_count, now=self.now)
 
 
 def _query_value(value: Any) -> str:

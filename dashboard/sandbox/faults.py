@@ -107,7 +107,8 @@ def status_fault_response(fault: Fault) -> SandboxResponse:
 
 def _status_detail(fault: Fault) -> str:
     if fault.status == 429:
-        # Gcore: no IAM throttling body is documented (gcore-api.md §5); DRF's Throttled text is the best guess.
+        # Gcore: no IAM throttling body is documented (docs/gcore-api-notes.md §5);
+        # DRF's Throttled text is the best guess.
         if isinstance(fault.retry_after, (int, float)):
             return f"Request was throttled. Expected available in {math.ceil(fault.retry_after)} seconds."
         return "Request was throttled."

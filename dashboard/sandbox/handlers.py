@@ -57,7 +57,7 @@ class Route:
 
 # -- clients ---------------------------------------------------------------------------------
 
-# Gcore: UpdateClientRequest (seed PATCH /iam/clients/{clientId}); lengths follow the Django model
+# Gcore: UpdateClientRequest (docs/gcore-api-notes.md §4); lengths follow the Django model
 # limits a DRF ModelSerializer would enforce (254 for e-mail, 255 for names, 30 for phones).
 CLIENT_UPDATE: dict[str, Validator] = {
     "email": email_field(),
@@ -69,7 +69,7 @@ CLIENT_UPDATE: dict[str, Validator] = {
     "seller": primary_key(lambda: SELLER_IDS, allow_null=True),
     "is_test": boolean,
 }
-# Gcore: the body says `reseller`, the Client response says `resellers` (gcore-api.md §4).
+# Gcore: the body says `reseller`, the Client response says `resellers` (docs/gcore-api-notes.md §4).
 CLIENT_RESPONSE_KEYS = {"reseller": "resellers"}
 
 
@@ -77,7 +77,8 @@ def list_clients(request: ApiRequest, store: Store) -> SandboxResponse:
     try:
         query = parse_list_query(request.params)
     except QueryErrors as exc:
-        # Gcore: a malformed filter value is refused with 400 and the validation body (gcore-api.md §6).
+        # Gcore: a malformed filter value is refused with 400 and the validation body
+        # (docs/gcore-api-notes.md §3).
         return field_errors(exc.errors)
     clients = select_clients(store, query)
     if query.limit is None:
@@ -120,8 +121,8 @@ def patch_client(request: ApiRequest, store: Store, client_id: int) -> SandboxRe
 
 # -- users -----------------------------------------------------------------------------------
 
-# Gcore: PATCH /iam/users/{userId} body (seed PATCH user reference). `groups` is listed there but
-# roles change through PUT .../client-users/{uid} (gcore-api.md §4), so it is ignored like any unknown key.
+# Gcore: PATCH /iam/users/{userId} body (docs/gcore-api-notes.md §4). `groups` is listed there, but
+# roles change through PUT .../client-users/{uid}, so it is ignored like any unknown key.
 USER_UPDATE: dict[str, Validator] = {
     "email": email_field(),
     "name": CharField(max_length=255, allow_null=True, allow_blank=True),
@@ -136,7 +137,7 @@ def get_user(request: ApiRequest, store: Store, user_id: int) -> SandboxResponse
     user = store.users.get(user_id)
     if user is None:
         return not_found(USER_NOT_FOUND)
-    # Gcore: GET /iam/users/{id} is the User without client_and_roles (gcore-api.md §4).
+    # Gcore: GET /iam/users/{id} is the User without client_and_roles (docs/gcore-api-notes.md §4).
     return json_response(200, store.user_json(user, with_roles=False))
 
 
@@ -173,7 +174,7 @@ def put_role(request: ApiRequest, store: Store, client_id: int, user_id: int) ->
         user.group_id = validate_fields(data, {"user_role": role})["user_role"]
     except BodyError as exc:
         return exc.response
-    # Gcore: a successful role change answers 204 with no body (gcore-api.md §2).
+    # Gcore: a successful role change answers 204 with no body (docs/gcore-api-notes.md §2).
     return empty_response(204)
 
 
@@ -187,8 +188,8 @@ def role(value: object) -> int:
             and GROUPS.get(group_id) == value.get("name")
         ):
             return group_id
-    # Gcore: `{"errors": {"user_role": ["Invalid role: …"]}}` (gcore-api.md §2); the sandbox names the
-    # role by its name, else its id, else the raw value.
+    # Gcore: `{"errors": {"user_role": ["Invalid role: …"]}}` (docs/gcore-api-notes.md §2); the sandbox names
+    # the role by its name, else its id, else the raw value.
     described: Any = value.get("name", value.get("id")) if isinstance(value, dict) else value
     raise FieldError(f"Invalid role: {described}")
 

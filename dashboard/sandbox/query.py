@@ -1,6 +1,6 @@
 """GET /iam/clients: query-parameter parsing, filtering, ordering and limit/offset pagination.
 
-Gcore's IAM is Django REST Framework with django-filter (gcore-api.md §5), so behaviour the docs
+Gcore's IAM is Django REST Framework with django-filter (docs/gcore-api-notes.md §5), so behaviour the docs
 leave open follows those libraries: an empty parameter value means "no filter", the last of a
 repeated parameter wins, unknown ordering fields are ignored, and the pagination links are built
 the way DRF's LimitOffsetPagination builds them.
@@ -22,7 +22,8 @@ from .store import ClientRecord, Store
 T = TypeVar("T")
 Predicate = Callable[[ClientRecord, Store], bool]
 
-# Gcore: the maximum `limit` is undocumented; DOC pagination.mdx gives 1000 (gcore-api.md §6).
+# Gcore: the maximum `limit` is undocumented; Gcore's general pagination page gives 1000
+# (docs/gcore-api-notes.md §6).
 MAX_LIMIT = 1000
 
 INVALID_INTEGER = "A valid integer is required."
@@ -110,7 +111,7 @@ def parse_deleted(value: str) -> bool | None:
 
 
 def _contains(haystack: str | None, needle: str) -> bool:
-    # Gcore: matching semantics are undocumented (gcore-api.md §3); case-insensitive substring
+    # Gcore: matching semantics are undocumented (docs/gcore-api-notes.md §3); case-insensitive substring
     # (django-filter `icontains`) is what makes a search box useful.
     return haystack is not None and needle.lower() in haystack.lower()
 
@@ -143,7 +144,7 @@ def deleted_is(wanted: bool | None) -> Predicate:
 
 def activated_is(wanted: bool) -> Predicate:
     # Gcore: "status of activation" is undocumented for clients; the sandbox reads it as "has at
-    # least one activated, non-deleted user", the flag Gcore's users carry (seed BaseUser.activated).
+    # least one activated, non-deleted user", the flag Gcore's users carry (docs/gcore-api-notes.md §3).
     return lambda client, store: (
         wanted
         is any(user.fields["activated"] and not user.fields["deleted"] for user in store.users_of(client))
@@ -174,7 +175,7 @@ def _text(build: Callable[[str], Predicate]) -> Filter[str]:
 
 _SERVICE_STATUS = choice_parser(SERVICE_STATUSES)
 
-# Gcore: every filter of GET /iam/clients, in the seed's order (seed GET /iam/clients parameters).
+# Gcore: every filter of GET /iam/clients, in the order Gcore documents them (docs/gcore-api-notes.md §3).
 FILTERS: dict[str, Filter[Any]] = {
     "email": _text(field_contains("email")),
     "companyName": _text(field_contains("companyName")),

@@ -8,9 +8,10 @@ from typing import Any
 
 JSON_CONTENT_TYPE = "application/json"
 
-# Gcore: IAM is Django REST Framework; DRF's 404 body (gcore-api.md §5).
+# Gcore: IAM is Django REST Framework; DRF's 404 body (docs/gcore-api-notes.md §5).
 NOT_FOUND = "Not found."
-# Gcore: the IAM users API answers an unknown user with this detail (gcore-api.md §2, GET /iam/users/{userId}).
+# Gcore: the IAM users API answers an unknown user with this detail
+# (docs/gcore-api-notes.md §5).
 USER_NOT_FOUND = "User not found."
 
 
@@ -53,12 +54,14 @@ def not_found(detail: str = NOT_FOUND) -> SandboxResponse:
 
 
 def field_errors(errors: dict[str, list[str]]) -> SandboxResponse:
-    """Gcore: validation errors are `{"errors": {"<field>": ["msg"]}}` (seed PATCH client, iam_reseller_ValidationError)."""
+    """Gcore: validation errors are `{"errors": {"<field>": ["msg"]}}`
+    (docs/gcore-api-notes.md §5)."""
     return json_response(400, {"errors": errors})
 
 
 def json_parse_error(detail: str) -> SandboxResponse:
-    """Gcore: a body that is not JSON gives `{"message": "JSON parse error - ..."}` (seed PATCH client, JSONParseError)."""
+    """Gcore: a body that is not JSON gives `{"message": "JSON parse error - ..."}`
+    (docs/gcore-api-notes.md §5)."""
     return json_response(400, {"message": f"JSON parse error - {detail}"})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sys
@@ -45,10 +46,17 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: SandboxServer
 
-    def do_GET(self) -> None:
-        self._dispatch()
+    def __getattr__(self, name: str) -> Any:
+        """`do_<METHOD>` for every method token, so each one reaches `_dispatch`.
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+        BaseHTTPRequestHandler looks up `do_` + the request's method and answers 501 itself when
+        there is none; Gcore (DRF) answers any method: 404 on an unknown path, else 401 without a
+        valid key, else 405 with `Allow`. `Sandbox.handle` gives those answers for every method,
+        exactly as through the in-process transport. Only missing attributes come here.
+        """
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request log is the record, and tests should not spam stderr."""
@@ -121,10 +129,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     def _drop_connection(self) -> None:
         """Close the socket without a byte of response, as a crashed upstream or proxy would."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def make_server(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:

@@ -22,7 +22,8 @@ class UserRecord:
 @dataclass
 class ClientRecord:
     """A client. `fields` holds emitted values under their API names; the rest is internal state
-    that only the list filters and ordering see (the seed's Client schema has no such properties)."""
+    that only the list filters and ordering see (Gcore's Client schema has no such properties,
+    docs/gcore-api-notes.md §4)."""
 
     id: int
     fields: dict[str, Any]
@@ -68,7 +69,8 @@ class Store:
                 {
                     "client_id": client.id,
                     "client_company_name": client.fields["companyName"],
-                    # Gcore: roles are listed as strings of group ids, e.g. ["2"] (seed PATCH user reference).
+                    # Gcore: roles are listed as strings of group ids, e.g. ["2"] (docs/gcore-api-notes.md
+                    # §4).
                     "user_roles": [str(user.group_id)],
                     "user_id": user.id,
                 }

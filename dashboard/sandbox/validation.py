@@ -1,7 +1,7 @@
 """Request-body parsing and field validation with Django REST Framework's rules and messages.
 
 Gcore's IAM answers validation failures in DRF's shape (`{"errors": {"field": ["msg"]}}`,
-seed PATCH client `iam_reseller_ValidationError`), so the sandbox reproduces the DRF field
+docs/gcore-api-notes.md §5), so the sandbox reproduces the DRF field
 behaviour a serializer would have: CharFields trim whitespace and accept numbers, BooleanFields
 accept DRF's string spellings, related fields accept a pk.
 """
@@ -90,7 +90,8 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        # Gcore: `{"message": "JSON parse error - Expecting ',' delimiter: ..."}` (seed JSONParseError).
+        # Gcore: `{"message": "JSON parse error - Expecting ',' delimiter: ..."}` (docs/gcore-api-notes.md
+        # §5).
         raise BodyError(json_parse_error(str(exc))) from None
     if data is None:
         raise BodyError(field_errors({"non_field_errors": ["No data provided"]}))
@@ -128,7 +129,7 @@ class CharField:
     max_length: int
     allow_null: bool = False
     allow_blank: bool = False
-    extra: Callable[[str], list[str]] | None = None
+    check: Callable[[str], list[str]] | None = None  # more messages for a non-blank text, e.g. e-mail syntax
 
     def __call__(self, value: object) -> str | None:
         if value is None:
@@ -141,7 +142,7 @@ class CharField:
             if self.allow_blank:
                 return text
             raise FieldError(MAY_NOT_BE_BLANK)
-        messages = [] if self.extra is None else self.extra(text)
+        messages = [] if self.check is None else self.check(text)
         if len(text) > self.max_length:
             messages.append(f"Ensure this field has no more than {self.max_length} characters.")
         if messages:
@@ -151,7 +152,7 @@ class CharField:
 
 def email_field(*, max_length: int = 254) -> CharField:
     """DRF EmailField (max 254, the RFC 5321 limit Django uses)."""
-    return CharField(max_length=max_length, extra=lambda text: [] if is_email(text) else [INVALID_EMAIL])
+    return CharField(max_length=max_length, check=lambda text: [] if is_email(text) else [INVALID_EMAIL])
 
 
 def is_email(text: str) -> bool:

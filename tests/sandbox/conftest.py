@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
-from dashboard.sandbox import Sandbox, SandboxTransport
-
-TOKEN = "test-token_1234"
-BASE_URL = "https://api.gcore.com"
-AUTH = {"Authorization": f"APIKey {TOKEN}"}
+from dashboard.sandbox import Sandbox
+from tests.helpers import TOKEN, make_api
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +23,6 @@ def sb() -> Sandbox:
     return Sandbox(seed=7, clients=120, token=TOKEN)
 
 
-def make_api(sandbox: Sandbox) -> httpx.Client:
-    return httpx.Client(transport=SandboxTransport(sandbox), base_url=BASE_URL, headers=AUTH)
-
-
 @pytest.fixture
 def api(sb: Sandbox) -> Iterator[httpx.Client]:
     with make_api(sb) as client:
@@ -41,15 +33,3 @@ def api(sb: Sandbox) -> Iterator[httpx.Client]:
 def shared_api(shared_sb: Sandbox) -> Iterator[httpx.Client]:
     with make_api(shared_sb) as client:
         yield client
-
-
-def all_clients(sandbox: Sandbox) -> list[dict[str, Any]]:
-    """Every client as the API shows it, in id order."""
-    return [sandbox.client_json(client_id) for client_id in sandbox.client_ids()]
-
-
-def listed_ids(client: httpx.Client, **params: Any) -> list[int]:
-    """Ids from the unpaginated list for these parameters (asserting a 200)."""
-    response = client.get("/iam/clients", params=params)
-    assert response.status_code == 200, response.text
-    return [item["id"] for item in response.json()]

@@ -6,8 +6,7 @@ import httpx
 import pytest
 
 from dashboard.sandbox import Sandbox, SandboxTransport
-
-from .conftest import BASE_URL, TOKEN
+from tests.helpers import BASE_URL, TOKEN
 
 NOT_PROVIDED = {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
 INVALID = {"detail": "Token is invalid or expired", "code": "token_not_valid"}

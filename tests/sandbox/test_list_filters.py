@@ -11,8 +11,7 @@ import pytest
 
 from dashboard.sandbox import Sandbox
 from dashboard.sandbox.store import ClientRecord
-
-from .conftest import all_clients, listed_ids
+from tests.helpers import all_clients, listed_ids
 
 Client = dict[str, Any]
 
@@ -167,7 +166,7 @@ def test_is_test(shared_sb: Sandbox, shared_api: httpx.Client, value: str, expec
 
 
 def test_id_in_exclude(shared_sb: Sandbox, shared_api: httpx.Client) -> None:
-    excluded = shared_sb.client_ids()[:3] + [1]
+    excluded = [*shared_sb.client_ids()[:3], 1]
     remaining = listed_ids(shared_api, id__in__exclude=",".join(map(str, excluded)))
     assert remaining == shared_sb.client_ids()[3:]
 

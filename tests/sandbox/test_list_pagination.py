@@ -9,8 +9,7 @@ import httpx
 import pytest
 
 from dashboard.sandbox import Sandbox
-
-from .conftest import TOKEN, all_clients, listed_ids, make_api
+from tests.helpers import TOKEN, all_clients, listed_ids, make_api
 
 
 def page(client: httpx.Client, **params: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Every sandbox response validates against the OpenAPI schemas of the seeds (../shared/seeds)."""
+"""Every sandbox response validates against Gcore's published OpenAPI schemas (tests/sandbox/seeds/)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def validator(seed_name: str, schema_name: str) -> jsonschema.Draft202012Validat
     components = to_json_schema(openapi(seed_name)["components"])
     schemas = components["schemas"]
     if "PaginatedItemsArray" in schemas:
-        # gcore-api.md §6: the published schema types next/previous as strings, but DRF sends null at the ends.
+        # docs/gcore-api-notes.md §6: the published schema types next/previous as strings,
+        # but DRF sends null at the ends.
         for link in ("next", "previous"):
             schemas["PaginatedItemsArray"]["properties"][link] = {"type": ["string", "null"]}
     root = {"$ref": f"#/components/schemas/{schema_name}", "components": components}

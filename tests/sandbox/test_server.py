@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from dashboard.sandbox import Sandbox, SandboxServer, make_server
-
-from .conftest import AUTH, TOKEN
+from tests.helpers import AUTH, TOKEN
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LISTENING = re.compile(r"^Gcore sandbox listening on http://127\.0\.0\.1:(\d+) \(token: (any|set)\)$")

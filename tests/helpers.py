@@ -1,0 +1,226 @@
+"""Helpers shared by the test modules: the one module a test imports its helpers from.
+
+Fixtures stay in the conftest.py files (which may import from here); no test module imports from
+another test module or from a conftest (tests/test_layout.py checks that).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+import httpx
+from django.contrib.auth import get_user_model
+from django.test import Client as DjangoClient
+
+from dashboard.roles import sync_roles
+from dashboard.sandbox import Sandbox, SandboxTransport
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- staff accounts and logins -------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_staff(username: str, group: str | None = None, *, superuser: bool = False):
+    from django.contrib.auth.models import Group  # here, so the sandbox's own tests need no Django setup
+
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=superuser, is_superuser=superuser
+    )
+    if group:
+        sync_roles()  # a live-server test flushes the tables, the groups of the data migration with them
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def logged_in(user) -> DjangoClient:
+    http = DjangoClient()
+    http.force_login(user)
+    return http
+
+
+# -- Gcore sandbox / API helpers -----------------------------------------------------------------
+
+# The sandbox's own tests (tests/sandbox) talk to it through httpx with this token.
+TOKEN = "test-token_1234"
+BASE_URL = "https://api.gcore.com"
+AUTH = {"Authorization": f"APIKey {TOKEN}"}
+
+
+def make_api(sandbox: Sandbox) -> httpx.Client:
+    return httpx.Client(transport=SandboxTransport(sandbox), base_url=BASE_URL, headers=AUTH)
+
+
+def all_clients(sandbox: Sandbox) -> list[dict[str, Any]]:
+    """Every client as the API shows it, in id order."""
+    return [sandbox.client_json(client_id) for client_id in sandbox.client_ids()]
+
+
+def listed_ids(client: httpx.Client, **params: Any) -> list[int]:
+    """Ids from the unpaginated list for these parameters (asserting a 200)."""
+    response = client.get("/iam/clients", params=params)
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()]
+
+
+def first_live_client(sandbox) -> int:
+    return next(i for i in sandbox.client_ids() if not sandbox.client_json(i)["deleted"])
+
+
+def first_client_with_users(sandbox) -> dict:
+    return next(
+        c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
+    )
+
+
+def calls(sandbox, method):
+    return [e for e in sandbox.request_log if e["method"] == method]
+
+
+def list_queries(sandbox) -> list[dict[str, str]]:
+    """The query of every GET /iam/clients the sandbox answered, one value per parameter."""
+    return [
+        {k: v[0] for k, v in parse_qs(entry["query"]).items()}
+        for entry in sandbox.request_log
+        if entry["path"] == "/iam/clients"
+    ]
+
+
+# Upstream-shaped payloads (Gcore's wire names), each with one key Gcore might add later.
+
+
+def user_payload(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "id": 9,
+        "email": "jane@example.com",
+        "name": "Jane Doe",
+        "lang": "en",
+        "phone": None,
+        "company": "Acme & Sons",
+        "reseller": 77,
+        "client": 5,
+        "deleted": False,
+        "groups": [{"id": 1, "name": "Administrators"}],
+        "activated": True,
+        "sso_auth": False,
+        "two_fa": True,
+        "auth_types": ["password"],
+        "an_unknown_key": "ignored",
+    }
+    return data | overrides
+
+
+def client_payload(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "id": 5,
+        "users": [user_payload()],
+        "email": "billing@acme.example",
+        "phone": "+44 20 7946 0000",
+        "name": "Jane Doe",
+        "status": "active",
+        "companyName": "Acme & Sons",
+        "website": "https://acme.example",
+        "currentUser": 9,
+        "capabilities": ["CDN", "DNS"],
+        "serviceStatuses": {
+            "CDN": {"status": "active", "enabled": True},
+            "DNS": {"status": "trial", "enabled": True},
+        },
+        "paidFeatures": {
+            "CDN": [{"feature_id": 1, "name": "Image stack", "service": "CDN", "paid_feature_id": 11}]
+        },
+        "freeFeatures": {},
+        "entryBaseDomain": None,
+        "signup_process": "sign_up_full",
+        "deleted": False,
+        "bill_type": "postpaid",
+        "custom_id": None,
+        "country_code": "GB",
+        "is_test": False,
+        "has_active_admin": True,
+        "seller": None,
+        "resellers": 77,
+        "client_type": "common",
+        "owner": 9,
+        "an_unknown_key": {"nested": True},
+    }
+    return data | overrides
+
+
+def page_payload(results: list[dict[str, Any]], count: int | None = None) -> dict[str, Any]:
+    return {
+        "count": len(results) if count is None else count,
+        "next": None,
+        "previous": None,
+        "results": results,
+    }
+
+
+# -- edit-form helpers ---------------------------------------------------------------------------
+
+
+def form_data(form, **changes) -> dict:
+    """What the browser would post for an unchanged form, with `changes` typed in."""
+    data = {}
+    for name, value in (form.initial | changes).items():
+        if value is None or value is False:
+            continue
+        data[name] = "on" if value is True else value
+    return data
+
+
+def open_form(http, url):
+    response = http.get(url)
+    assert response.status_code == 200
+    return response.context["form"]
+
+
+def a_user(sandbox):
+    """A live client with at least two users, and its first user."""
+    for client_id in sandbox.client_ids():
+        client = sandbox.client_json(client_id)
+        if not client["deleted"] and len(client["users"]) >= 2:
+            return client_id, client["users"][0]
+    raise AssertionError("the sandbox has clients with several users")
+
+
+def url(client_id, user_id):
+    """The user editor's address."""
+    return f"/clients/{client_id}/users/{user_id}/edit/"
+
+
+# -- browser helpers -----------------------------------------------------------------------------
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+# -- manage.py helper ----------------------------------------------------------------------------
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "DEBUG", "GCORE_"))
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base | {"DJANGO_SETTINGS_MODULE": "dashboard.settings"} | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

@@ -1,0 +1,122 @@
+"""Sandboxes start from a store kept once per process, each with its own copy: none shares data."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from dashboard.sandbox import Sandbox, SandboxTransport
+from dashboard.sandbox.data import generate, seeded_store
+
+TOKEN = "copies-token_1234"
+AUTH = {"Authorization": f"APIKey {TOKEN}"}
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+SEED, COUNT = 11, 40
+
+
+def new_sandbox() -> Sandbox:
+    return Sandbox(seed=SEED, clients=COUNT, token=TOKEN, now=NOW)
+
+
+def everything(sandbox: Sandbox) -> list[dict[str, Any]]:
+    """Every client, with its users, as the API shows them."""
+    return [sandbox.client_json(client_id) for client_id in sandbox.client_ids()]
+
+
+def test_a_change_in_one_sandbox_shows_in_no_other() -> None:
+    first, second = new_sandbox(), new_sandbox()
+    seeded = everything(second)
+    client_id = first.client_ids()[0]
+    user_id = seeded[0]["users"][0]["id"]
+    assert "github" not in seeded[0]["users"][0]["auth_types"]
+
+    with httpx.Client(
+        transport=SandboxTransport(first), base_url="https://api.gcore.com", headers=AUTH
+    ) as api:
+        patched = api.patch(
+            f"/iam/clients/{client_id}", json={"companyName": "Changed & Co", "is_test": True}
+        )
+        assert patched.status_code == 200, patched.text
+    # No handler changes nested values in place today; a future one must not leak either.
+    store = first._store
+    store.users[user_id].fields["auth_types"].append("github")
+    store.clients[client_id].fields["serviceStatuses"]["CDN"]["status"] = "changed"
+    other_id = first.client_ids()[1]
+    store.clients[other_id].user_ids.clear()
+
+    changed = first.client_json(client_id)
+    assert changed["companyName"] == "Changed & Co"
+    assert "github" in changed["users"][0]["auth_types"]
+    assert changed["serviceStatuses"]["CDN"]["status"] == "changed"
+    assert first.client_json(other_id)["users"] == []
+
+    third = new_sandbox()
+    assert everything(second) == seeded
+    assert everything(third) == seeded
+    assert everything(third) == everything(Sandbox(seed=SEED, clients=COUNT, token=TOKEN, now=NOW))
+    assert third.client_json(client_id)["companyName"] != "Changed & Co"
+    assert "github" not in third.client_json(client_id)["users"][0]["auth_types"]
+
+
+def test_reset_restores_the_seeded_data() -> None:
+    sandbox = new_sandbox()
+    seeded = everything(sandbox)
+    client_id = sandbox.client_ids()[0]
+    user_id = seeded[0]["users"][0]["id"]
+    with httpx.Client(
+        transport=SandboxTransport(sandbox), base_url="https://api.gcore.com", headers=AUTH
+    ) as api:
+        assert api.patch(f"/iam/clients/{client_id}", json={"companyName": "Before reset"}).status_code == 200
+        assert api.patch(f"/iam/users/{user_id}", json={"auth_types": ["sso"]}).status_code == 200
+    sandbox._store.users[user_id].fields["auth_types"].append("github")
+    assert everything(sandbox) != seeded
+
+    sandbox.reset()
+    assert everything(sandbox) == seeded
+    # And the reset copy is its own again: changing it leaves the next reset untouched.
+    sandbox._store.users[user_id].fields["auth_types"].clear()
+    sandbox.reset()
+    assert everything(sandbox) == seeded
+
+
+def test_seeded_store_is_what_generate_builds_in_fresh_objects() -> None:
+    # Arguments no other test uses: the first two calls build the store (the second keeps it pickled),
+    # the later ones unpickle copies.
+    arguments = {"seed": 424_242, "count": 25, "now": NOW}
+    built = generate(**arguments)
+    stores = [seeded_store(**arguments) for _ in range(4)]
+    assert stores == [built] * 4
+    seen: set[int] = set()
+    for store in stores:
+        ids = set(_mutable_ids(store))
+        assert not ids & seen
+        seen |= ids
+    # Changing any of them in place leaves the kept snapshot, and so every later copy, as seeded.
+    for store in stores:
+        next(iter(store.users.values())).fields["auth_types"].append("changed")
+        next(iter(store.clients.values())).fields["serviceStatuses"]["CDN"]["status"] = "changed"
+    stores[1].clients.clear()
+    assert seeded_store(**arguments) == built
+
+
+def _mutable_ids(value: Any) -> Iterator[int]:
+    """The ids of every record, dict, list and set reachable from `value`."""
+    if dataclasses.is_dataclass(value):
+        yield id(value)
+        for field in dataclasses.fields(value):
+            yield from _mutable_ids(getattr(value, field.name))
+    elif isinstance(value, dict):
+        yield id(value)
+        for item in value.values():
+            yield from _mutable_ids(item)
+    elif isinstance(value, list | set):
+        yield id(value)
+        for item in value:
+            yield from _mutable_ids(item)
+    elif isinstance(value, tuple | frozenset):
+        for item in value:
+            yield from _mutable_ids(item)
