@@ -7,7 +7,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help run test venv browser migrate bench load sandbox clean
+.PHONY: help run test lint format venv browser migrate bench load sandbox clean
 
 help: ## List the targets
 	@echo "Gcore reseller dashboard"
@@ -39,6 +39,14 @@ browser: ## Install Chromium for the browser tests when it is missing (needs roo
 
 test: $(STAMP) browser ## Run the whole test suite, browser tests included
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## Check lint and formatting with ruff (config in pyproject.toml), as CI does
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Format the tree and apply ruff's safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 # Benchmarks start their own sandbox on loopback and use an in-memory database; BENCH=export runs one.
 bench: $(STAMP) ## Run the benchmarks (bench/run.py), print their tables and write bench/results.md

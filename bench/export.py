@@ -1,4 +1,7 @@
-"""CSV export of 1,000 and 10,000 clients from a loopback sandbox: peak memory stays flat, bytes flow early."""
+"""CSV export of 1,000 and 10,000 clients from a loopback sandbox.
+
+Peak memory stays flat and bytes flow early.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +71,8 @@ def _list_calls(control: httpx.Client) -> int:
 
 
 def export_once(http, control: httpx.Client, *, trace: bool) -> Run:
-    """One whole export through the dashboard's view, read chunk by chunk and thrown away like a socket would."""
+    """One whole export through the dashboard's view, read chunk by chunk and thrown away
+    like a socket would."""
     from dashboard.models import AuditEntry
 
     control.delete("/__sandbox__/requests")
@@ -145,14 +149,16 @@ def run() -> Report:
         f"That peak is one page's worth: {export_page_size()} clients as JSON text, parsed, then typed "
         f"models. Holding all {large.pages} pages of the {mb(large.size)} file at once would take about "
         f"{large.pages}× as much; a smaller EXPORT_PAGE_SIZE lowers the peak at the cost of more requests.",
-        f"First bytes left after {large.pages_before_first_byte} of {large.pages} upstream pages had been fetched "
-        f"({large.first_byte_s * 1000:.0f} ms of {large.total_s:.1f} s).",
-        f"Throughput {large.rows / large.total_s:,.0f} rows/s, bounded by the sandbox building and the dashboard "
-        f"parsing each page of JSON ({large.total_s / large.pages * 1000:.0f} ms a page).",
+        f"First bytes left after {large.pages_before_first_byte} of {large.pages} upstream pages "
+        f"had been fetched ({large.first_byte_s * 1000:.0f} ms of {large.total_s:.1f} s).",
+        f"Throughput {large.rows / large.total_s:,.0f} rows/s, bounded by the sandbox building and "
+        f"the dashboard parsing each page of JSON ({large.total_s / large.pages * 1000:.0f} ms a page).",
     ]
     notes = [
-        "The sandbox runs in its own process (`manage.py gcore_sandbox --port 0`), so the peak is the dashboard's "
-        "alone: Django's test client drives the real view, which pages through GET /iam/clients over loopback.",
-        "Times come from a run without tracemalloc (which slows allocation-heavy code); the peak from a second, traced run.",
+        "The sandbox runs in its own process (`manage.py gcore_sandbox --port 0`), "
+        "so the peak is the dashboard's alone: Django's test client drives the real view, "
+        "which pages through GET /iam/clients over loopback.",
+        "Times come from a run without tracemalloc (which slows allocation-heavy code); "
+        "the peak from a second, traced run.",
     ]
     return Report(rows=rows, findings=findings, notes=notes)

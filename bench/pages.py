@@ -52,7 +52,10 @@ def wait_http(url: str, seconds: float = 30) -> None:
 
 def start_sandbox(latency_ms: float) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [PYTHON, "manage.py", "gcore_sandbox", "--port", "0", "--token", TOKEN, "--latency-ms", str(latency_ms)],
+        [
+            PYTHON, "manage.py", "gcore_sandbox",
+            "--port", "0", "--token", TOKEN, "--latency-ms", str(latency_ms),
+        ],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env=os.environ | {"DJANGO_SETTINGS_MODULE": "dashboard.settings"},
     )  # fmt: skip
@@ -97,7 +100,10 @@ def prepare_database(env: dict[str, str]) -> None:
 def start_dashboard(env: dict[str, str], port: int) -> subprocess.Popen[str]:
     gunicorn = str(Path(PYTHON).parent / "gunicorn")
     return subprocess.Popen(
-        [gunicorn, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", os.environ.get("BENCH_THREADS", "4"), "--log-level", "warning"],
+        [
+            gunicorn, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1",
+            "--threads", os.environ.get("BENCH_THREADS", "4"), "--log-level", "warning",
+        ],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
@@ -185,14 +191,18 @@ def run() -> Report:
     return Report(
         rows=table,
         findings=[
-            f"List page through the dashboard: {ratios['client list, 50 rows']:.2f}x the direct call (target at most 1.15x).",
-            f"Cached list page: {ratios['client list, 50 rows, cached']:.2f}x the direct call (target at most 0.2x).",
+            f"List page through the dashboard: {ratios['client list, 50 rows']:.2f}x the direct call "
+            "(target at most 1.15x).",
+            f"Cached list page: {ratios['client list, 50 rows, cached']:.2f}x the direct call "
+            "(target at most 0.2x).",
             f"Peak memory of the gunicorn worker: {rss:.0f} MB (VmHWM).",
         ],
         notes=[
-            f"Sandbox latency {latency_ms:.0f} ms; {rounds} rounds, the direct and dashboard requests taking turns; "
+            f"Sandbox latency {latency_ms:.0f} ms; {rounds} rounds, "
+            "the direct and dashboard requests taking turns; "
             "one gunicorn worker with 4 threads; "
-            "the save re-reads the client (conflict check) and PATCHes, so its direct column makes both calls."
+            "the save re-reads the client (conflict check) and PATCHes, "
+            "so its direct column makes both calls."
         ],
     )
 
@@ -243,7 +253,8 @@ def _measure(
         current = upstream.get(f"/iam/clients/{client_id}").json()  # what the opened form would hold
         original = {
             "email": current["email"], "company_name": current["companyName"], "name": current["name"],
-            "phone": current.get("phone"), "custom_id": current.get("custom_id"), "is_test": current["is_test"],
+            "phone": current.get("phone"), "custom_id": current.get("custom_id"),
+            "is_test": current["is_test"],
             "seller": current.get("seller"), "reseller": current.get("resellers"),
         }  # fmt: skip
         form = {k: v for k, v in original.items() if v not in (None, False)} | {

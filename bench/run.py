@@ -104,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     out = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; Python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}. Absolute times depend on the machine; the ratios are the point.",
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}. "
+        "Absolute times depend on the machine; the ratios are the point.",
         "",
     ]
     for item in selected:

@@ -9,7 +9,7 @@ from dashboard.models import AuditEntry, SavedView
 
 admin.site.site_header = "Gcore reseller dashboard: administration"
 admin.site.site_title = "Gcore reseller dashboard"
-# The admin is for superusers only (product.md): a staff flag set by mistake must not open it.
+# The admin is for superusers only (README, "Roles"): a staff flag set by mistake must not open it.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
 
 
@@ -26,7 +26,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "ip_address",
     )
     list_filter = ("outcome", "action", "created_at")
-    search_fields = ("actor_username", "=client_id", "=user_id", "message")
+    search_fields = ("actor_username", "=client_id", "=user_id", "message", "=upstream_request_id")
     date_hierarchy = "created_at"
 
     # The audit log is evidence: nobody adds, edits or deletes entries, not even a superuser.

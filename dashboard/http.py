@@ -1,7 +1,9 @@
-"""HTTP helpers shared by the views: the htmx request type and full-page-or-partial rendering."""
+"""HTTP helpers shared by the views: the htmx request type, full-page-or-partial rendering, and
+what an upstream failure becomes for the browser (its HTTP status and the words shown)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +12,16 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
+from dashboard.gcore import (
+    GcoreAuthError,
+    GcoreBadGateway,
+    GcoreError,
+    GcorePermissionDenied,
+    GcoreRateLimited,
+    GcoreTimeout,
+    GcoreUnavailable,
+    GcoreValidationError,
+)
 from dashboard.security import client_ip as trusted_client_ip
 
 
@@ -50,3 +62,46 @@ def notify(response: HttpResponse, text: str, level: str = "success") -> HttpRes
 def wants_fresh(request: HttpRequest) -> bool:
     """The person asked for data straight from Gcore (the Refresh link), not a cached copy."""
     return request.headers.get("X-Refresh") == "true" or request.GET.get("refresh") == "1"
+
+
+@dataclass(frozen=True)
+class UpstreamFailure:
+    """What the browser is told about an upstream failure: the status to answer, a headline, advice."""
+
+    status: int
+    headline: str
+    advice: str
+
+
+def upstream_failure(exc: GcoreError) -> UpstreamFailure:
+    """The dashboard's answer to a Gcore failure that no form can show on a field.
+
+    502: Gcore failed or answered nonsense (or refused our own token); 503: Gcore is unavailable
+    or rate-limiting, try later; 504: no answer in time. The one place that decides these.
+    """
+    if isinstance(exc, GcoreAuthError):
+        return UpstreamFailure(
+            502,
+            "The dashboard's Gcore API token is missing or invalid.",
+            "Gcore refused the dashboard's credentials. Please contact an administrator.",
+        )
+    if isinstance(exc, GcoreRateLimited):
+        when = f"in {int(exc.retry_after + 0.999)} seconds" if exc.retry_after else "in a minute"
+        advice = f"Too many requests reached Gcore. Try again {when}."
+        return UpstreamFailure(503, "Gcore is rate-limiting the dashboard.", advice)
+    if isinstance(exc, GcoreUnavailable):
+        status = 504 if isinstance(exc, GcoreTimeout) else 502 if isinstance(exc, GcoreBadGateway) else 503
+        return UpstreamFailure(
+            status,
+            exc.message,
+            "Gcore did not give a usable answer. Nothing was changed by this page; try again in a moment.",
+        )
+    advice = "Try again; if it persists, contact an administrator."
+    return UpstreamFailure(502, "Gcore answered with an unexpected error.", advice)
+
+
+def refusal_text(exc: GcoreError) -> str:
+    """Why Gcore refused or failed a change, in a sentence for the person who asked for it."""
+    if isinstance(exc, GcoreValidationError | GcorePermissionDenied):
+        return exc.message
+    return upstream_failure(exc).headline

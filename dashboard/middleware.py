@@ -13,7 +13,8 @@ from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from dashboard.gcore import GcoreAuthError, GcoreError, GcoreNotFound, GcoreRateLimited, GcoreUnavailable
+from dashboard.gcore import GcoreAuthError, GcoreError, GcoreNotFound, GcoreRateLimited
+from dashboard.http import upstream_failure
 
 log = logging.getLogger("dashboard.errors")
 
@@ -39,34 +40,6 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         return super().handle_no_permission(request, view_func)
 
 
-def gcore_failure(exc: GcoreError) -> tuple[int, str, str]:
-    """(status for the browser, headline, what to do) for a Gcore failure a view did not handle."""
-    if isinstance(exc, GcoreAuthError):
-        return (
-            502,
-            "The dashboard's Gcore API token is missing or invalid.",
-            "Gcore refused the dashboard's credentials. Please contact an administrator.",
-        )
-    if isinstance(exc, GcoreRateLimited):
-        when = f"in {int(exc.retry_after + 0.999)} seconds" if exc.retry_after else "in a minute"
-        return (
-            503,
-            "Gcore is rate-limiting the dashboard.",
-            f"Too many requests reached Gcore. Try again {when}.",
-        )
-    if isinstance(exc, GcoreUnavailable):
-        return (
-            exc.http_status,
-            exc.message,
-            "Gcore did not give a usable answer. Nothing was changed by this page; try again in a moment.",
-        )
-    return (
-        502,
-        "Gcore answered with an unexpected error.",
-        "Try again; if it persists, contact an administrator.",
-    )
-
-
 class GcoreErrorMiddleware:
     """Turns Gcore failures that reach the top into a plain page, or an in-page alert for htmx."""
 
@@ -81,16 +54,18 @@ class GcoreErrorMiddleware:
             raise Http404("Gcore has no such record.") from exc
         if not isinstance(exc, GcoreError):
             return None
-        status, headline, advice = gcore_failure(exc)
+        failure = upstream_failure(exc)
+        status, headline, advice = failure.status, failure.headline, failure.advice
         log.warning(
-            "gcore failure on %s %s: %s (%s)", request.method, request.path, type(exc).__name__, status
-        )
-        show_setting = isinstance(exc, GcoreAuthError) and request.user.is_superuser
+            "gcore failure on %s %s: %s (%s, request id %s)",
+            request.method, request.path, type(exc).__name__, status, exc.request_id or "-",
+        )  # fmt: skip
         context = {
             "status": status,
             "headline": headline,
             "advice": advice,
-            "show_token_setting": show_setting,
+            "request_id": exc.request_id,
+            "show_token_setting": isinstance(exc, GcoreAuthError) and request.user.is_superuser,
         }
         if getattr(request, "htmx", None):
             # htmx does not swap error statuses (see htmx-config in base.html): the event carries

@@ -1,4 +1,4 @@
-"""Database models: the staff permissions, and (later) the audit log."""
+"""Database models: the staff permissions, the audit log and saved views (clients live at Gcore)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ class StaffAccess(models.Model):
             ("export_clients", "Can export the client list"),
             ("view_activity", "Can view the activity log"),
         ]
+
+    def __str__(self) -> str:
+        return "Staff access to the dashboard"
 
 
 class AuditEntry(models.Model):
@@ -57,6 +60,8 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=list, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Gcore's id of the failed request, when it sent one: what Gcore's support asks for.
+    upstream_request_id = models.CharField("Gcore request ID", max_length=100, blank=True)
     message = models.TextField(blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
@@ -77,21 +82,6 @@ class SavedViewQuerySet(models.QuerySet):
         return self.filter(models.Q(owner=user) | models.Q(shared=True)).select_related("owner")
 
 
-class SavedViewManager(models.Manager.from_queryset(SavedViewQuerySet)):  # type: ignore[misc]
-    def visible(self) -> SavedViewQuerySet:
-        """`user.saved_views.visible`: `visible_to(user)` in a form a template can call without arguments.
-
-        The client list's sidebar renders the views (without counts) for a page without JavaScript,
-        and its view is not ours to change; this keeps the query in the model layer.
-        """
-        owner = getattr(self, "instance", None)
-        if owner is None:
-            raise TypeError(
-                "Use SavedView.objects.visible_to(user); visible() works on user.saved_views only."
-            )
-        return SavedView.objects.visible_to(owner)
-
-
 class SavedView(models.Model):
     """A named client-list query (filters and ordering) that a staff member can open in one click."""
 
@@ -103,7 +93,7 @@ class SavedView(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = SavedViewManager()
+    objects = SavedViewQuerySet.as_manager()
 
     class Meta:
         ordering = [Lower("name"), "id"]

@@ -22,9 +22,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from dashboard.services.cache import bump_version, version_of
+from dashboard.services import versions
 
-VERSION_KEY = "auth:perms:v"
 # A safety net only: every change made through Django invalidates at once.
 TIMEOUT_SECONDS = 10 * 60
 
@@ -45,10 +44,10 @@ class CachedPermissionsBackend(ModelBackend):
 
     def _shared_permissions(self, user_obj: Any) -> set[str]:
         key = _user_key(user_obj.pk)
-        found = cache.get_many([VERSION_KEY, key])  # one round trip to Redis
-        version = found.get(VERSION_KEY)
+        found = cache.get_many([versions.PERMISSIONS, key])  # one round trip to Redis
+        version = found.get(versions.PERMISSIONS)
         if version is None:
-            version = version_of(VERSION_KEY)
+            version = versions.version_of(versions.PERMISSIONS)
         entry = found.get(key)
         # A superuser's set is every permission: it holds only while the user row still says so
         # (the row is read fresh on every request), so a demotion takes effect at once.
@@ -62,7 +61,7 @@ class CachedPermissionsBackend(ModelBackend):
 
 
 def _bump() -> None:
-    bump_version(VERSION_KEY)
+    versions.bump(versions.PERMISSIONS)
 
 
 def invalidate_permissions() -> None:

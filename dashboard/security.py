@@ -20,7 +20,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.debug import SafeExceptionReporterFilter
 
 log = logging.getLogger("dashboard.security")
@@ -107,12 +107,7 @@ def lockout_response(
 
 
 def _login_paths() -> tuple[str, ...]:
-    paths = [resolve_url(settings.LOGIN_URL)]
-    try:
-        paths.append(reverse("admin:login"))
-    except NoReverseMatch:  # pragma: no cover - the admin is part of this project
-        pass
-    return tuple(paths)
+    return (resolve_url(settings.LOGIN_URL), reverse("admin:login"))
 
 
 class RefusalLogMiddleware:

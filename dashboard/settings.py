@@ -25,7 +25,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. With DEBUG off the dashboard needs a long random SECRET_KEY in the "
-            'environment (or .env); generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+            "environment (or .env); generate one with: "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
 

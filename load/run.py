@@ -10,8 +10,9 @@ What it sets up, all on loopback and all ended when it stops, whatever happened:
 2. a fresh SQLite database in a temporary directory (or LOAD_DATABASE_URL, e.g. PostgreSQL), migrated,
    with one support-agent account per simulated user;
 3. the cache: LOAD_CACHE_URL, else Redis db 5 on 127.0.0.1:6379 when it answers (keys under a prefix
-   of this run's, deleted after), else Django's local-memory cache (then each gunicorn worker has its own, and the check that
-   a user sees its own last save is off: only a shared cache can promise that across processes);
+   of this run's, deleted after), else Django's local-memory cache (then each gunicorn worker has its
+   own, and the check that a user sees its own last save is off: only a shared cache can promise that
+   across processes);
 4. gunicorn (2 workers x 8 threads, GCORE_POOL_SIZE = threads) in production mode (load/settings.py);
 5. Locust, headless, with load/locustfile.py: every user stops after its share of the request budget,
    and no action starts after the time bound (`--run-time` is a hard stop a little later).
@@ -90,7 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--short",
         action="store_true",
-        help="the CI form: %(users)d users, %(requests)d requests, %(seconds)d s" % FORMS["short"],
+        help="the CI form: {users} users, {requests} requests, {seconds} s".format(**FORMS["short"]),
     )
     parser.add_argument("--users", type=int, help="concurrent staff (default 50)")
     parser.add_argument("--requests", type=int, help="request budget, shared equally by the users")
@@ -342,7 +343,8 @@ def run(args: argparse.Namespace, bench: Bench) -> tuple[list[str], str]:
     mark = time.monotonic()
     locust = bench.start(
         "locust",
-        [str(BIN / "locust"), "-f", "load/locustfile.py", "--headless", "-u", str(args.users), "-r", str(args.spawn_rate),
+        [str(BIN / "locust"), "-f", "load/locustfile.py", "--headless",
+         "-u", str(args.users), "-r", str(args.spawn_rate),
          "--run-time", f"{args.seconds + 5}s", "--stop-timeout", "15", "--host", base, "--only-summary",
          "--loglevel", "WARNING"],
         base_env() | {"LOAD_PLAN": str(plan_file)},
@@ -373,7 +375,10 @@ def run(args: argparse.Namespace, bench: Bench) -> tuple[list[str], str]:
     problems = check(args, results, accounts, log, finals, audit, server_log, token, shared_cache)
     report = summarize(args, results, log, timings, cache_url, shared_cache, database)
     if problems:
-        report += f"\n--- gunicorn log (tail) ---\n{bench.tail('gunicorn', 60)}\n--- locust log (tail) ---\n{bench.tail('locust', 30)}"
+        report += (
+            f"\n--- gunicorn log (tail) ---\n{bench.tail('gunicorn', 60)}"
+            f"\n--- locust log (tail) ---\n{bench.tail('locust', 30)}"
+        )
     return problems, report
 
 
@@ -397,7 +402,11 @@ AUDIT_SCRIPT = """
 import json
 from django.db.models import Count
 from dashboard.models import AuditEntry
-rows = AuditEntry.objects.filter(action=AuditEntry.Action.CLIENT_UPDATE).values("client_id", "outcome").annotate(n=Count("id"))
+rows = (
+    AuditEntry.objects.filter(action=AuditEntry.Action.CLIENT_UPDATE)
+    .values("client_id", "outcome")
+    .annotate(n=Count("id"))
+)
 print(json.dumps([[r["client_id"], r["outcome"], r["n"]] for r in rows]))
 """
 
@@ -406,7 +415,8 @@ def create_accounts(env: dict[str, str], usernames: list[str]) -> None:
     """One support agent per simulated user, all with the same password (hashed once)."""
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", ACCOUNTS_CODE],
-        cwd=ROOT, env=env, input=json.dumps([usernames, PASSWORD]), capture_output=True, text=True, timeout=120,
+        cwd=ROOT, env=env, input=json.dumps([usernames, PASSWORD]),
+        capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     if result.returncode != 0 or result.stdout.strip().splitlines()[-1:] != [str(len(usernames))]:
         raise BenchError(f"creating the staff accounts failed:\n{result.stdout}\n{result.stderr}")
@@ -496,21 +506,25 @@ def check(
         expected = saves[-1] if saves else account["custom_id"]
         if finals[cid] != expected:
             problems.append(
-                f"client {cid} ({account['username']}): Gcore has custom_id {finals[cid]!r}, the last confirmed save was {expected!r}"
+                f"client {cid} ({account['username']}): Gcore has custom_id {finals[cid]!r}, "
+                f"the last confirmed save was {expected!r}"
             )
         if patched[cid] != len(saves):
             problems.append(
-                f"client {cid} ({account['username']}): {len(saves)} confirmed save(s) but {patched[cid]} PATCH(es) reached Gcore"
+                f"client {cid} ({account['username']}): {len(saves)} confirmed save(s) "
+                f"but {patched[cid]} PATCH(es) reached Gcore"
             )
         if saved_audit[cid] != len(saves):
             problems.append(
-                f"client {cid} ({account['username']}): {len(saves)} confirmed save(s) but {saved_audit[cid]} 'saved' audit entries"
+                f"client {cid} ({account['username']}): {len(saves)} confirmed save(s) "
+                f"but {saved_audit[cid]} 'saved' audit entries"
             )
         if record["failed_saves"]:
             problems.append(f"{account['username']}: save(s) not confirmed: {record['failed_saves'][:3]}")
         if record["stale_reads"]:
             problems.append(
-                f"{account['username']}: its own pages did not show its last confirmed save: {record['stale_reads'][:2]}"
+                f"{account['username']}: its own pages did not show its last confirmed save: "
+                f"{record['stale_reads'][:2]}"
             )
     if sum(patched.values()) != saves_total:
         problems.append(
@@ -535,8 +549,9 @@ def summarize(
     completed = sum(1 for u in users.values() if u["completed"])
     patches = sum(1 for e in log if e["method"] == "PATCH")
     lines = [
-        f"Load test ({'short' if args.short else 'full'} form): {args.users} users, budget {args.per_user * args.users} requests "
-        f"({args.per_user} each), bound {args.seconds} s, gunicorn {args.workers}x{args.threads}, sandbox latency {args.latency_ms:g} ms",
+        f"Load test ({'short' if args.short else 'full'} form): {args.users} users, "
+        f"budget {args.per_user * args.users} requests ({args.per_user} each), bound {args.seconds} s, "
+        f"gunicorn {args.workers}x{args.threads}, sandbox latency {args.latency_ms:g} ms",
         f"database {database.split('://')[0]}, cache {cache_url or 'local memory (per worker)'}"
         + ("" if shared_cache else " - read-your-writes check off"),
         "",
@@ -544,16 +559,20 @@ def summarize(
     ]
     for e in results["entries"]:
         lines.append(
-            f"{e['name']:<28} {e['method']:<6} {e['requests']:>8} {e['failures']:>6} {e['median_ms']:>7.0f} {e['p95_ms']:>7.0f}"
+            f"{e['name']:<28} {e['method']:<6} {e['requests']:>8} "
+            f"{e['failures']:>6} {e['median_ms']:>7.0f} {e['p95_ms']:>7.0f}"
         )
     lines += [
-        f"{'total':<28} {'':<6} {s['requests']:>8} {s['failures']:>6} {s['median_ms']:>7.0f} {s['p95_ms']:>7.0f}",
+        f"{'total':<28} {'':<6} {s['requests']:>8} "
+        f"{s['failures']:>6} {s['median_ms']:>7.0f} {s['p95_ms']:>7.0f}",
         "",
-        f"requests      {s['requests']} of {args.per_user * args.users} ({completed}/{len(users)} users spent their budget)",
+        f"requests      {s['requests']} of {args.per_user * args.users} "
+        f"({completed}/{len(users)} users spent their budget)",
         f"failures      {s['failures']} (5xx: {len(results['server_errors'])})",
         f"latency       median {s['median_ms']:.0f} ms, p95 {s['p95_ms']:.0f} ms, max {s['max_ms']:.0f} ms",
         f"throughput    {s['rps']:.1f} requests/s",
-        f"writes        {saves} confirmed saves checked against Gcore's final state; {patches} PATCHes reached Gcore",
+        f"writes        {saves} confirmed saves checked against Gcore's final state; "
+        f"{patches} PATCHes reached Gcore",
         f"upstream      {len(log)} sandbox requests",
         f"time          setup {timings.get('setup', 0):.1f} s, load {timings.get('load', 0):.1f} s",
     ]

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client as DjangoClient
 
 from dashboard.gcore import get_gcore_client, get_sandbox
-from dashboard.roles import MANAGERS, SUPPORT_AGENTS, sync_roles
+from dashboard.roles import MANAGERS, SUPPORT_AGENTS
 from dashboard.services.cache import local_copies
-
-PASSWORD = "correct horse battery staple"
+from tests.helpers import logged_in, make_staff
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,16 +46,6 @@ def sandbox():
     return get_sandbox()
 
 
-def make_staff(username: str, group: str | None = None, *, superuser: bool = False):
-    user = get_user_model().objects.create_user(
-        username=username, password=PASSWORD, is_staff=superuser, is_superuser=superuser
-    )
-    if group:
-        sync_roles()  # a live-server test flushes the tables, the groups of the data migration with them
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def manager(db):
     return make_staff("mia.manager", MANAGERS)
@@ -78,12 +65,6 @@ def admin_user(db):
 def nobody(db):
     """A staff account in no group: logged in, but allowed nothing."""
     return make_staff("nora.nobody")
-
-
-def logged_in(user) -> DjangoClient:
-    http = DjangoClient()
-    http.force_login(user)
-    return http
 
 
 @pytest.fixture

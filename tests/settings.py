@@ -13,10 +13,10 @@ os.environ.setdefault("GCORE_RETRY_BACKOFF", "0.01")
 # A recognisable sandbox token: tests/security/evidence.py fails the run if it reaches a response or a log.
 os.environ["GCORE_SANDBOX_TOKEN"] = "gcore-canary-token-9f3KqZ7wLx2"
 
-from dashboard.settings import *  # noqa: F403
+from dashboard.settings import *  # noqa: F403 - the test settings are the project's, with overrides
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405 - from dashboard.settings
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
 # Browser tests use a live server with DEBUG off: serve static files from the finders, no collectstatic.
@@ -24,4 +24,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # Outermost, so it sees every final response (test client and live server): token leaks and CSP.
-MIDDLEWARE = ["tests.security.evidence.EvidenceMiddleware", *MIDDLEWARE]  # noqa: F405
+MIDDLEWARE = ["tests.security.evidence.EvidenceMiddleware", *MIDDLEWARE]  # noqa: F405 - from dashboard.settings

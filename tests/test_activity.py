@@ -6,7 +6,7 @@ import pytest
 
 from dashboard.models import AuditEntry
 from dashboard.services.audit import FieldChange, audit_record
-from tests.conftest import logged_in
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,8 @@ def entries(actor, n, **kwargs):
     for i in range(n):
         audit_record(
             actor=actor, action=AuditEntry.Action.CLIENT_UPDATE, outcome=kwargs.get("outcome", "saved"),
-            client_id=kwargs.get("client_id", 1000 + i), changes=[FieldChange("companyName", "Old", f"New {i}")],
+            client_id=kwargs.get("client_id", 1000 + i),
+            changes=[FieldChange("companyName", "Old", f"New {i}")],
         )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from dashboard.roles import MANAGERS, ROLE_PERMISSIONS, SUPPORT_AGENTS
-from tests.conftest import PASSWORD, logged_in
+from tests.helpers import PASSWORD, logged_in
 
 
 @pytest.mark.django_db

@@ -9,14 +9,9 @@ from django.core.cache import cache
 from django.test import override_settings
 from pydantic import TypeAdapter
 
-from dashboard.services.cache import (
-    cached_lookup,
-    cached_read,
-    invalidate_client,
-    list_versions,
-    local_copies,
-)
-from tests.test_client_edit import first_live_client, form_data, open_form
+from dashboard.services import versions
+from dashboard.services.cache import cached_lookup, cached_read, local_copies
+from tests.helpers import a_user, first_live_client, form_data, open_form, url
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +52,6 @@ def test_a_save_invalidates_the_detail_and_the_lists(support_client, sandbox):
 
 
 def test_a_user_save_invalidates_the_client(support_client, sandbox):
-    from tests.test_user_edit import a_user, url
-
     client_id, user = a_user(sandbox)
     support_client.get(f"/clients/{client_id}/")
     form = open_form(support_client, url(client_id, user["id"]))
@@ -77,11 +70,11 @@ def test_a_read_that_overlapped_a_save_is_not_kept_as_current():
     text = TypeAdapter(str)
 
     def read_while_someone_saves() -> str:
-        invalidate_client(1)  # the save lands while Gcore is still answering this read
+        versions.client_changed(1)  # the save lands while Gcore is still answering this read
         return "as it was before the save"
 
-    cached_read({"page": 1}, read_while_someone_saves, versions=list_versions(), adapter=text)
-    assert cached_lookup({"page": 1}, versions=list_versions(), adapter=text) is None
+    cached_read({"page": 1}, read_while_someone_saves, versions=[versions.LISTS], adapter=text)
+    assert cached_lookup({"page": 1}, versions=[versions.LISTS], adapter=text) is None
 
 
 def test_a_copy_kept_by_this_process_goes_stale_with_the_shared_one(manager_client, sandbox):
@@ -109,10 +102,11 @@ def shared_first_page(filters: dict[str, str]) -> str:
     A page read in the background writes the shared copy just after the page got its value.
     """
     from dashboard.services.cache import _key
-    from dashboard.services.clients import DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, _list_parts
+    from dashboard.services.client_query import DEFAULT_ORDERING, DEFAULT_PAGE_SIZE
+    from dashboard.services.clients import _list_parts
 
     key = _key(
-        _list_parts(filters | {"deleted": "false"}, DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, 0), list_versions()
+        _list_parts(filters | {"deleted": "false"}, DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, 0), [versions.LISTS]
     )
     deadline = time.monotonic() + 5
     while cache.get(key) is None and time.monotonic() < deadline:

@@ -1,4 +1,5 @@
-"""Client detail and client edit against the sandbox: only changed fields, errors on fields, conflicts, audit."""
+"""Client detail and client edit against the sandbox: only changed fields, errors on fields, conflicts,
+audit."""
 
 from __future__ import annotations
 
@@ -10,33 +11,10 @@ import pytest
 from dashboard.gcore import GcoreClient, get_gcore_client
 from dashboard.models import AuditEntry
 from dashboard.sandbox import SandboxTransport
+from tests.helpers import calls, first_live_client, form_data, logged_in, open_form
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true", "HX-Target": "client-edit"}
-
-
-def first_live_client(sandbox) -> int:
-    return next(i for i in sandbox.client_ids() if not sandbox.client_json(i)["deleted"])
-
-
-def form_data(form, **changes) -> dict:
-    """What the browser would post for an unchanged form, with `changes` typed in."""
-    data = {}
-    for name, value in (form.initial | changes).items():
-        if value is None or value is False:
-            continue
-        data[name] = "on" if value is True else value
-    return data
-
-
-def open_form(http, url):
-    response = http.get(url)
-    assert response.status_code == 200
-    return response.context["form"]
-
-
-def calls(sandbox, method):
-    return [e for e in sandbox.request_log if e["method"] == method]
 
 
 def test_detail_shows_every_group_of_fields_and_the_users(manager_client, sandbox):
@@ -135,8 +113,6 @@ def test_the_patch_body_holds_only_the_changed_fields(support, sandbox, monkeypa
             base_url="https://api.gcore.com", token=sandbox.token, transport=httpx.MockTransport(handler)
         ),
     )
-    from tests.conftest import logged_in
-
     http = logged_in(support)
     client_id = first_live_client(sandbox)
     form = open_form(http, f"/clients/{client_id}/edit/")
@@ -201,7 +177,7 @@ def test_support_cannot_move_a_client_to_another_reseller(support_client, sandbo
 
 def test_a_superuser_moves_a_client_and_gcores_error_lands_on_the_field(admin_client_, sandbox):
     client_id = first_live_client(sandbox)
-    other = [r for r in sandbox.reseller_ids() if r != sandbox.client_json(client_id)["resellers"]][0]
+    other = next(r for r in sandbox.reseller_ids() if r != sandbox.client_json(client_id)["resellers"])
     form = open_form(admin_client_, f"/clients/{client_id}/edit/")
     admin_client_.post(f"/clients/{client_id}/edit/", form_data(form, reseller=other))
     assert sandbox.client_json(client_id)["resellers"] == other
@@ -237,8 +213,6 @@ def test_each_gcore_error_shape_lands_where_it_belongs(support, sandbox, monkeyp
         base_url="https://api.gcore.com", token=sandbox.token, transport=httpx.MockTransport(handler)
     )
     monkeypatch.setattr("dashboard.services.clients.get_gcore_client", lambda: client)
-    from tests.conftest import logged_in
-
     http = logged_in(support)
     client_id = first_live_client(sandbox)
     form = open_form(http, f"/clients/{client_id}/edit/")

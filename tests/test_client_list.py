@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import html
+from urllib.parse import parse_qs
 
 import pytest
+
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -58,14 +61,10 @@ def test_upstream_text_is_escaped(manager_client, sandbox):
 
 
 def test_a_staff_member_without_a_role_is_refused(nobody):
-    from tests.conftest import logged_in
-
     assert logged_in(nobody).get("/clients/").status_code == 403
 
 
 # -- filters (issue: client list) ----------------------------------------------------------------
-
-from urllib.parse import parse_qs  # noqa: E402
 
 
 def upstream_params(sandbox) -> dict[str, str]:
@@ -161,10 +160,8 @@ def test_a_bad_value_is_an_error_on_its_filter_and_never_reaches_gcore(
     assert field in form.errors and message in " ".join(form.errors[field])
     params = upstream_params(sandbox)
     bad_name = query.split("=")[0]
-    assert (
-        bad_name not in params
-        or (bad_name in ("page_size", "ordering")
-        and params.get(bad_name) != query.split("=")[1])
+    assert bad_name not in params or (
+        bad_name in ("page_size", "ordering") and params.get(bad_name) != query.split("=")[1]
     )
     assert params.get("cdn", params.get("dns")) == "active"  # the other filters still apply
     body = response.content.decode()
@@ -204,18 +201,27 @@ def test_quick_search_with_an_id_redirects_an_htmx_request(manager_client):
 
 def test_active_filters_show_as_removable_chips(manager_client):
     response = manager_client.get("/clients/?cdn=active&is_test=true&page=3")
-    chips = {chip["name"]: chip for chip in response.context["form"].active_filters()}
+    chips = {chip.name: chip for chip in response.context["query"].chips}
     assert set(chips) == {"cdn", "is_test"}
-    assert chips["cdn"]["remove_url"] == "?is_test=true"
-    assert chips["is_test"]["value"] == "Yes"
+    assert chips["cdn"].remove_query == "is_test=true"
+    assert chips["is_test"].value == "Yes"
     assert 'aria-label="Remove filter CDN"' in response.content.decode()
 
 
-def test_the_advanced_section_opens_when_one_of_its_filters_is_set(manager_client):
-    closed = manager_client.get("/clients/?cdn=active").content.decode()
-    opened = manager_client.get("/clients/?users_email=a@b.co").content.decode()
-    assert '<details class="advanced">' in closed
-    assert '<details class="advanced" open>' in opened
+def test_the_advanced_section_stays_as_the_person_left_it(manager_client):
+    closed = '<details class="advanced" data-remember="advanced_filters">'
+    opened = '<details class="advanced" data-remember="advanced_filters" open>'
+    assert closed in manager_client.get("/clients/?users_email=a@b.co").content.decode()
+    manager_client.cookies["advanced_filters"] = "open"  # what app.js writes when it is opened
+    assert opened in manager_client.get("/clients/?cdn=active").content.decode()
+    manager_client.cookies["advanced_filters"] = "closed"
+    assert closed in manager_client.get("/clients/?cdn=active").content.decode()
+
+
+def test_the_advanced_section_opens_to_show_an_error_in_it(manager_client):
+    manager_client.cookies["advanced_filters"] = "closed"
+    body = manager_client.get("/clients/?min_traffic=lots").content.decode()
+    assert '<details class="advanced" data-remember="advanced_filters" open>' in body
 
 
 # -- sorting and paging ----------------------------------------------------------------------------

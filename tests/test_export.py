@@ -7,7 +7,6 @@ import gc
 import io
 import json
 import tracemalloc
-from urllib.parse import parse_qs
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -17,19 +16,11 @@ from dashboard.gcore import get_gcore_client
 from dashboard.models import AuditEntry
 from dashboard.sandbox import Sandbox
 from dashboard.services.export import HEADER, safe_cell
-from tests.conftest import logged_in, make_staff
+from tests.helpers import list_queries, logged_in, make_staff
 
 pytestmark = pytest.mark.django_db
 
 BOM = b"\xef\xbb\xbf"
-
-
-def list_calls(sandbox) -> list[dict[str, str]]:
-    return [
-        {k: v[0] for k, v in parse_qs(entry["query"]).items()}
-        for entry in sandbox.request_log
-        if entry["path"] == "/iam/clients"
-    ]
 
 
 def download(http: DjangoClient, query: str = "") -> tuple[object, bytes]:
@@ -81,9 +72,10 @@ def test_one_column_per_client_field_and_per_service_status(manager_client, sand
     rows = rows_of(data)
     assert tuple(rows[0]) == HEADER
     seed_fields = {
-        "id", "users", "email", "phone", "name", "status", "companyName", "website", "currentUser", "capabilities",
-        "paidFeatures", "freeFeatures", "entryBaseDomain", "signup_process", "deleted", "bill_type", "custom_id",
-        "country_code", "is_test", "has_active_admin", "seller", "resellers", "client_type", "owner",
+        "id", "users", "email", "phone", "name", "status", "companyName", "website", "currentUser",
+        "capabilities", "paidFeatures", "freeFeatures", "entryBaseDomain", "signup_process", "deleted",
+        "bill_type", "custom_id", "country_code", "is_test", "has_active_admin", "seller", "resellers",
+        "client_type", "owner",
     }  # fmt: skip
     assert seed_fields <= set(HEADER)
     for service in ("CDN", "CLOUD", "DDOS", "DNS", "STORAGE", "STREAMING"):
@@ -160,7 +152,7 @@ def test_every_page_is_fetched_with_limit_and_the_same_ordering(manager_client, 
     settings.EXPORT_PAGE_SIZE = 100
     _, data = download(manager_client, "?deleted=any&ordering=-created_at")
     assert len(rows_of(data)) == len(sandbox.client_ids()) == 600
-    calls = list_calls(sandbox)
+    calls = list_queries(sandbox)
     assert [c["offset"] for c in calls] == [str(n) for n in range(0, 600, 100)]
     assert all(c["limit"] == "100" and c["ordering"] == "-created_at" and "deleted" not in c for c in calls)
 
@@ -172,9 +164,9 @@ def test_the_first_bytes_arrive_before_the_last_page_is_fetched(manager_client, 
     chunks = iter(response.streaming_content)
     first = next(chunks)
     assert first.startswith(BOM + b"id,companyName,")
-    assert len(list_calls(sandbox)) == 1  # only the first page so far
+    assert len(list_queries(sandbox)) == 1  # only the first page so far
     rest = b"".join(chunks)
-    pages = len(list_calls(sandbox))
+    pages = len(list_queries(sandbox))
     assert pages == -(-len(sandbox_clients(sandbox)) // 50) > 2
     assert rest.count(b"\r\n") >= len(sandbox_clients(sandbox))
 
@@ -285,7 +277,7 @@ def test_an_invalid_filter_is_refused_by_name_and_nothing_is_fetched(manager_cli
     assert response.status_code == 400
     body = response.content.decode()
     assert f"<strong>{label}</strong>" in body
-    assert list_calls(sandbox) == []
+    assert list_queries(sandbox) == []
     assert not AuditEntry.objects.exists()
 
 

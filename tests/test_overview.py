@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import re
 import threading
-from urllib.parse import parse_qs
 
 import pytest
 from django.test import Client as DjangoClient
 
 from dashboard.gcore.models import ClientType, ServiceStatus
 from dashboard.services.overview import list_query_filters
-from tests.conftest import logged_in
+from tests.helpers import list_queries, logged_in
 
 pytestmark = pytest.mark.django_db
 
 SERVICES = ("cdn", "storage", "ddos", "dns", "cloud", "infrastructure_protection", "connect")
-
-
-def count_calls(sandbox) -> list[dict[str, str]]:
-    return [
-        {key: values[0] for key, values in parse_qs(entry["query"]).items()}
-        for entry in sandbox.request_log
-        if entry["path"] == "/iam/clients"
-    ]
 
 
 def every_tally(overview):
@@ -67,7 +58,7 @@ def test_counts_against_the_sandbox_data_directly(manager_client, sandbox):
 
 def test_counts_use_limit_1_queries_that_hide_deleted_clients_like_the_list(manager_client, sandbox):
     manager_client.get("/")
-    calls = count_calls(sandbox)
+    calls = list_queries(sandbox)
     assert len(calls) == 60
     assert all(call["limit"] == "1" for call in calls)
     deleted = [call for call in calls if call.get("deleted") == "true"]
@@ -139,14 +130,14 @@ def test_the_list_behind_a_number_shows_that_many_clients(manager_client, sandbo
 
 def test_the_overview_is_cached_and_refresh_counts_again(manager_client, sandbox):
     first = manager_client.get("/").context["overview"]
-    assert len(count_calls(sandbox)) == 60
+    assert len(list_queries(sandbox)) == 60
     again = manager_client.get("/")
     assert again.context["overview"].as_of == first.as_of
-    assert len(count_calls(sandbox)) == 60  # from the cache
+    assert len(list_queries(sandbox)) == 60  # from the cache
 
     refreshed = manager_client.get("/?refresh=1")
     assert refreshed.status_code == 302 and refreshed["Location"] == "/"
-    assert len(count_calls(sandbox)) == 120
+    assert len(list_queries(sandbox)) == 120
     assert manager_client.get("/").context["overview"].as_of > first.as_of
 
 
@@ -158,7 +149,7 @@ def test_htmx_refresh_swaps_only_the_counts(manager_client, sandbox):
     assert body.startswith('<section id="overview-body"')
     assert "<html" not in body
     assert "HX-Request" in response["Vary"]
-    assert len(count_calls(sandbox)) == 120
+    assert len(list_queries(sandbox)) == 120
 
 
 def test_the_page_says_as_of_when_and_how_deleted_clients_count(manager_client):
@@ -189,7 +180,7 @@ def test_a_change_made_meanwhile_shows_after_refresh(manager_client, sandbox, se
 
 
 def test_a_change_made_through_the_dashboard_shows_at_once(manager_client, sandbox, settings):
-    from dashboard.services.cache import invalidate_client
+    from dashboard.services.versions import client_changed
 
     before = manager_client.get("/").context["overview"]
     target = next(
@@ -203,7 +194,7 @@ def test_a_change_made_through_the_dashboard_shows_at_once(manager_client, sandb
         headers={"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}"},
         body=b'{"is_test": true}',
     )
-    invalidate_client(target["id"])  # what every edit through the dashboard does
+    client_changed(target["id"])  # what every edit through the dashboard does
     after = manager_client.get("/").context["overview"]
     assert after.environment.tallies[1].count == before.environment.tallies[1].count + 1
 
@@ -213,7 +204,7 @@ def test_a_gcore_failure_shows_the_error_page_and_is_not_cached(manager_client, 
     response = manager_client.get("/")
     assert response.status_code == 502
     assert "Gcore" in response.content.decode()
-    assert len(count_calls(sandbox)) < 60  # the first failure cancels the counts not yet asked
+    assert len(list_queries(sandbox)) < 60  # the first failure cancels the counts not yet asked
     assert manager_client.get("/").status_code == 200
 
 

@@ -16,8 +16,7 @@ from django.test import override_settings
 from dashboard.gcore import get_gcore_client
 from dashboard.models import AuditEntry
 from dashboard.sandbox import Sandbox, make_server
-from tests.conftest import logged_in
-from tests.test_client_edit import form_data, open_form
+from tests.helpers import form_data, logged_in, open_form
 
 pytestmark = pytest.mark.django_db
 TOKEN = "loopback-token-for-fault-tests"

@@ -11,7 +11,7 @@ from django.test import Client as DjangoClient
 
 from dashboard.models import SavedView
 from dashboard.services.overview import list_query_filters
-from tests.conftest import logged_in, make_staff
+from tests.helpers import logged_in, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -146,8 +146,8 @@ def test_the_sidebar_counts_each_view_live_and_concurrently(manager_client, sand
 def test_the_sidebar_follows_the_address_bar(manager_client, sandbox, views):
     body = sidebar(manager_client, "/clients/?cdn=active&ordering=-companyName&page=3").content.decode()
     assert (
-        '<input type="hidden" name="query" id="saved-view-query" value="cdn=active&amp;ordering=-companyName" hx-swap-oob="true">'
-        in body
+        '<input type="hidden" name="query" id="saved-view-query" '
+        'value="cdn=active&amp;ordering=-companyName" hx-swap-oob="true">' in body
     )
     assert 'id="client-export-link" href="/clients/export.csv?cdn=active&amp;ordering=-companyName"' in body
     assert 'hx-swap-oob="true">Download CSV</a>' in body
@@ -169,9 +169,9 @@ def test_sidebar_counts_are_cached_briefly(manager_client, sandbox, views):
     SavedView.objects.create(owner=views["mine"].owner, name="Another", query="cdn=active", shared=False)
     sidebar(manager_client)
     assert list_calls(sandbox) == 4  # only the new one
-    from dashboard.services.cache import invalidate_client
+    from dashboard.services.versions import client_changed
 
-    invalidate_client(sandbox.client_ids()[0])  # a change through the dashboard: every count is stale
+    client_changed(sandbox.client_ids()[0])  # a change through the dashboard: every count is stale
     sidebar(manager_client)
     assert list_calls(sandbox) == 8
 

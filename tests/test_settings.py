@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from django.conf import settings
 
 from dashboard.gcore import is_sandbox
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECRET_KEY", "DEBUG", "GCORE_"))
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=base | {"DJANGO_SETTINGS_MODULE": "dashboard.settings"} | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.helpers import run_manage
 
 
 def test_production_without_secret_key_refuses_to_start():
@@ -38,7 +18,8 @@ def test_production_settings_come_from_the_environment():
     result = run_manage(
         "shell",
         "-c",
-        "from django.conf import settings as s; print(s.DEBUG, s.ALLOWED_HOSTS, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.GCORE_API_URL)",
+        "from django.conf import settings as s; print(s.DEBUG, s.ALLOWED_HOSTS, "
+        "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.GCORE_API_URL)",
         DEBUG="false",
         SECRET_KEY="x" * 60,
         ALLOWED_HOSTS="dash.example.com",

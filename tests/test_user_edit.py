@@ -1,4 +1,5 @@
-"""User edit: profile through PATCH /iam/users, role through PUT client-users, partial failures said plainly."""
+"""User edit: profile through PATCH /iam/users, role through PUT client-users, partial failures said
+plainly."""
 
 from __future__ import annotations
 
@@ -7,23 +8,10 @@ import json
 import pytest
 
 from dashboard.models import AuditEntry
-from tests.test_client_edit import calls, form_data, open_form
+from tests.helpers import a_user, calls, form_data, open_form, url
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true", "HX-Target": "user-editor"}
-
-
-def a_user(sandbox):
-    """A live client with at least two users, and its first user."""
-    for client_id in sandbox.client_ids():
-        client = sandbox.client_json(client_id)
-        if not client["deleted"] and len(client["users"]) >= 2:
-            return client_id, client["users"][0]
-    raise AssertionError("the sandbox has clients with several users")
-
-
-def url(client_id, user_id):
-    return f"/clients/{client_id}/users/{user_id}/edit/"
 
 
 def current_user(sandbox, client_id, user_id):
@@ -101,7 +89,7 @@ def test_when_the_role_call_fails_the_person_sees_what_was_saved(support_client,
     )
     assert response.status_code == 422
     body = response.content.decode()
-    assert "Saved: Name. Not saved: the role" in body
+    assert "Saved: Name. Not saved: Role (" in body
     assert 'value="Saved Name"' in body
     assert f'<option value="{other_role(user)}" selected>' in body  # the typed role is kept
     after = current_user(sandbox, client_id, user["id"])

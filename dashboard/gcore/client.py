@@ -24,6 +24,7 @@ from .errors import (
     GcoreTimeout,
     GcoreUnavailable,
     error_for_response,
+    request_id_of,
 )
 from .models import Client, ClientUpdate, Group, Page, User, UserUpdate
 
@@ -31,7 +32,7 @@ log = logging.getLogger("dashboard.gcore")
 
 M = TypeVar("M", bound=BaseModel)
 
-# Every filter of GET /iam/clients, by its wire name (seed gcore-iam-get-clients.openapi.md).
+# Every filter of GET /iam/clients, by its wire name (docs/gcore-api-notes.md §3).
 CLIENT_FILTERS: frozenset[str] = frozenset(
     {
         "email", "companyName", "name", "deleted", "reseller_id", "seller_id", "custom_id",
@@ -136,7 +137,7 @@ class GcoreClient:
         unknown = set(filters or {}) - CLIENT_FILTERS
         if unknown:
             raise ValueError(f"Not a GET /iam/clients filter: {', '.join(sorted(unknown))}")
-        # Gcore: without `limit` the API returns a bare array of every client (gcore-api.md §6).
+        # Gcore: without `limit` the API returns a bare array of every client (docs/gcore-api-notes.md §6).
         params: dict[str, str] = {"limit": str(limit), "offset": str(offset)}
         if ordering:
             params["ordering"] = ordering
@@ -144,8 +145,8 @@ class GcoreClient:
             if value is not None and value != "":
                 params[name] = _wire_value(value)
         response = self._request("GET", "/iam/clients", params=params)
-        # Gcore: without `limit` the body is a bare array (gcore-api.md §6), so either shape is read.
-        # Its first character tells which: a union would have pydantic read the body twice.
+        # Gcore: without `limit` the body is a bare array (docs/gcore-api-notes.md §6), so either shape is
+        # read. Its first character tells which: a union would have pydantic read the body twice.
         bare = response.content.lstrip()[:1] == b"["
         page = self._read(list[model] if bare else _Envelope[model], response)  # type: ignore[valid-type]
         if isinstance(page, list):
@@ -178,7 +179,7 @@ class GcoreClient:
 
     def set_user_role(self, client_id: int, user_id: int, role: Group) -> None:
         """PUT /iam/clients/{cid}/client-users/{uid}: the user's group in that client."""
-        # Gcore: answers 204 with no body (gcore-api.md §2).
+        # Gcore: answers 204 with no body (docs/gcore-api-notes.md §2).
         self._request(
             "PUT",
             f"/iam/clients/{int(client_id)}/client-users/{int(user_id)}",
@@ -212,7 +213,7 @@ class GcoreClient:
                 continue
 
             elapsed_ms = (time.perf_counter() - started) * 1000
-            request_id = response.headers.get("X-Request-ID") or response.headers.get("X-Request-Id") or "-"
+            request_id = request_id_of(response) or "-"
             log.info(
                 "gcore %s %s -> %s in %.0f ms (request id %s)",
                 method,
@@ -238,7 +239,7 @@ class GcoreClient:
 
     def _sleep(self, attempt: int, retry_after: float | None) -> None:
         """Exponential backoff with jitter, never shorter than Gcore's Retry-After."""
-        backoff = self.retry_backoff * (2**attempt) * random.uniform(0.5, 1.0)
+        backoff = self.retry_backoff * (2**attempt) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
         delay = max(backoff, retry_after or 0.0)
         time.sleep(min(delay, self.retry_after_cap))
 

@@ -1,8 +1,10 @@
 """Exceptions for everything that can go wrong between the dashboard and Gcore.
 
 Every upstream status is mapped to one of these in `error_for_response`; nothing else in the project
-looks at raw status codes. No exception carries the request headers, so the token never reaches a
-message, a log line or an error page.
+looks at raw status codes. What each failure becomes for the browser (an HTTP status, a message) is
+the web layer's business (dashboard/http.py), not this client's. No exception carries the request
+headers, so the token never reaches a message, a log line or an error page; each keeps Gcore's
+request id when Gcore sent one, for the audit log and for Gcore's support.
 """
 
 from __future__ import annotations
@@ -13,17 +15,20 @@ from typing import Any
 
 import httpx
 
-# Keys that wrap messages rather than name a field (gcore-api.md §5).
+# Keys that wrap messages rather than name a field (docs/gcore-api-notes.md §5).
+# Gcore: no Gcore document names a request-id header; this common one is read when it is present
+# (docs/gcore-api-notes.md §5).
+REQUEST_ID_HEADER = "X-Request-ID"
 TRANSPARENT = {"errors", "message", "detail", "non_field_errors"}
 
 
 def split_errors(body: object) -> tuple[dict[str, list[str]], list[str]]:
     """Flatten any Gcore error body into ({"a.b": [msg]}, [general messages]).
 
-    Gcore answers validation errors in several shapes (gcore-api.md §5): `{"errors": {"f": ["m"]}}`,
-    a string instead of a list, nested objects, `errors.errors` for non-field messages, a top-level
-    list of strings, a list of error objects and `{"message": "..."}`. All reduce to dotted field
-    paths and general messages.
+    Gcore answers validation errors in several shapes (docs/gcore-api-notes.md §5):
+    `{"errors": {"f": ["m"]}}`, a string instead of a list, nested objects, `errors.errors` for
+    non-field messages, a top-level list of strings, a list of error objects and
+    `{"message": "..."}`. All reduce to dotted field paths and general messages.
     """
     fields: dict[str, list[str]] = {}
     general: list[str] = []
@@ -50,11 +55,17 @@ class GcoreError(Exception):
     default_message = "Gcore returned an unexpected error."
 
     def __init__(
-        self, message: str | None = None, *, status_code: int | None = None, body: Any = None
+        self,
+        message: str | None = None,
+        *,
+        status_code: int | None = None,
+        body: Any = None,
+        request_id: str | None = None,
     ) -> None:
         self.message = message or self.default_message
         self.status_code = status_code
         self.body = body
+        self.request_id = request_id  # Gcore's id of the request, when it sent one
         super().__init__(self.message)
 
 
@@ -63,12 +74,10 @@ class GcoreValidationError(GcoreError):
 
     default_message = "Gcore rejected the data."
 
-    def __init__(
-        self, message: str | None = None, *, status_code: int | None = 400, body: Any = None
-    ) -> None:
-        self.field_errors, self.non_field_errors = split_errors(body)
+    def __init__(self, message: str | None = None, *, status_code: int | None = 400, **kwargs: Any) -> None:
+        self.field_errors, self.non_field_errors = split_errors(kwargs.get("body"))
         super().__init__(
-            message or "; ".join(self.non_field_errors) or None, status_code=status_code, body=body
+            message or "; ".join(self.non_field_errors) or None, status_code=status_code, **kwargs
         )
 
 
@@ -83,11 +92,9 @@ class GcorePermissionDenied(GcoreError):
 
     default_message = "Gcore refused this action for the reseller's token."
 
-    def __init__(
-        self, message: str | None = None, *, status_code: int | None = 403, body: Any = None
-    ) -> None:
-        _, general = split_errors(body)
-        super().__init__(message or "; ".join(general) or None, status_code=status_code, body=body)
+    def __init__(self, message: str | None = None, *, status_code: int | None = 403, **kwargs: Any) -> None:
+        _, general = split_errors(kwargs.get("body"))
+        super().__init__(message or "; ".join(general) or None, status_code=status_code, **kwargs)
 
 
 class GcoreNotFound(GcoreError):
@@ -100,39 +107,30 @@ class GcoreUnavailable(GcoreError):
     """Gcore did not give a usable answer: down, overloaded, rate-limiting or timing out."""
 
     default_message = "Gcore did not answer."
-    http_status = 503  # what the dashboard answers the browser with
 
     def __init__(
-        self,
-        message: str | None = None,
-        *,
-        status_code: int | None = None,
-        body: Any = None,
-        retry_after: float | None = None,
+        self, message: str | None = None, *, retry_after: float | None = None, **kwargs: Any
     ) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, status_code=status_code, body=body)
+        self.retry_after = retry_after  # seconds, when Gcore said (Retry-After)
+        super().__init__(message, **kwargs)
 
 
 class GcoreRateLimited(GcoreUnavailable):
     """429: too many requests; `retry_after` says when to try again, if Gcore said."""
 
     default_message = "Gcore is rate-limiting the dashboard."
-    http_status = 503
 
 
 class GcoreTimeout(GcoreUnavailable):
     """No answer within the configured timeout."""
 
     default_message = "Gcore did not answer in time."
-    http_status = 504
 
 
 class GcoreBadGateway(GcoreUnavailable):
     """A 5xx from Gcore, a broken connection, or a body that is not what the API documents."""
 
     default_message = "Gcore answered with an error."
-    http_status = 502
 
 
 class GcoreResponseError(GcoreBadGateway):
@@ -169,26 +167,27 @@ def error_for_response(response: httpx.Response) -> GcoreError:
         body: Any = response.json()
     except ValueError:
         body = response.text[:500] or None
+    common: dict[str, Any] = {"status_code": status, "body": body, "request_id": request_id_of(response)}
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if status in (400, 422):
-        return GcoreValidationError(status_code=status, body=body)
+        return GcoreValidationError(**common)
     if status == 401:
-        return GcoreAuthError(status_code=status, body=body)
+        return GcoreAuthError(**common)
     if status == 403:
-        return GcorePermissionDenied(status_code=status, body=body)
+        return GcorePermissionDenied(**common)
     if status == 404:
-        return GcoreNotFound(status_code=status, body=body)
+        return GcoreNotFound(**common)
     if status == 429:
-        return GcoreRateLimited(
-            status_code=status, body=body, retry_after=parse_retry_after(response.headers.get("Retry-After"))
-        )
+        return GcoreRateLimited(retry_after=retry_after, **common)
     if status == 503:
-        return GcoreUnavailable(
-            status_code=status, body=body, retry_after=parse_retry_after(response.headers.get("Retry-After"))
-        )
+        return GcoreUnavailable(retry_after=retry_after, **common)
     if status == 504:
-        return GcoreTimeout(status_code=status, body=body)
+        return GcoreTimeout(**common)
     if status >= 500:
-        return GcoreBadGateway(
-            status_code=status, body=body, retry_after=parse_retry_after(response.headers.get("Retry-After"))
-        )
-    return GcoreAPIError(f"Gcore answered HTTP {status}.", status_code=status, body=body)
+        return GcoreBadGateway(retry_after=retry_after, **common)
+    return GcoreAPIError(f"Gcore answered HTTP {status}.", **common)
+
+
+def request_id_of(response: httpx.Response) -> str | None:
+    """Gcore's id for this request, when it sent one (httpx reads header names case-insensitively)."""
+    return response.headers.get(REQUEST_ID_HEADER) or None

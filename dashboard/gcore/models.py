@@ -66,7 +66,7 @@ class Language(StrEnum):
 
 
 class AuthType(StrEnum):
-    PASSWORD = "password"
+    PASSWORD = "password"  # noqa: S105 - the name of a sign-in method, not a password
     SSO = "sso"
     GITHUB = "github"
     GOOGLE_OAUTH2 = "google-oauth2"
@@ -77,7 +77,7 @@ class Group(GcoreModel):
     name: str = ""
 
 
-# Gcore: IAM has exactly these five groups (seed GET /iam/clients, `Group`; gcore-api.md §4).
+# Gcore: IAM has exactly these five groups (docs/gcore-api-notes.md §4).
 GROUPS: tuple[Group, ...] = (
     Group(id=1, name="Administrators"),
     Group(id=2, name="Users"),
@@ -167,7 +167,7 @@ class ClientSummary(GcoreModel):
 
 
 class Client(ClientSummary):
-    """Every field of a client (seed schema `Client`), users included."""
+    """Every field of a client (docs/gcore-api-notes.md §4), users included."""
 
     phone: str | None = None
     website: str | None = None

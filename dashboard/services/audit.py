@@ -1,8 +1,9 @@
-"""The audit log: every change attempt made through the dashboard, and how to read it back."""
+"""The audit log: every change attempt made through the dashboard, how to write one, and how to read
+them back. Every write goes through `audit_record`; the helpers below word the common outcomes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
+from dashboard.gcore import GcoreError, GcoreValidationError
 from dashboard.models import AuditEntry
 
 Outcome = AuditEntry.Outcome
@@ -34,6 +36,7 @@ def audit_record(
     user_id: int | None = None,
     changes: Iterable[FieldChange] = (),
     upstream_status: int | None = None,
+    upstream_request_id: str | None = None,
     message: str = "",
     ip_address: str | None = None,
     details: Mapping[str, Any] | None = None,
@@ -48,6 +51,7 @@ def audit_record(
         user_id=user_id,
         changes=[{"field": c.field, "old": _plain(c.old), "new": _plain(c.new)} for c in changes],
         upstream_status=upstream_status,
+        upstream_request_id=(upstream_request_id or "")[:100],
         message=message[:2000],
         ip_address=ip_address,
         details=dict(details or {}),
@@ -61,6 +65,49 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return str(value)
+
+
+def error_text(exc: GcoreError) -> str:
+    """Gcore's own messages, flattened, for the audit log (never the request or its token)."""
+    if isinstance(exc, GcoreValidationError):
+        parts = [f"{name}: {'; '.join(msgs)}" for name, msgs in exc.field_errors.items()]
+        return " | ".join(parts + exc.non_field_errors) or exc.message
+    return f"{type(exc).__name__}: {exc.message}"
+
+
+def audit_failure(exc: GcoreError, *, audit: Callable[..., object] = audit_record, **fields: Any) -> None:
+    """Record a Gcore failure: rejected by validation, or an upstream error, with Gcore's status and
+    request id. `audit` is `audit_record` with the entry's other fields already bound."""
+    outcome = Outcome.REJECTED if isinstance(exc, GcoreValidationError) else Outcome.UPSTREAM_ERROR
+    audit(
+        outcome=outcome,
+        upstream_status=exc.status_code,
+        upstream_request_id=exc.request_id,
+        message=error_text(exc),
+        **fields,
+    )
+
+
+def audit_refused_input(
+    *,
+    action: str,
+    client_id: int,
+    actor: AbstractBaseUser,
+    errors: Mapping[str, list[str]],
+    user_id: int | None = None,
+    ip_address: str | None = None,
+) -> None:
+    """Record a change the dashboard's own validation refused before anything was sent."""
+    message = " | ".join(f"{name}: {'; '.join(msgs)}" for name, msgs in errors.items())
+    audit_record(
+        actor=actor,
+        action=action,
+        outcome=Outcome.REJECTED,
+        client_id=client_id,
+        user_id=user_id,
+        message=f"Refused by the dashboard: {message}",
+        ip_address=ip_address,
+    )
 
 
 def audit_for_client(*, client_id: int, limit: int = 50) -> list[AuditEntry]:

@@ -1,7 +1,7 @@
 """A short-lived cache of Gcore reads, shared by every app server through Django's cache (Redis).
 
-Keys carry version numbers kept in the same cache: a change bumps the versions it affects, so
-every server stops using the old entries at once, without having to find and delete them.
+Keys carry the numbers of version counters (services/versions.py): a change bumps the counters it
+affects, so every server stops using the old entries at once.
 
 Values are kept as JSON (pydantic's own encoder and validator, both in Rust): reading a page of
 50 clients back that way takes about a third of the time unpickling 50 models does, and a cached
@@ -24,14 +24,9 @@ from django.core.cache import cache
 from pydantic import TypeAdapter
 
 from dashboard.services.concurrency import after_answer
+from dashboard.services.versions import stamped
 
 T = TypeVar("T")
-
-LISTS_VERSION = "gcore:v:lists"
-
-
-def _client_version_key(client_id: int) -> str:
-    return f"gcore:v:client:{client_id}"
 
 
 @dataclass(frozen=True)
@@ -47,36 +42,10 @@ class Cached(Generic[T]):
         return max(0, int(time.time() - self.fetched_at))
 
 
-def _new_count() -> int:
-    # Counts start from the clock, so a count restarted after an eviction never meets old keys.
-    return int(time.time() * 1000)
-
-
-def version_of(key: str) -> int:
-    """The current number of a version counter kept in the shared cache (started if missing).
-
-    Anything cached under a key that includes this number is current until `bump_version`.
-    """
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, _new_count(), timeout=None)
-        version = cache.get(key, 0)
-    return int(version)
-
-
-def bump_version(key: str) -> None:
-    """Make everything cached under the counter's current number stale, on every app server."""
-    try:
-        cache.incr(key)
-    except ValueError:  # not there yet (or evicted): any new number invalidates the old keys
-        cache.set(key, _new_count(), timeout=None)
-
-
 def _key(parts: Mapping[str, object], versions: list[str]) -> str:
-    stamp = ":".join(str(version_of(name)) for name in versions)
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
     # "v2": values are pydantic JSON since this format; entries an older release pickled are never read.
-    return f"gcore:read:v2:{stamp}:{digest}"
+    return f"{stamped('gcore:read:v2', *versions)}:{digest}"
 
 
 class _LocalCopies:
@@ -152,9 +121,9 @@ def cached_read(
 ) -> Cached[T]:
     """`fetch()`'s value, from the cache while it is younger than GCORE_CACHE_SECONDS.
 
-    `versions` name the version counters this read depends on; `adapter` (pydantic) writes the
-    value as JSON and reads it back; `fresh` skips the cache (but still stores the new value for
-    the next reader).
+    `versions` name the version counters (services/versions.py) this read depends on; `adapter`
+    (pydantic) writes the value as JSON and reads it back; `fresh` skips the cache (but still
+    stores the new value for the next reader).
     """
     ttl = settings.GCORE_CACHE_SECONDS
     if ttl <= 0:
@@ -170,17 +139,3 @@ def cached_read(
     # The shared copy (JSON, then a round trip to Redis) is written once the page has the value.
     after_answer(lambda: cache.set(key, (fetched_at, adapter.dump_json(value)), timeout=ttl))
     return Cached(value, fetched_at, from_cache=False)
-
-
-def client_versions(client_id: int) -> list[str]:
-    return [_client_version_key(client_id)]
-
-
-def list_versions() -> list[str]:
-    return [LISTS_VERSION]
-
-
-def invalidate_client(client_id: int) -> None:
-    """After a change to a client or one of its users: its detail and every list are stale."""
-    bump_version(_client_version_key(client_id))
-    bump_version(LISTS_VERSION)

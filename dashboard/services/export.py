@@ -17,13 +17,12 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from dashboard.gcore import GcoreError, get_gcore_client
 from dashboard.gcore.models import Client, Feature, Page, ServiceName
-from dashboard.services.audit import Action, Outcome, audit_record
-from dashboard.services.clients import error_text
-from dashboard.services.overview import int_setting
+from dashboard.services.audit import Action, Outcome, audit_failure, audit_record, error_text
 
 log = logging.getLogger("dashboard.export")
 
@@ -34,8 +33,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_page_size() -> int:
-    # Gcore: the largest `limit` is undocumented; 1000 is the documented maximum elsewhere (gcore-api.md §6).
-    return min(1000, max(1, int_setting("EXPORT_PAGE_SIZE", 500)))
+    # Gcore: the largest `limit` is undocumented; 1000 is the documented maximum elsewhere
+    # (docs/gcore-api-notes.md §6).
+    return min(1000, max(1, settings.EXPORT_PAGE_SIZE))
 
 
 def safe_cell(value: str) -> str:
@@ -63,7 +63,7 @@ def _features(features: Mapping[str, list[Feature]]) -> str:
     )
 
 
-# One column per field of Gcore's Client (seed GET /iam/clients), under Gcore's own names, then
+# One column per field of Gcore's Client (docs/gcore-api-notes.md §4), under Gcore's own names, then
 # serviceStatuses split into a status and an enabled column per documented service.
 CLIENT_COLUMNS: tuple[tuple[str, Callable[[Client], Any]], ...] = (
     ("id", lambda c: c.id),
@@ -151,12 +151,7 @@ def clients_export_csv(
     try:
         first = gcore.list_clients(filters=filters, ordering=ordering, limit=page_size, offset=0)
     except GcoreError as exc:
-        audit(
-            outcome=Outcome.UPSTREAM_ERROR,
-            upstream_status=exc.status_code,
-            message=error_text(exc),
-            details={**details, "rows": 0},
-        )
+        audit_failure(exc, audit=audit, details={**details, "rows": 0})
         raise
 
     def fetch(offset: int) -> Page[Client]:
@@ -192,6 +187,7 @@ def _stream(
         audit(
             outcome=Outcome.UPSTREAM_ERROR,
             upstream_status=exc.status_code,
+            upstream_request_id=exc.request_id,
             message=f"Gcore failed after {rows} rows: {error_text(exc)}",
             details={**details, "rows": rows},
         )

@@ -5,8 +5,8 @@ Gcore has no aggregate endpoint, so every number is one GET /iam/clients with `l
 (httpx.Client is thread-safe), and the whole overview is cached briefly with its "as of" time.
 
 Each number is defined once, as the client list's own query string (`cdn=active`); the list's
-parser (`ClientFilterForm`) turns it into the upstream filters. The count query and the link
-under the number therefore ask Gcore exactly the same question and cannot disagree.
+parser (`ClientQuery`) turns it into the upstream filters. The count query and the link under the
+number therefore ask Gcore exactly the same question and cannot disagree.
 """
 
 from __future__ import annotations
@@ -22,24 +22,18 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.forms import SERVICE_FILTERS, ClientFilterForm
 from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import ClientType, ServiceStatus
-from dashboard.services.cache import LISTS_VERSION, version_of
+from dashboard.services import versions
+from dashboard.services.client_query import SERVICE_FILTERS, ClientQuery
 
 log = logging.getLogger("dashboard.overview")
 
 K = TypeVar("K", bound=Hashable)
 
 CACHE_KEY = "overview:v1"
-
-
-def int_setting(name: str, default: int) -> int:
-    """A number from the settings (dashboard/settings.py reads each from the environment)."""
-    return int(getattr(settings, name, default))
 
 
 # -- counting ------------------------------------------------------------------------------------
@@ -50,11 +44,10 @@ def list_query_filters(query: Mapping[str, str] | str) -> dict[str, object]:
 
     ValueError if the list would show an error for it (the caller defined a wrong query).
     """
-    data = QueryDict(query if isinstance(query, str) else urlencode(query))
-    form = ClientFilterForm(data)
-    if not form.is_valid():
-        raise ValueError(f"Not a valid client list query: {form.errors.as_json()}")
-    return form.upstream_filters()
+    parsed = ClientQuery.from_data(query)
+    if not parsed.is_valid:
+        raise ValueError(f"Not a valid client list query: {dict(parsed.errors)}")
+    return parsed.filters
 
 
 def client_counts(
@@ -68,7 +61,7 @@ def client_counts(
     if not filter_sets:
         return {}
     gcore = get_gcore_client()  # built once here: the worker threads share it
-    workers = workers or int_setting("OVERVIEW_CONCURRENCY", 8)
+    workers = workers or settings.OVERVIEW_CONCURRENCY
     counts: dict[K, int] = {}
     with ThreadPoolExecutor(
         max_workers=max(1, min(workers, len(filter_sets))), thread_name_prefix="gcore-count"
@@ -157,13 +150,13 @@ def _tally(key: str, label: str, tone: str = "neutral", **query: str) -> Tally:
 
 def overview_layout(*, today: datetime | None = None) -> Overview:
     """Every number of the overview with its query, all counts still zero."""
-    # The list reads a created_at date as 00:00 UTC (ClientFilterForm), so the days are UTC days too.
+    # The list reads a created_at date as 00:00 UTC (ClientQuery), so the days are UTC days too.
     today = (today or timezone.now()).astimezone(UTC)
     day = today.date()
     week, month = day - timedelta(days=7), day - timedelta(days=30)
-    # Gcore: GET /iam/clients has no filter on the account `status` (seed), so the account's state
-    # is told by the filters that exist: `activated` and `deleted`. Like the client list, every
-    # count leaves deleted clients out unless it is the count of deleted clients.
+    # Gcore: GET /iam/clients has no filter on the account `status` (docs/gcore-api-notes.md §3), so
+    # the account's state is told by the filters that exist: `activated` and `deleted`. Like the
+    # client list, every count leaves deleted clients out unless it is the count of deleted clients.
     services = tuple(
         TallyGroup(
             key=f"service-{name}",
@@ -195,7 +188,10 @@ def overview_layout(*, today: datetime | None = None) -> Overview:
                 _tally("not-activated", "Not activated", "new", activated="false"),
                 _tally("deleted", "Deleted", "deleted", deleted="true"),
             ),
-            note="Gcore cannot filter clients by account status, so this uses its activated and deleted filters.",
+            note=(
+                "Gcore cannot filter clients by account status, "
+                "so this uses its activated and deleted filters."
+            ),
         ),
         environment=TallyGroup(
             key="environment",
@@ -248,21 +244,13 @@ def overview_compute() -> Overview:
 
 
 def overview_cache_seconds() -> int:
-    return max(0, int_setting("OVERVIEW_CACHE_SECONDS", 60))
-
-
-def lists_version_key(prefix: str) -> str:
-    """A cache key that changes whenever a change made through the dashboard makes client lists stale.
-
-    The read cache (services/cache.py) bumps LISTS_VERSION in the shared cache after every change,
-    so counts cached under the old number stop being used on every app server at once.
-    """
-    return f"{prefix}:{version_of(LISTS_VERSION)}"
+    return max(0, settings.OVERVIEW_CACHE_SECONDS)
 
 
 def overview_get(*, refresh: bool = False) -> Overview:
     """The overview from the cache (shared by all app servers), or fresh from Gcore when asked or stale."""
-    key = lists_version_key(CACHE_KEY)
+    # Stale on every app server as soon as a change through the dashboard bumps the lists' counter.
+    key = versions.stamped(CACHE_KEY, versions.LISTS)
     if not refresh:
         cached = cache.get(key)
         if isinstance(cached, Overview):

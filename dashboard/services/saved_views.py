@@ -7,22 +7,19 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import QueryDict
-from django.urls import reverse
 
-from dashboard.forms import ClientFilterForm
 from dashboard.gcore import GcoreError
 from dashboard.models import SavedView
-from dashboard.services.overview import client_counts, int_setting, lists_version_key
+from dashboard.services import versions
+from dashboard.services.client_query import ClientQuery
+from dashboard.services.overview import client_counts
 
 log = logging.getLogger("dashboard.saved_views")
-
-# The list's own parameters that make up a view; `page` never does (a view opens on page 1).
-VIEW_PARAMETERS: tuple[str, ...] = tuple(ClientFilterForm.base_fields)
 
 
 class SavedViewError(ValueError):
@@ -34,6 +31,11 @@ class SavedViewError(ValueError):
         self.field = field
 
 
+QUICK_ID_NOT_A_VIEW = (
+    "A client ID in quick search opens that one client; search by name or email to save a view."
+)
+
+
 @dataclass(frozen=True)
 class ListQuery:
     """A client-list query string, tidied: known parameters only, no empties, no page."""
@@ -41,28 +43,14 @@ class ListQuery:
     query: str
     errors: dict[str, list[str]]
 
-    @property
-    def url(self) -> str:
-        return f"{reverse('client-list')}?{self.query}" if self.query else reverse("client-list")
-
 
 def list_query_parse(raw: str) -> ListQuery:
-    """Tidy a list query string and check it with the list's own parser (ClientFilterForm)."""
-    data = QueryDict(raw.lstrip("?"))
-    tidy = QueryDict(mutable=True)
-    for name in VIEW_PARAMETERS:
-        value = data.get(name, "").strip()
-        if value:
-            tidy[name] = value
-    form = ClientFilterForm(tidy)
-    errors = {} if form.is_valid() else {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-    if not errors and form.quick_client_id is not None:
-        errors = {
-            "q": [
-                "A client ID in quick search opens that one client; search by name or email to save a view."
-            ]
-        }
-    return ListQuery(query=tidy.urlencode(), errors=errors)
+    """Tidy a list query string and check it with the list's own parser (ClientQuery)."""
+    parsed = ClientQuery.from_data(raw)
+    errors = {name: [message] for name, message in parsed.errors.items()}
+    if not errors and parsed.quick_client_id is not None:
+        errors = {"q": [QUICK_ID_NOT_A_VIEW]}
+    return ListQuery(query=parsed.tidy(), errors=errors)
 
 
 def saved_views_visible(*, user: AbstractBaseUser) -> list[SavedView]:
@@ -136,7 +124,9 @@ class CountedView:
 
 
 def _count_key(query: str) -> str:
-    return lists_version_key("saved-view-count") + ":" + hashlib.sha256(query.encode()).hexdigest()[:32]
+    # Stale on every app server as soon as a change through the dashboard bumps the lists' counter.
+    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    return f"{versions.stamped('saved-view-count', versions.LISTS)}:{digest}"
 
 
 def saved_view_counts(*, views: Iterable[SavedView]) -> list[CountedView]:
@@ -148,9 +138,9 @@ def saved_view_counts(*, views: Iterable[SavedView]) -> list[CountedView]:
     filter_sets: dict[str, dict[str, object]] = {}
     invalid: set[str] = set()
     for view in views:
-        form = ClientFilterForm(QueryDict(view.query))
-        if form.is_valid() and form.quick_client_id is None:
-            filter_sets[view.query] = form.upstream_filters()
+        parsed = ClientQuery.from_data(view.query)
+        if parsed.is_valid and parsed.quick_client_id is None:
+            filter_sets[view.query] = parsed.filters
         else:
             invalid.add(view.query)
     keys = {query: _count_key(query) for query in filter_sets}
@@ -162,7 +152,7 @@ def saved_view_counts(*, views: Iterable[SavedView]) -> list[CountedView]:
     except GcoreError as exc:
         log.warning("saved view counts unavailable: %s", type(exc).__name__)
         fresh = {}
-    if fresh and (ttl := int_setting("SAVED_VIEW_COUNT_CACHE_SECONDS", 60)) > 0:
+    if fresh and (ttl := settings.SAVED_VIEW_COUNT_CACHE_SECONDS) > 0:
         cache.set_many({keys[query]: count for query, count in fresh.items()}, ttl)
     counts |= fresh
     return [

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from dashboard.gcore import GcoreError, GcoreNotFound, get_gcore_client
+from dashboard.gcore import GcoreNotFound, get_gcore_client
 from dashboard.gcore.models import GROUPS_BY_ID, Client, ClientUser, UserUpdate
-from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
-from dashboard.services.cache import invalidate_client
-from dashboard.services.changes import (
-    Conflict,
-    SaveResult,
-    audit_saved,
-    find_changes,
-    find_conflicts,
-    pending_changes,
-    refuse_conflicts,
-)
-from dashboard.services.clients import audit_failure, error_text, read_or_audit
+from dashboard.services import versions
+from dashboard.services.audit import Action
+from dashboard.services.saves import Save, SaveResult, Step, run_save
 
 # Pythonic name -> label. All but `role` go through PATCH /iam/users/{id}.
 USER_LABELS: dict[str, str] = {
@@ -67,80 +58,30 @@ def user_update(
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:
-    """Save a user's profile, then their role; say exactly which part reached Gcore.
+    """Save a user's profile (PATCH /iam/users/{id}), then their role (PUT client-users).
 
-    Same rules as `client_update`: only changed fields, conflicts need `overwrite`, every attempt
-    audited. A failure of the first call saves nothing and is re-raised; a failure of the role
-    call after the profile was saved is a PARTIAL result, not an exception.
+    The save pipeline's rules; when the role call fails after the profile was saved, the result is
+    PARTIAL and says which fields reached Gcore.
     """
-    changes = find_changes(original, desired)
-    if not changes:
-        return SaveResult(outcome=Outcome.UNCHANGED)
-    _, user = read_or_audit(
-        partial(client_user_get, client_id=client_id, user_id=user_id),
-        actor=actor, action=Action.USER_UPDATE, client_id=client_id, user_id=user_id, ip_address=ip_address,
-        changes=[FieldChange(name, original.get(name), value) for name, value in changes.items()],
-    )  # fmt: skip
-    current = user_values(user)
-    conflicts = find_conflicts(changes, original, current, USER_LABELS)
-    changes = pending_changes(changes, current)
-    if not changes:
-        return SaveResult(outcome=Outcome.UNCHANGED, record=user)
-    audit = partial(
-        audit_record,
-        actor=actor,
+    gcore = get_gcore_client()
+    save = Save(
         action=Action.USER_UPDATE,
         client_id=client_id,
         user_id=user_id,
-        ip_address=ip_address,
-        changes=[
-            FieldChange("role", _role_name(current["role"]), _role_name(value))
-            if name == "role"
-            else FieldChange(name, current[name], value)
-            for name, value in changes.items()
+        labels=USER_LABELS,
+        read=lambda: client_user_get(client_id=client_id, user_id=user_id)[1],
+        values=user_values,
+        steps=[
+            Step(PROFILE_FIELDS, lambda changes: gcore.update_user(user_id, UserUpdate(**changes))),
+            Step(
+                ("role",),
+                lambda changes: gcore.set_user_role(client_id, user_id, GROUPS_BY_ID[changes["role"]]),
+            ),
         ],
+        # The client's users[] changed, or may have.
+        invalidate=partial(versions.client_changed, client_id),
+        audit_value=lambda name, value: _role_name(value) if name == "role" else value,
     )
-    if (refused := refuse_conflicts(conflicts, overwrite=overwrite, audit=audit, record=user)) is not None:
-        return refused
-
-    try:
-        return _send_user_changes(client_id, user_id, changes, user, audit, conflicts)
-    finally:
-        invalidate_client(client_id)  # the client's users[] changed, or may have
-
-
-def _send_user_changes(
-    client_id: int,
-    user_id: int,
-    changes: dict[str, Any],
-    user: ClientUser,
-    audit: Callable[..., object],
-    conflicts: list[Conflict],
-) -> SaveResult:
-    gcore = get_gcore_client()
-    profile = {name: value for name, value in changes.items() if name != "role"}
-    saved: list[str] = []
-    if profile:
-        try:
-            gcore.update_user(user_id, UserUpdate(**profile))
-        except GcoreError as exc:
-            audit_failure(exc, audit=audit)
-            raise
-        saved = [USER_LABELS[name] for name in profile]
-    if "role" in changes:
-        group = GROUPS_BY_ID[changes["role"]]
-        try:
-            gcore.set_user_role(client_id, user_id, group)
-        except GcoreError as exc:
-            if not saved:
-                audit_failure(exc, audit=audit)
-                raise
-            audit(
-                outcome=Outcome.PARTIAL,
-                upstream_status=exc.status_code,
-                message=f"Saved: {', '.join(saved)}. Not saved: role ({error_text(exc)}).",
-            )
-            return SaveResult(outcome=Outcome.PARTIAL, record=user, saved=saved, failed=["Role"], error=exc)
-        saved.append("Role")
-    audit_saved(audit, conflicts)
-    return SaveResult(outcome=Outcome.SAVED, saved=saved)
+    return run_save(
+        save, original=original, desired=desired, actor=actor, overwrite=overwrite, ip_address=ip_address
+    )

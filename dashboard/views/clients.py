@@ -16,14 +16,13 @@ from dashboard.forms import ClientFilterForm
 from dashboard.http import HtmxHttpRequest, render_page, wants_fresh, wants_partial
 from dashboard.roles import perm
 from dashboard.services.audit import audit_for_client
+from dashboard.services.client_query import ADVANCED, ClientQuery
 from dashboard.services.clients import client_get_soon, client_list_soon
+from dashboard.services.saved_views import saved_views_visible
 
-
-def _page_number(value: str | None) -> int:
-    try:
-        return max(1, int(value or "1"))
-    except ValueError:
-        return 1
+# The advanced filters' open or closed state, kept by app.js in a cookie so every page load and
+# every htmx swap of the filters shows them as the person left them (UI state, not list state).
+ADVANCED_COOKIE = "advanced_filters"
 
 
 @require_GET
@@ -35,31 +34,31 @@ def client_list_view(request: HtmxHttpRequest) -> HttpResponse:
         for name in [name for name, value in clean.items() if value == ""]:
             del clean[name]
         return redirect(f"{request.path}?{clean.urlencode()}" if clean else request.path)
-    form = ClientFilterForm(request.GET)
-    form.is_valid()  # errors are shown on their filters; the valid ones still apply
-    if (client_id := form.quick_client_id) is not None:
+    query = ClientQuery.from_data(request.GET)
+    if (client_id := query.quick_client_id) is not None:
         back = request.GET.copy()
         back.pop("q", None)
-        url = f"{reverse('client-detail', args=[client_id])}?{urlencode({'back': f'{request.path}?{back.urlencode()}'})}"
+        back_url = f"{request.path}?{back.urlencode()}"
+        url = f"{reverse('client-detail', args=[client_id])}?{urlencode({'back': back_url})}"
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    # Gcore answers while the page's header and filter form render; the rows wait for it.
-    listing = client_list_soon(
-        filters=form.upstream_filters(),
-        ordering=form.ordering_value,
-        page=_page_number(request.GET.get("page")),
-        page_size=form.page_size_value,
-        fresh=wants_fresh(request),
-    )
+    # Gcore answers while the page's header, filters and sidebar render; the rows wait for it.
+    listing = client_list_soon(query=query, fresh=wants_fresh(request))
     # Links that change the filters (chips, sorting, clear all) swap the form too; the form itself
     # swaps only the results, so what the person is typing is never replaced.
     partial = "client-browser" if request.htmx.target == "client-browser" else "client-results"
+    whole_page = not wants_partial(request)
     context = {
         "listing": listing,
-        "form": form,
-        # Detail links are /clients/<id>/?back=<this view>; built once, not once per row.
-        "detail_prefix": reverse("client-list"),
+        "query": query,
+        "form": ClientFilterForm(query),
+        "advanced_open": request.COOKIES.get(ADVANCED_COOKIE) == "open"
+        or any(param.name in query.errors for param in ADVANCED),
+        # Detail links are <list_url><id>/<back_suffix>: built once, not once per row.
+        "list_url": reverse("client-list"),
         "back_suffix": f"?{urlencode({'back': request.get_full_path()})}",
         "oob_errors": bool(request.htmx) and partial == "client-results",
+        # The sidebar's views without their counts (those load by themselves): full pages only.
+        "saved_views": saved_views_visible(user=request.user) if whole_page else [],
     }
     return render_page(request, "clients/list.html", context, partial=partial)
 

@@ -15,13 +15,12 @@ from django_htmx.http import trigger_client_event
 
 from dashboard.forms import ClientEditForm, GcoreEditForm, UserEditForm
 from dashboard.gcore import GcoreError, GcoreNotFound, GcorePermissionDenied, GcoreValidationError
-from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page
-from dashboard.middleware import gcore_failure
+from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page, upstream_failure
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
-from dashboard.services.audit import Outcome
-from dashboard.services.changes import SaveResult
-from dashboard.services.clients import audit_rejected_form, client_get, client_update, client_values
+from dashboard.services.audit import Outcome, audit_refused_input
+from dashboard.services.clients import client_get, client_update, client_values
+from dashboard.services.saves import SaveResult
 from dashboard.services.users import client_user_get, user_update, user_values
 
 
@@ -33,9 +32,9 @@ def _form_error_from(form: GcoreEditForm, exc: GcoreError) -> int:
     if isinstance(exc, GcorePermissionDenied):
         form.add_error(None, f"Gcore refused this change: {exc.message}")
         return 422
-    status, headline, advice = gcore_failure(exc)
-    form.add_error(None, f"Nothing was saved. {headline} {advice}")
-    return status
+    failure = upstream_failure(exc)
+    form.add_error(None, f"Nothing was saved. {failure.headline} {failure.advice}")
+    return failure.status
 
 
 def _save(
@@ -54,7 +53,7 @@ def _save(
     middleware (the record is gone).
     """
     if not form.is_valid():
-        audit_rejected_form(
+        audit_refused_input(
             action=action, client_id=client_id, user_id=user_id, actor=request.user,
             errors=form.errors, ip_address=client_ip(request),
         )  # fmt: skip
@@ -169,15 +168,12 @@ def user_edit_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> Ht
 
 
 def _partly_saved(result: SaveResult) -> str:
-    """What reached Gcore and what did not, when the role call failed after the profile was saved."""
-    assert isinstance(result.error, GcoreError)
-    _, headline, _advice = gcore_failure(result.error)
-    reason = (
-        result.error.message
-        if isinstance(result.error, GcoreValidationError | GcorePermissionDenied)
-        else headline
+    """What reached Gcore and what did not, when a later call failed after an earlier one saved."""
+    reason = refusal_text(result.error) if result.error is not None else "no answer"
+    return (
+        f"Saved: {', '.join(result.saved)}. Not saved: {', '.join(result.failed)} ({reason}). "
+        "The saved values stay saved; try the others again."
     )
-    return f"Saved: {', '.join(result.saved)}. Not saved: the role ({reason}). The other values are saved; try the role again."
 
 
 def _user_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) -> HttpResponse:

@@ -8,42 +8,27 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dashboard.forms import ClientFilterForm
 from dashboard.http import HtmxHttpRequest, client_ip
 from dashboard.roles import perm
+from dashboard.services.client_query import ClientQuery
 from dashboard.services.export import clients_export_csv
 
 
 @require_GET
 @permission_required(perm("export_clients"), raise_exception=True)
 def client_export_view(request: HtmxHttpRequest) -> HttpResponse:
-    form = ClientFilterForm(request.GET)
-    valid = form.is_valid()
-    if not valid or form.quick_client_id is not None:
+    query = ClientQuery.from_data(request.GET)
+    if not query.is_valid or query.quick_client_id is not None:
         # The list would leave a bad filter out and show the rest; a file has no room for that
         # warning, so it is refused rather than exporting more clients than the person asked for.
-        errors = (
-            form.errors
-            if not valid
-            else {"q": ["A client ID opens that one client; there is no list to export."]}
-        )
-        rows = [
-            (form[name].label if name in form.fields else "Filters", messages[0])
-            for name, messages in errors.items()
-        ]
+        errors = dict(query.errors) or {"q": "A client ID opens that one client; there is no list to export."}
+        rows = [(query.label(name), message) for name, message in errors.items()]
         back = request.GET.copy()
         back.pop("page", None)
-        return render(
-            request,
-            "clients/export_refused.html",
-            {"errors": rows, "back_query": back.urlencode()},
-            status=400,
-        )
+        context = {"errors": rows, "back_query": back.urlencode()}
+        return render(request, "clients/export_refused.html", context, status=400)
     stream = clients_export_csv(
-        filters=form.upstream_filters(),
-        ordering=form.ordering_value,
-        actor=request.user,
-        ip_address=client_ip(request),
+        filters=query.filters, ordering=query.ordering, actor=request.user, ip_address=client_ip(request)
     )
     response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

@@ -55,6 +55,16 @@
     });
   });
 
+  // A <details data-remember="name"> is kept open or closed as the person left it: the server
+  // reads the cookie and renders it that way on the next page and after every htmx swap.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.dataset || !details.dataset.remember) return;
+    var state = details.open ? "open" : "closed";
+    var secure = window.location.protocol === "https:" ? "; Secure" : "";
+    document.cookie = details.dataset.remember + "=" + state + "; path=/; max-age=31536000; SameSite=Lax" + secure;
+  }, true);
+
   document.body.addEventListener("htmx:sendError", function () {
     showAlert("The dashboard did not answer. Check your connection and try again.");
   });

@@ -7,8 +7,6 @@ import shutil
 
 import pytest
 
-from tests.conftest import PASSWORD
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test itself
 # (creating staff accounts) are still plain synchronous code.
@@ -52,10 +50,3 @@ def page(chromium, live_server):
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     yield page
     context.close()
-
-
-def log_in(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()

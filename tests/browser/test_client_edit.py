@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.helpers import first_live_client, log_in
 
 pytestmark = pytest.mark.browser
 
 
-def live_client(sandbox) -> int:
-    return next(i for i in sandbox.client_ids() if not sandbox.client_json(i)["deleted"])
-
-
 def test_support_edits_a_company_name_inline(page, support, sandbox):
-    client_id = live_client(sandbox)
+    client_id = first_live_client(sandbox)
     log_in(page, support.username)
     page.goto(f"/clients/{client_id}/")
     page.evaluate("window.__samePage = true")  # gone if the page reloads
@@ -37,7 +33,7 @@ def test_support_edits_a_company_name_inline(page, support, sandbox):
 
 
 def test_an_invalid_email_shows_a_field_error_and_keeps_the_typing(page, support, sandbox):
-    client_id = live_client(sandbox)
+    client_id = first_live_client(sandbox)
     before = sandbox.client_json(client_id)
     log_in(page, support.username)
     page.goto(f"/clients/{client_id}/")
@@ -72,7 +68,7 @@ def test_support_edits_a_user_role(page, support, sandbox):
 
 
 def test_a_manager_sees_no_edit_action(page, manager, sandbox):
-    client_id = live_client(sandbox)
+    client_id = first_live_client(sandbox)
     log_in(page, manager.username)
     page.goto(f"/clients/{client_id}/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()

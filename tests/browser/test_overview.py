@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.helpers import log_in
 
 pytestmark = pytest.mark.browser
 

@@ -11,14 +11,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.helpers import first_client_with_users, log_in
 
 pytestmark = pytest.mark.browser
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+  window.__cspViolations.push(
+    `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`
+  );
 });
 """
 
@@ -48,12 +50,6 @@ def assert_no_csp_violation(page) -> None:
     assert page.errors == []
 
 
-def live_client(sandbox) -> dict:
-    return next(
-        c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
-    )
-
-
 def nav(page):
     return page.locator("header.site-header nav")
 
@@ -67,7 +63,7 @@ def test_anonymous_sees_only_the_login_page(watched):
 
 def test_a_manager_browses_but_cannot_edit(watched, manager, sandbox):
     page = watched
-    client = live_client(sandbox)
+    client = first_client_with_users(sandbox)
     log_in(page, manager.username)
     expect(page).to_have_url(re.compile(r"/clients/$"))
     assert_no_csp_violation(page)
@@ -101,7 +97,7 @@ def test_a_manager_browses_but_cannot_edit(watched, manager, sandbox):
 
 def test_a_support_agent_edits_clients_and_users_but_not_staff_accounts(watched, support, sandbox):
     page = watched
-    client = live_client(sandbox)
+    client = first_client_with_users(sandbox)
     log_in(page, support.username)
     visit(page, f"/clients/{client['id']}/")
     expect(nav(page).get_by_role("link", name="Staff accounts")).to_have_count(0)
@@ -124,7 +120,7 @@ def test_a_superuser_reaches_the_admin_and_its_lockouts(watched, admin_user, san
     log_in(page, admin_user.username)
     expect(page).to_have_url(re.compile(r"/clients/$"))
     assert_no_csp_violation(page)
-    visit(page, f"/clients/{live_client(sandbox)['id']}/")
+    visit(page, f"/clients/{first_client_with_users(sandbox)['id']}/")
     expect(page.get_by_role("button", name="Edit client")).to_be_visible()
 
     nav(page).get_by_role("link", name="Staff accounts").click()

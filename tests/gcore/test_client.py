@@ -20,7 +20,7 @@ from dashboard.gcore import (
     GcoreValidationError,
 )
 from dashboard.gcore.models import GROUPS_BY_ID, ClientUpdate, UserUpdate
-from tests.factories import client_payload, page_payload, user_payload
+from tests.helpers import client_payload, page_payload, user_payload
 
 BASE = "https://gcore.test"
 TOKEN = "1234_s3cr3t-t0ken"

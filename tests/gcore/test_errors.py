@@ -8,7 +8,7 @@ from dashboard.gcore.errors import parse_retry_after, split_errors
 @pytest.mark.parametrize(
     ("body", "fields", "general"),
     [
-        # gcore-api.md §5, one case per documented shape
+        # docs/gcore-api-notes.md §5, one case per documented shape
         (
             {"errors": {"email": ["Enter a valid email address."]}},
             {"email": ["Enter a valid email address."]},

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.test import Client as DjangoClient
 
-from tests.conftest import logged_in
+from tests.helpers import first_client_with_users, logged_in
 from tests.security.evidence import csp_header_problems, inline_code_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,16 +35,10 @@ def test_the_policy(client):
     assert policy["form-action"] == ["'self'"]
 
 
-def _first_client_with_users(sandbox) -> dict:
-    return next(
-        c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
-    )
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["anonymous", "manager", "support", "superuser"])
 def test_main_pages_of_each_role_are_csp_clean(role, manager, support, admin_user, sandbox):
-    target = _first_client_with_users(sandbox)
+    target = first_client_with_users(sandbox)
     pages = {
         "anonymous": ["/accounts/login/", "/healthz"],
         "manager": [

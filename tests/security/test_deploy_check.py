@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from tests.test_settings import run_manage
+from tests.helpers import run_manage
 
 PRODUCTION = {
     "DEBUG": "false",
@@ -43,8 +43,8 @@ def test_production_cookies_and_https_settings():
         "shell",
         "-c",
         "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
-        "s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.SECURE_HSTS_SECONDS, "
-        "s.SECURE_SSL_REDIRECT, s.SECURE_PROXY_SSL_HEADER, s.TRUSTED_PROXY_COUNT)",
+        "s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, "
+        "s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, s.SECURE_PROXY_SSL_HEADER, s.TRUSTED_PROXY_COUNT)",
         **PRODUCTION,
     )
     assert result.returncode == 0, result.stderr

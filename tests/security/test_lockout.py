@@ -13,8 +13,7 @@ from django.test import Client as DjangoClient
 from django.test import override_settings
 from django.utils import timezone
 
-from tests.conftest import PASSWORD, logged_in
-from tests.test_settings import run_manage
+from tests.helpers import PASSWORD, logged_in, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +84,8 @@ def test_limit_and_duration_come_from_the_environment():
     result = run_manage(
         "shell",
         "-c",
-        "from django.conf import settings as s; print(s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME.total_seconds())",
+        "from django.conf import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME.total_seconds())",
         LOGIN_FAILURE_LIMIT="7",
         LOGIN_LOCKOUT_MINUTES="45",
     )

@@ -9,9 +9,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.permissions import VERSION_KEY, _user_key
+from dashboard.permissions import _user_key
 from dashboard.roles import MANAGERS
-from tests.conftest import logged_in
+from dashboard.services.versions import PERMISSIONS
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_what_another_server_read_before_the_change_was_committed_is_not_used(
         manager.groups.remove(Group.objects.get(name=MANAGERS))
         # Another server reads the rows before this transaction commits, and keeps what it saw
         # under the version number current at that moment.
-        cache.set(_user_key(manager.pk), (cache.get(VERSION_KEY), False, ["dashboard.view_activity"]))
+        cache.set(_user_key(manager.pk), (cache.get(PERMISSIONS), False, ["dashboard.view_activity"]))
     assert http.get(PAGE).status_code == 403
 
 

@@ -30,7 +30,7 @@ from django.shortcuts import resolve_url
 from django.test import Client as DjangoClient
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from tests.conftest import logged_in
+from tests.helpers import first_client_with_users, logged_in, make_staff
 
 OK, DENIED, LOGIN, NO, ADMIN = "OK", "DENIED", "LOGIN", "NO", "ADMIN"
 ROLES = ("anonymous", "manager", "support", "superuser")
@@ -90,16 +90,8 @@ EXPECTED: dict[str, Row] = {
 }
 
 
-def _first_live_client(sandbox) -> dict:
-    return next(
-        c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
-    )
-
-
 def _shared_saved_view(sandbox) -> int:
     from django.apps import apps
-
-    from tests.conftest import make_staff
 
     owner = make_staff("olga.owner", "Managers")
     return (
@@ -113,8 +105,8 @@ def _shared_saved_view(sandbox) -> int:
 # database transaction). Ids of our own views exist; the admin's object ids do not, so a
 # superuser's POST there cannot delete or change anything.
 PARAMS = {
-    "client_id": lambda sb: _first_live_client(sb)["id"],
-    "user_id": lambda sb: _first_live_client(sb)["users"][0]["id"],
+    "client_id": lambda sb: first_client_with_users(sb)["id"],
+    "user_id": lambda sb: first_client_with_users(sb)["users"][0]["id"],
     "view_id": _shared_saved_view,
     "object_id": "987654321",
     "id": "987654321",

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from tests.conftest import logged_in
+from tests.helpers import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def _post_with_another_reseller(user, client: dict, sandbox) -> tuple[FormValues
 
 
 def test_a_support_agent_cannot_move_a_client(support, sandbox, target):
-    form, response, other = _post_with_another_reseller(support, target, sandbox)
+    form, response, _ = _post_with_another_reseller(support, target, sandbox)
     assert {"reseller", "seller"} <= form.disabled  # shown, not editable
     assert response.status_code in (200, 302, 422)
     after = sandbox.client_json(target["id"])

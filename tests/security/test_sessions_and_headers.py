@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests.conftest import PASSWORD, logged_in
+from tests.helpers import PASSWORD, logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from dashboard.gcore import get_gcore_client
 from dashboard.security import SecretsReporterFilter
-from tests.conftest import logged_in
+from tests.helpers import logged_in
 from tests.security.evidence import CANARY_TOKEN, Evidence, LeakLogHandler, check_response
 
 

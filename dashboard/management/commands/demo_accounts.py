@@ -43,10 +43,10 @@ class Command(BaseCommand):
                 "Create staff accounts with: python manage.py createsuperuser"
             )
             return
-        User = get_user_model()
+        user_model = get_user_model()
         lines = []
         for username, (group_name, role) in DEMO_ACCOUNTS.items():
-            user, _ = User.objects.get_or_create(username=username)
+            user, _ = user_model.objects.get_or_create(username=username)
             user.is_staff = group_name is None
             user.is_superuser = group_name is None
             user.is_active = True
