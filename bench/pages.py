@@ -97,12 +97,15 @@ def prepare_database(env: dict[str, str]) -> None:
     )
 
 
-def start_dashboard(env: dict[str, str], port: int) -> subprocess.Popen[str]:
+def start_dashboard(
+    env: dict[str, str], port: int, *, workers: int = 1, threads: int | None = None
+) -> subprocess.Popen[str]:
     gunicorn = str(Path(PYTHON).parent / "gunicorn")
+    threads = threads or int(os.environ.get("BENCH_THREADS", "4"))
     return subprocess.Popen(
         [
-            gunicorn, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1",
-            "--threads", os.environ.get("BENCH_THREADS", "4"), "--log-level", "warning",
+            gunicorn, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--threads", str(threads), "--log-level", "warning",
         ],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -10,7 +10,7 @@ from django.test import override_settings
 from pydantic import TypeAdapter
 
 from dashboard.services import versions
-from dashboard.services.cache import cached_lookup, cached_read, local_copies
+from dashboard.services.cache import cached_lookup, cached_read, local_copies, read_key
 from tests.helpers import a_user, first_live_client, form_data, open_form, url
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +73,8 @@ def test_a_read_that_overlapped_a_save_is_not_kept_as_current():
         versions.client_changed(1)  # the save lands while Gcore is still answering this read
         return "as it was before the save"
 
-    cached_read({"page": 1}, read_while_someone_saves, versions=[versions.LISTS], adapter=text)
-    assert cached_lookup({"page": 1}, versions=[versions.LISTS], adapter=text) is None
+    cached_read(read_key({"page": 1}, [versions.LISTS]), read_while_someone_saves, adapter=text)
+    assert cached_lookup(read_key({"page": 1}, [versions.LISTS]), adapter=text) is None
 
 
 def test_a_copy_kept_by_this_process_goes_stale_with_the_shared_one(manager_client, sandbox):
@@ -101,12 +101,11 @@ def shared_first_page(filters: dict[str, str]) -> str:
 
     A page read in the background writes the shared copy just after the page got its value.
     """
-    from dashboard.services.cache import _key
     from dashboard.services.client_query import DEFAULT_ORDERING, DEFAULT_PAGE_SIZE
-    from dashboard.services.clients import _list_parts
+    from dashboard.services.clients import list_page_key
 
-    key = _key(
-        _list_parts(filters | {"deleted": "false"}, DEFAULT_ORDERING, DEFAULT_PAGE_SIZE, 0), [versions.LISTS]
+    key = list_page_key(
+        filters=filters | {"deleted": "false"}, ordering=DEFAULT_ORDERING, limit=DEFAULT_PAGE_SIZE, offset=0
     )
     deadline = time.monotonic() + 5
     while cache.get(key) is None and time.monotonic() < deadline:
@@ -132,3 +131,13 @@ def test_an_entry_the_dashboard_cannot_read_is_a_miss_not_an_error(manager_clien
     response = manager_client.get("/clients/?cdn=active")
     assert response.status_code == 200 and "Fresh from Gcore" in response.content.decode()
     assert len(upstream_gets(sandbox)) == 1
+
+
+def test_the_redis_backend_keeps_one_client_per_pool():
+    """dashboard.cache_backend: Django's backend, without a new redis-py client per call."""
+    from dashboard.cache_backend import RedisCache
+
+    backend = RedisCache("redis://127.0.0.1:6379/9", {})
+    client = backend._cache.get_client("a")
+    assert backend._cache.get_client("b") is client
+    assert backend._cache.get_client("c", write=True) is client  # one server: one pool for both

@@ -30,7 +30,7 @@ def test_production_settings_come_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == (
         "False ['dash.example.com'] django.db.backends.postgresql "
-        "django.core.cache.backends.redis.RedisCache https://gcore.example.test"
+        "dashboard.cache_backend.RedisCache https://gcore.example.test"
     )
 
 

@@ -10,7 +10,8 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -45,6 +46,12 @@ CLIENT_FILTERS: frozenset[str] = frozenset(
 )  # fmt: skip
 ORDERING_FIELDS: frozenset[str] = frozenset({"id", "email", "name", "status", "companyName", "created_at"})
 
+# Called once the current thread's next request to Gcore is on the wire (or has failed): a caller
+# waiting for that (services/concurrency.py) sets it for the thread that sends.
+request_sent: ContextVar[Callable[[], object] | None] = ContextVar("gcore_request_sent", default=None)
+# httpcore's trace events once a request's last byte has left.
+SENT_EVENTS = frozenset({"http11.send_request_body.complete", "http2.send_request_body.complete"})
+
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Exceptions raised before a request left this machine: safe to retry even a write.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -74,6 +81,16 @@ def _unbound(response: httpx.Response) -> httpx.Response:
     """
     response.stream = httpx.ByteStream(b"")
     return response
+
+
+def _tracer(sent: Callable[[], object]) -> Callable[[str, dict[str, Any]], None]:
+    """An httpcore trace callback that reports when the request has left."""
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event in SENT_EVENTS:
+            sent()
+
+    return trace
 
 
 def _wire_value(value: object) -> str:
@@ -194,11 +211,17 @@ class GcoreClient:
         """Send one call; retry reads on transient failures, writes only when nothing was sent."""
         is_read = method == "GET"
         attempt = 0
+        sent = request_sent.get()
+        extensions = {"trace": _tracer(sent)} if sent is not None else None
         while True:
             started = time.perf_counter()
             try:
-                response = _unbound(self._http.request(method, path, params=params, json=json))
+                response = _unbound(
+                    self._http.request(method, path, params=params, json=json, extensions=extensions)
+                )
             except httpx.TransportError as exc:
+                if sent is not None:
+                    sent()
                 error = self._transport_error(exc)
                 retry = attempt < self.max_retries and (is_read or isinstance(exc, NOT_SENT))
                 log.warning(
@@ -212,6 +235,8 @@ class GcoreClient:
                 attempt += 1
                 continue
 
+            if sent is not None:
+                sent()  # a transport without tracing (the in-process sandbox) has answered by now
             elapsed_ms = (time.perf_counter() - started) * 1000
             request_id = request_id_of(response) or "-"
             log.info(

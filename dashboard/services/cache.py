@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from pydantic import TypeAdapter
 
-from dashboard.services.concurrency import after_answer
+from dashboard.services.concurrency import after_page
 from dashboard.services.versions import stamped
 
 T = TypeVar("T")
@@ -42,7 +42,12 @@ class Cached(Generic[T]):
         return max(0, int(time.time() - self.fetched_at))
 
 
-def _key(parts: Mapping[str, object], versions: list[str]) -> str:
+def read_key(parts: Mapping[str, object], versions: list[str]) -> str:
+    """The cache key of one Gcore read: what was asked (`parts`), under the counters' current numbers.
+
+    Take it before asking Gcore: a change saved during the call bumps a counter, so what the call
+    read (perhaps from before the change) is never filed as current after it.
+    """
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
     # "v2": values are pydantic JSON since this format; entries an older release pickled are never read.
     return f"{stamped('gcore:read:v2', *versions)}:{digest}"
@@ -89,14 +94,11 @@ class _LocalCopies:
 local_copies = _LocalCopies(size=64)
 
 
-def cached_lookup(
-    parts: Mapping[str, object], *, versions: list[str], adapter: TypeAdapter[T]
-) -> Cached[T] | None:
-    """The cached value for these parts, if there is a current one; never asks Gcore."""
+def cached_lookup(key: str, *, adapter: TypeAdapter[T]) -> Cached[T] | None:
+    """The cached value under this key (`read_key`), if there is a current one; never asks Gcore."""
     ttl = settings.GCORE_CACHE_SECONDS
     if ttl <= 0:
         return None
-    key = _key(parts, versions)
     if (local := local_copies.get(key, ttl)) is not None:
         return local
     hit = cache.get(key)
@@ -112,30 +114,22 @@ def cached_lookup(
 
 
 def cached_read(
-    parts: Mapping[str, object],
-    fetch: Callable[[], T],
-    *,
-    versions: list[str],
-    adapter: TypeAdapter[T],
-    fresh: bool = False,
+    key: str, fetch: Callable[[], T], *, adapter: TypeAdapter[T], fresh: bool = False
 ) -> Cached[T]:
     """`fetch()`'s value, from the cache while it is younger than GCORE_CACHE_SECONDS.
 
-    `versions` name the version counters (services/versions.py) this read depends on; `adapter`
-    (pydantic) writes the value as JSON and reads it back; `fresh` skips the cache (but still
-    stores the new value for the next reader).
+    `key` comes from `read_key`, taken before this call; `adapter` (pydantic) writes the value as
+    JSON and reads it back; `fresh` skips the cache (but still stores the new value for the next
+    reader).
     """
     ttl = settings.GCORE_CACHE_SECONDS
     if ttl <= 0:
         return Cached(fetch(), time.time(), from_cache=False)
-    if not fresh and (hit := cached_lookup(parts, versions=versions, adapter=adapter)) is not None:
+    if not fresh and (hit := cached_lookup(key, adapter=adapter)) is not None:
         return hit
-    # The key is taken before asking Gcore: a change saved during the call bumps the version, so
-    # what this call read (perhaps from before the change) is never filed as current after it.
-    key = _key(parts, versions)
     value = fetch()
     fetched_at = time.time()
     local_copies.put(key, Cached(value, fetched_at, from_cache=True))
-    # The shared copy (JSON, then a round trip to Redis) is written once the page has the value.
-    after_answer(lambda: cache.set(key, (fetched_at, adapter.dump_json(value)), timeout=ttl))
+    # The shared copy (JSON, then a round trip to Redis) is written once the page has gone out.
+    after_page(lambda: cache.set(key, (fetched_at, adapter.dump_json(value)), timeout=ttl))
     return Cached(value, fetched_at, from_cache=False)

@@ -18,7 +18,7 @@ from dashboard.gcore.models import Client, ClientSummary, ClientUpdate, Page
 from dashboard.roles import perm
 from dashboard.services import versions
 from dashboard.services.audit import Action
-from dashboard.services.cache import Cached, cached_lookup, cached_read
+from dashboard.services.cache import Cached, cached_lookup, cached_read, read_key
 from dashboard.services.client_query import ClientQuery
 from dashboard.services.concurrency import in_background
 from dashboard.services.saves import Save, SaveResult, Step, run_save
@@ -65,10 +65,15 @@ class ClientListing:
         return self.page < self.num_pages
 
 
-def _list_parts(
-    filters: Mapping[str, object], ordering: str | None, limit: int, offset: int
-) -> dict[str, object]:
-    return {"filters": dict(filters), "ordering": ordering, "limit": limit, "offset": offset}
+def list_page_key(*, filters: Mapping[str, object], ordering: str, limit: int, offset: int) -> str:
+    """The cache key of one page of GET /iam/clients, under the lists' current version."""
+    parts = {"filters": dict(filters), "ordering": ordering, "limit": limit, "offset": offset}
+    return read_key(parts, [versions.LISTS])
+
+
+def client_key(client_id: int) -> str:
+    """The cache key of GET /iam/clients/{id}, under that client's current version."""
+    return read_key({"client": client_id}, [versions.client(client_id)])
 
 
 # How a page of the list (count, rows) and a client are written to the cache and read back.
@@ -77,16 +82,24 @@ CLIENT = TypeAdapter(Client)
 
 
 def _list_page(
-    *, filters: Mapping[str, object], ordering: str | None, limit: int, offset: int, fresh: bool
+    *,
+    filters: Mapping[str, object],
+    ordering: str,
+    page: int,
+    page_size: int,
+    fresh: bool,
+    key: str | None = None,
 ) -> Cached[tuple[int, list[ClientSummary]]]:
+    limit, offset = page_size, (page - 1) * page_size
+
     def fetch() -> tuple[int, list[ClientSummary]]:
         result: Page[ClientSummary] = get_gcore_client().list_clients(
             filters=filters, ordering=ordering, limit=limit, offset=offset, model=ClientSummary
         )
         return result.count, result.results
 
-    parts = _list_parts(filters, ordering, limit, offset)
-    return cached_read(parts, fetch, versions=[versions.LISTS], adapter=LIST_PAGE, fresh=fresh)
+    key = key or list_page_key(filters=filters, ordering=ordering, limit=limit, offset=offset)
+    return cached_read(key, fetch, adapter=LIST_PAGE, fresh=fresh)
 
 
 def _listing(
@@ -99,11 +112,7 @@ def _listing(
         # Only when someone follows an old link past the end: one more call for the real last page.
         page = last_page
         read = _list_page(
-            filters=query.filters,
-            ordering=query.ordering,
-            limit=page_size,
-            offset=(page - 1) * page_size,
-            fresh=fresh,
+            filters=query.filters, ordering=query.ordering, page=page, page_size=page_size, fresh=fresh
         )
     count, clients = read.value
     return ClientListing(
@@ -116,11 +125,18 @@ def _listing(
     )
 
 
-def client_list(*, query: ClientQuery, fresh: bool = False) -> ClientListing:
-    """One page of the clients the query asks for (cached briefly); past the end, the last page."""
-    offset = (query.page - 1) * query.page_size
+def client_list(*, query: ClientQuery, fresh: bool = False, key: str | None = None) -> ClientListing:
+    """One page of the clients the query asks for (cached briefly); past the end, the last page.
+
+    `key`: the page's cache key when the caller has already taken it (`list_page_key`).
+    """
     read = _list_page(
-        filters=query.filters, ordering=query.ordering, limit=query.page_size, offset=offset, fresh=fresh
+        filters=query.filters,
+        ordering=query.ordering,
+        page=query.page,
+        page_size=query.page_size,
+        fresh=fresh,
+        key=key,
     )
     return _listing(read, query=query, fresh=fresh)
 
@@ -129,36 +145,29 @@ def client_list_soon(*, query: ClientQuery, fresh: bool = False) -> ClientListin
     """`client_list`, at once from the cache, or else read from Gcore in a worker thread.
 
     The caller gets a stand-in and renders around it while Gcore answers; a cached page is
-    returned directly, because handing it to a thread would only wait for the thread.
+    returned directly, because handing it to a thread would only wait for the thread. The key is
+    taken here, once: the worker then has nothing to do before its request leaves.
     """
-    parts = _list_parts(query.filters, query.ordering, query.page_size, (query.page - 1) * query.page_size)
-    if not fresh and (hit := cached_lookup(parts, versions=[versions.LISTS], adapter=LIST_PAGE)) is not None:
+    offset = (query.page - 1) * query.page_size
+    key = list_page_key(filters=query.filters, ordering=query.ordering, limit=query.page_size, offset=offset)
+    if not fresh and (hit := cached_lookup(key, adapter=LIST_PAGE)) is not None:
         return _listing(hit, query=query, fresh=fresh)
-    return in_background(partial(client_list, query=query, fresh=fresh))
+    # `fresh`: the cache was just asked; the worker goes straight to Gcore (and fills it).
+    return in_background(partial(client_list, query=query, fresh=True, key=key))
 
 
-def client_get(*, client_id: int, fresh: bool = False) -> Cached[Client]:
+def client_get(*, client_id: int, fresh: bool = False, key: str | None = None) -> Cached[Client]:
     """One client with its users (cached briefly); GcoreNotFound when Gcore has no such client."""
-    return cached_read(
-        {"client": client_id},
-        lambda: get_gcore_client().get_client(client_id),
-        versions=[versions.client(client_id)],
-        adapter=CLIENT,
-        fresh=fresh,
-    )
+    fetch = partial(get_gcore_client().get_client, client_id)
+    return cached_read(key or client_key(client_id), fetch, adapter=CLIENT, fresh=fresh)
 
 
 def client_get_soon(*, client_id: int, fresh: bool = False) -> Cached[Client]:
     """`client_get`, at once from the cache, or else read from Gcore in a worker thread."""
-    if (
-        not fresh
-        and (
-            hit := cached_lookup({"client": client_id}, versions=[versions.client(client_id)], adapter=CLIENT)
-        )
-        is not None
-    ):
+    key = client_key(client_id)
+    if not fresh and (hit := cached_lookup(key, adapter=CLIENT)) is not None:
         return hit
-    return in_background(partial(client_get, client_id=client_id, fresh=fresh))
+    return in_background(partial(client_get, client_id=client_id, fresh=True, key=key))
 
 
 # -- editing ------------------------------------------------------------------------------------

@@ -5,17 +5,23 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar, cast
 
 from django.conf import settings
+from django.core.signals import request_finished
 from django.utils.functional import SimpleLazyObject
+
+from dashboard.gcore.client import request_sent
 
 T = TypeVar("T")
 
 log = logging.getLogger("dashboard.services")
+
+# How long a worker holds its bookkeeping for the page to be sent before doing it anyway (a fetch
+# started outside a request never hears that its page is done).
+AFTER_PAGE_WAIT_SECONDS = 2.0
 
 
 @functools.cache
@@ -24,7 +30,8 @@ def _executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=settings.GCORE_POOL_SIZE, thread_name_prefix="gcore-read")
 
 
-_fetching = threading.local()
+_worker = threading.local()  # in a worker: the bookkeeping of its current fetch
+_requests = threading.local()  # in a request's thread: its fetches' "page sent" events
 
 
 def in_background(fetch: Callable[[], T]) -> T:
@@ -33,43 +40,63 @@ def in_background(fetch: Callable[[], T]) -> T:
     A page template renders its header, navigation and forms while Gcore is still answering, and
     blocks only where it first needs the data. An exception from `fetch` is raised at that point,
     inside the view's render, so the usual error handling applies. Work that `fetch` hands to
-    `after_answer` runs once the page has its value.
+    `after_page` runs once the response has been sent.
     """
     future: Future[T] = Future()
-    started = threading.Event()
+    sent = threading.Event()
+    page_done = threading.Event()
+    pending = getattr(_requests, "events", None)
+    if pending is None:
+        pending = _requests.events = []
+    pending.append(page_done)
 
     def run() -> None:
-        started.set()
+        request_sent.set(sent.set)
         later: list[Callable[[], object]] = []
-        _fetching.later = later
+        _worker.later = later
         try:
             future.set_result(fetch())
         except BaseException as exc:  # noqa: BLE001 - handed to the page, which raises it
             future.set_exception(exc)
         finally:
-            _fetching.later = None
+            _worker.later = None
+            request_sent.set(None)
+            sent.set()  # nothing was sent (a cached value), or it failed: the page waits no more
         if later:
-            time.sleep(0)  # give up the GIL, so the page that was waiting goes on first
+            # Bookkeeping would compete with the page's rendering for the GIL: do it once the
+            # page has gone out.
+            page_done.wait(timeout=AFTER_PAGE_WAIT_SECONDS)
             for task in later:
                 _run_logged(task)
 
     _executor().submit(run)
-    # Wait for the worker to be running: it then keeps the GIL until its request is on the wire,
-    # instead of waiting for this thread to pause (up to Python's 5 ms switch interval) while the
-    # page renders. The request to Gcore goes out first; the rendering has time to spare. When
-    # every worker is busy, the page does not wait for one to free up before rendering.
-    started.wait(timeout=0.05)
+    # Wait until the worker's request is on the wire. Rendering meanwhile would keep the GIL from
+    # the worker for up to Python's 5 ms switch interval at each step it takes (starting, pool,
+    # socket writes), so the request would leave milliseconds late; the rendering, for its part,
+    # has all of Gcore's latency to spare. Bounded: a new TLS connection or a busy pool does not
+    # hold the page up.
+    sent.wait(timeout=0.05)
     return cast(T, SimpleLazyObject(future.result))
 
 
-def after_answer(task: Callable[[], object]) -> None:
-    """Run `task` (bookkeeping, such as filling the cache) after the page waiting for the current
-    background fetch has its value; outside a background fetch, at once."""
-    later = getattr(_fetching, "later", None)
+def after_page(task: Callable[[], object]) -> None:
+    """Run `task` (bookkeeping, such as filling the shared cache) once the page that waits for the
+    current background fetch has been sent; outside a background fetch, at once."""
+    later = getattr(_worker, "later", None)
     if later is None:
         task()
     else:
         later.append(task)
+
+
+def _page_sent(**kwargs: object) -> None:
+    """request_finished, in the request's thread: its background fetches may do their bookkeeping."""
+    for event in getattr(_requests, "events", None) or ():
+        event.set()
+    _requests.events = []
+
+
+request_finished.connect(_page_sent, dispatch_uid="dashboard.services.concurrency.page_sent")
 
 
 def _run_logged(task: Callable[[], object]) -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms, template
 from django.forms.boundfield import BoundField
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from dashboard.gcore.models import ClientSummary
@@ -64,35 +63,68 @@ TEST_BADGE = mark_safe(' <span class="badge badge-test">Test</span>')
 DELETED_BADGE = mark_safe(' <span class="badge badge-deleted">Deleted</span>')
 
 
-def _row(client: ClientSummary, list_url: str, back_suffix: str, show_created: bool) -> tuple[Any, ...]:
-    created = format_html(
-        '<td class="nowrap">{}</td>', f"{client.created_at:%Y-%m-%d}" if client.created_at else "—"
-    )
-    return (
-        client.id,
-        list_url,
-        client.id,
-        back_suffix,
-        client.company_name,
-        client.company_name,
-        (TEST_BADGE if client.is_test else EMPTY) + (DELETED_BADGE if client.deleted else EMPTY),
-        client.email,
-        client.email,
-        client.name or "—",
-        status_badge(client.status),
-        format_html_join(
-            " ", "{}", ((service_badge(name, s.status, s.enabled),) for name, s in client.services())
-        ),
-        created if show_created else EMPTY,
+@functools.lru_cache(maxsize=4096)
+def _services_cell(states: tuple[tuple[str, str | None, bool], ...]) -> SafeString:
+    """A row's service badges; rows share a few hundred combinations, so each is written once."""
+    return format_html_join(" ", "{}", ((service_badge(*state),) for state in states))
+
+
+FLAGS = {
+    (False, False): EMPTY,
+    (True, False): TEST_BADGE,
+    (False, True): DELETED_BADGE,
+    (True, True): TEST_BADGE + DELETED_BADGE,
+}
+NO_CELL = object()  # the "Created" column is not shown
+
+
+# A row's cells after its link, keyed by everything they show. List pages show the same clients
+# again and again (paging back and forth, other filters, other staff), so most rows are written
+# once per process; the link before them differs from page to page and is added per row. Bounded.
+@functools.lru_cache(maxsize=4096)
+def _row_tail(
+    company: str,
+    flags: tuple[bool, bool],
+    email: str,
+    name: str | None,
+    status: str | None,
+    services: tuple[tuple[str, str | None, bool], ...],
+    created: Any,
+) -> SafeString:
+    created_cell = EMPTY
+    if created is not NO_CELL:
+        created_cell = format_html('<td class="nowrap">{}</td>', f"{created:%Y-%m-%d}" if created else "—")
+    return format_html(
+        '" title="{}">{}</a>{}</td><td class="cut" title="{}">{}</td><td class="cut">{}</td>'
+        '<td>{}</td><td class="services">{}</td>{}</tr>\n',
+        company,
+        company,
+        FLAGS[flags],
+        email,
+        email,
+        name or "—",
+        status_badge(status),
+        _services_cell(services),
+        created_cell,
     )
 
 
-ROW = (
-    '<tr><td class="num">{}</td>'
-    '<td class="cut"><a href="{}{}/{}" title="{}">{}</a>{}</td>'
-    '<td class="cut" title="{}">{}</td><td class="cut">{}</td>'
-    '<td>{}</td><td class="services">{}</td>{}</tr>\n'
-)
+def _row(
+    client: ClientSummary, link: SafeString, back_suffix: SafeString, show_created: bool
+) -> tuple[Any, ...]:
+    tail = _row_tail(
+        client.company_name,
+        (client.is_test, client.deleted),
+        client.email,
+        client.name,
+        client.status,
+        tuple((name, s.status, s.enabled) for name, s in client.services()),
+        client.created_at if show_created else NO_CELL,
+    )
+    return (client.id, link, client.id, back_suffix, tail)
+
+
+ROW = '<tr><td class="num">{}</td><td class="cut"><a href="{}{}/{}{}'
 
 
 @register.simple_tag
@@ -105,20 +137,14 @@ def client_rows(
     page's render time, which the dashboard adds to every Gcore round trip. Upstream text is
     untrusted: format_html escapes every value.
     """
-    return format_html_join(
-        "", ROW, (_row(client, list_url, back_suffix, show_created) for client in clients)
-    )
+    link, suffix = conditional_escape(list_url), conditional_escape(back_suffix)  # once, not per row
+    return format_html_join("", ROW, (_row(client, link, suffix, show_created) for client in clients))
 
 
 # -- filter controls --------------------------------------------------------------------------------
 
 # The widgets written faithfully below: what Django would render for them, minus its per-option templates.
 TEXT_WIDGETS = (forms.TextInput, forms.DateInput, forms.EmailInput, forms.NumberInput, forms.SearchInput)
-
-
-@dataclass(frozen=True)
-class _Options:
-    choices: tuple[tuple[str, str], ...]
 
 
 @functools.lru_cache(maxsize=512)
@@ -131,21 +157,17 @@ def _options(choices: tuple[tuple[str, str], ...], selected: str) -> SafeString:
     )
 
 
-def _control(bound: BoundField, invalid: SafeString) -> SafeString:
-    field, widget = bound.field, bound.field.widget
-    control_id = bound.auto_id or bound.html_name
-    value = bound.value()
+def _control(
+    field: forms.Field, name: str, control_id: str, value: str | None, invalid: SafeString
+) -> SafeString:
+    widget = field.widget
     if type(widget) is forms.Select:
-        choices = tuple((str(key), str(label)) for key, label in widget.choices)
         if any(isinstance(label, list | tuple) for _, label in widget.choices):
-            raise TypeError(f"filter_fields cannot write the grouped options of {bound.name!r}")
+            raise TypeError(f"filter_fields cannot write the grouped options of {name!r}")
+        choices = tuple((str(key), str(label)) for key, label in widget.choices)
         selected = "" if value is None else str(value)
         return format_html(
-            '<select name="{}" id="{}"{}>{}</select>',
-            bound.html_name,
-            control_id,
-            invalid,
-            _options(choices, selected),
+            '<select name="{}" id="{}"{}>{}</select>', name, control_id, invalid, _options(choices, selected)
         )
     if type(widget) in TEXT_WIDGETS:
         attrs = {"type": widget.input_type, **field.widget_attrs(widget), **widget.attrs}
@@ -155,27 +177,40 @@ def _control(bound: BoundField, invalid: SafeString) -> SafeString:
         )
         shown = "" if value is None else str(value)
         return format_html(
-            '<input name="{}" id="{}" value="{}"{}{}>', bound.html_name, control_id, shown, extra, invalid
+            '<input name="{}" id="{}" value="{}"{}{}>', name, control_id, shown, extra, invalid
         )
     raise TypeError(
-        f"filter_fields cannot write a {type(widget).__name__} ({bound.name!r}) faithfully; "
+        f"filter_fields cannot write a {type(widget).__name__} ({name!r}) faithfully; "
         "render that field with its own template"
     )
 
 
-def _filter_field(bound: BoundField) -> SafeString:
-    error = bound.errors[0] if bound.errors else ""
+# Keyed by the field object itself: the client list's fields live as long as the process (its
+# form shares them between requests), and a key holds its field, so an identity is never reused.
+@functools.lru_cache(maxsize=2048)
+def _written_field(
+    field: forms.Field, name: str, control_id: str, label: str, value: Any, error: str
+) -> SafeString:
     invalid = mark_safe(' aria-invalid="true"') if error else EMPTY
     return format_html(
         '<div class="filter-field{}"><label for="{}">{}</label>{}'
         '<small class="field-error" id="error-{}">{}</small></div>',
         " has-error" if error else "",
-        bound.auto_id or bound.html_name,
-        bound.label,
-        _control(bound, invalid),
-        bound.html_name,
+        control_id,
+        label,
+        _control(field, name, control_id, value, invalid),
+        name,
         error,
     )
+
+
+def _filter_field(bound: BoundField) -> SafeString:
+    value = bound.value()
+    if not isinstance(value, str | None):  # a widget with several values: refused by _control
+        return _control(bound.field, bound.html_name, bound.auto_id or bound.html_name, None, EMPTY)
+    error = str(bound.errors[0]) if bound.errors else ""
+    label = str(bound.label)
+    return _written_field(bound.field, bound.html_name, bound.auto_id or bound.html_name, label, value, error)
 
 
 @register.simple_tag
