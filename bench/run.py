@@ -67,7 +67,7 @@ def table(rows: list[dict[str, str]]) -> list[str]:
         return ["(no rows)"]
     columns = list(dict.fromkeys(key for row in rows for key in row))
     widths = {c: max(len(c), *(len(str(row.get(c, ""))) for row in rows)) for c in columns}
-    line = lambda cells: "| " + " | ".join(str(cells.get(c, "")).ljust(widths[c]) for c in columns) + " |"  # noqa: E731
+    line = lambda cells: "| " + " | ".join(str(cells.get(c, "")).ljust(widths[c]) for c in columns) + " |"  # noqa: E731 - a one-line helper, clearer next to its use
     return [
         line({c: c for c in columns}),
         "| " + " | ".join("-" * widths[c] for c in columns) + " |",

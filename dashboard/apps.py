@@ -8,8 +8,15 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the security log's receivers (logins, failures, lockouts) at start-up.
-        from dashboard import checks, security  # noqa: F401
+        from dashboard import checks, security  # noqa: F401 - imported to register checks and receivers
         from dashboard.permissions import connect_signals
 
         # Cached permission sets are dropped whenever who holds what changes.
         connect_signals()
+
+        from django.core.signals import request_finished
+
+        from dashboard.services.concurrency import page_sent
+
+        # A background Gcore read fills the shared cache once its page has been sent.
+        request_finished.connect(page_sent, dispatch_uid="dashboard.services.concurrency.page_sent")

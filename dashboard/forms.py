@@ -18,6 +18,7 @@ from dashboard.gcore.models import GROUPS, AuthType, Language
 from dashboard.models import AuditEntry
 from dashboard.services import client_query
 from dashboard.services.client_query import ClientQuery
+from dashboard.services.saved_views import SavedViewError
 
 LANGUAGE_NAMES = {"de": "German", "en": "English", "ru": "Russian", "zh": "Chinese", "az": "Azerbaijani"}
 # Text inputs, not type=number: a browser blanks a number input holding text, hiding the mistake.
@@ -195,7 +196,7 @@ class GcoreEditForm(forms.Form):
 
 
 def _optional_text(label: str, max_length: int, **kwargs: Any) -> forms.CharField:
-    # Gcore: these fields are nullable; an emptied field is sent as null.
+    # Gcore: these fields are nullable; an emptied field is sent as null (docs/gcore-api-notes.md §2, §4).
     return forms.CharField(label=label, required=False, max_length=max_length, empty_value=None, **kwargs)
 
 
@@ -254,6 +255,18 @@ class UserEditForm(GcoreEditForm):
         "groups": "role",
         "client_user.role": "role",
     }
+
+
+class SavedViewForm(forms.Form):
+    """Save the client list's current filters under a name, or rename and share a saved view."""
+
+    name = forms.CharField(label="Name", max_length=80)
+    shared = forms.BooleanField(label="Share with the team", required=False)
+    # The list's query string when the form was shown (the sidebar keeps it in step with the address bar).
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def add_service_error(self, exc: SavedViewError) -> None:
+        self.add_error(exc.field if exc.field in ("name",) else None, exc.message)
 
 
 class ActivityFilterForm(forms.Form):

@@ -28,7 +28,7 @@ if not SECRET_KEY:
             "environment (or .env); generate one with: "
             'python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105 - DEBUG only (refused above otherwise), never a real secret
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -18,19 +18,19 @@ import os
 
 os.environ.setdefault("DEBUG", "false")
 
-from dashboard.settings import *  # noqa: F403
+from dashboard.settings import *  # noqa: F403 - the load test's settings are the project's, with overrides
 
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_SSL_REDIRECT = False
-STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405 - from dashboard.settings
 WHITENOISE_USE_FINDERS = True
 
 # Each run's cache keys apart from any other run's on the same Redis (django-environ cannot set it).
-CACHES["default"]["KEY_PREFIX"] = os.environ.get("LOAD_CACHE_PREFIX", "")  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("LOAD_CACHE_PREFIX", "")  # noqa: F405 - from dashboard.settings
 
-if DATABASES["default"]["ENGINE"].endswith("sqlite3") and os.environ.get("LOAD_SQLITE_DEFAULTS") != "1":  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {}).update(  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and os.environ.get("LOAD_SQLITE_DEFAULTS") != "1":  # noqa: F405 - from dashboard.settings
+    DATABASES["default"].setdefault("OPTIONS", {}).update(  # noqa: F405 - from dashboard.settings
         {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",

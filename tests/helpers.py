@@ -185,7 +185,7 @@ def open_form(http, url):
     return response.context["form"]
 
 
-def a_user(sandbox):
+def client_and_user(sandbox):
     """A live client with at least two users, and its first user."""
     for client_id in sandbox.client_ids():
         client = sandbox.client_json(client_id)
@@ -194,7 +194,7 @@ def a_user(sandbox):
     raise AssertionError("the sandbox has clients with several users")
 
 
-def url(client_id, user_id):
+def user_edit_url(client_id, user_id):
     """The user editor's address."""
     return f"/clients/{client_id}/users/{user_id}/edit/"
 

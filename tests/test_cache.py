@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from dashboard.services import versions
 from dashboard.services.cache import cached_lookup, cached_read, local_copies, read_key
-from tests.helpers import a_user, first_live_client, form_data, open_form, url
+from tests.helpers import client_and_user, first_live_client, form_data, open_form, user_edit_url
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +52,10 @@ def test_a_save_invalidates_the_detail_and_the_lists(support_client, sandbox):
 
 
 def test_a_user_save_invalidates_the_client(support_client, sandbox):
-    client_id, user = a_user(sandbox)
+    client_id, user = client_and_user(sandbox)
     support_client.get(f"/clients/{client_id}/")
-    form = open_form(support_client, url(client_id, user["id"]))
-    support_client.post(url(client_id, user["id"]), form_data(form, name="Renamed User"))
+    form = open_form(support_client, user_edit_url(client_id, user["id"]))
+    support_client.post(user_edit_url(client_id, user["id"]), form_data(form, name="Renamed User"))
     assert "Renamed User" in support_client.get(f"/clients/{client_id}/").content.decode()
 
 

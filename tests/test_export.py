@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client as DjangoClient
 
-from dashboard.gcore import get_gcore_client
+from dashboard.gcore import GcoreBadGateway, get_gcore_client
 from dashboard.models import AuditEntry
 from dashboard.sandbox import Sandbox
 from dashboard.services.export import HEADER, safe_cell
@@ -104,7 +104,7 @@ def test_accents_survive_as_utf8_with_a_byte_order_mark(manager_client, sandbox)
     ]
     assert accented
     for name in accented[:10]:
-        assert name in text or f'"{name}"' in text or name.replace('"', '""') in text
+        assert name.replace('"', '""') in text  # as typed, a quote doubled as CSV writes it
 
 
 @pytest.mark.parametrize(
@@ -227,10 +227,10 @@ def test_a_gcore_failure_mid_stream_ends_the_file_visibly_and_is_audited(manager
     chunks = iter(response.streaming_content)
     received = [next(chunks), next(chunks)]  # the header and the first page
     sandbox.add_fault("status", path="/iam/clients", status=500)
-    with pytest.raises(Exception) as failure:
+    # After its last line the stream raises Gcore's error (a 500 is GcoreBadGateway): the connection breaks.
+    with pytest.raises(GcoreBadGateway):
         for chunk in chunks:
             received.append(chunk)
-    assert "Gcore" in type(failure.value).__name__
     text = b"".join(received).decode("utf-8-sig")
     assert text.rstrip().endswith("# EXPORT INCOMPLETE: Gcore failed after 100 rows. Export again.")
     entry = AuditEntry.objects.get()

@@ -95,7 +95,7 @@ def test_test_modules_take_their_helpers_from_tests_helpers_only():
         ("from . import conftest", True),
         ("from tests import test_settings", True),
         ("import tests.test_user_edit", True),
-        ("def f():\n    from tests.test_user_edit import a_user", True),
+        ("def f():\n    from tests.test_user_edit import client_and_user", True),
         ("from tests.helpers import logged_in", False),
         ("from tests.security.evidence import check_response", False),
         ("from dashboard.sandbox import Sandbox", False),

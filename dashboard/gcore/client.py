@@ -58,7 +58,8 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class _Envelope(BaseModel, Generic[M]):
-    """A page of GET /iam/clients with `limit`: `results`, or `result` in some endpoints and older docs."""
+    """A page of GET /iam/clients with `limit`: `results`, or `result` in some endpoints and older docs
+    (docs/gcore-api-notes.md §6)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -94,7 +95,8 @@ def _tracer(sent: Callable[[], object]) -> Callable[[str, dict[str, Any]], None]
 
 
 def _wire_value(value: object) -> str:
-    """A query value as Gcore expects it: lowercase booleans, ISO dates, comma-separated lists."""
+    """A query value as Gcore expects it: lowercase booleans, ISO dates, comma-separated lists
+    (docs/gcore-api-notes.md §3)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime | date):

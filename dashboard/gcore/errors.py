@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
-# Keys that wrap messages rather than name a field (docs/gcore-api-notes.md §5).
 # Gcore: no Gcore document names a request-id header; this common one is read when it is present
 # (docs/gcore-api-notes.md §5).
 REQUEST_ID_HEADER = "X-Request-ID"
+# Keys that wrap messages rather than name a field (docs/gcore-api-notes.md §5).
 TRANSPARENT = {"errors", "message", "detail", "non_field_errors"}
 
 

@@ -152,7 +152,8 @@ class ClientSummary(GcoreModel):
     service_statuses: dict[str, ServiceState] = Field(default_factory=dict, alias="serviceStatuses")
     deleted: bool = False
     is_test: bool = False
-    # Gcore: not in the published schema, but read when an implementation sends it.
+    # Gcore: not in the published schema, but read when an implementation sends it
+    # (docs/gcore-api-notes.md §4).
     created_at: datetime | None = None
 
     def services(self) -> list[tuple[str, ServiceState]]:
@@ -182,7 +183,8 @@ class Client(ClientSummary):
     country_code: str | None = None
     has_active_admin: bool = False
     seller: int | None = None
-    # Gcore: the response says `resellers` (an int), the update body `reseller`, the filter `reseller_id`.
+    # Gcore: the response says `resellers` (an int), the update body `reseller`, the filter
+    # `reseller_id` (docs/gcore-api-notes.md §4).
     reseller: int | None = Field(default=None, alias="resellers")
     client_type: str | None = None
     owner: int | float | None = None

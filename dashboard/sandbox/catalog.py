@@ -20,18 +20,19 @@ CLIENT_STATUSES: tuple[str, ...] = (
 )
 # Gcore: ServiceStatus enum (docs/gcore-api-notes.md §4).
 SERVICE_STATUSES: tuple[str, ...] = ("new", "trial", "trialend", "active", "paused", "activating", "deleted")
-# Gcore: ServiceName enum; these are the only keys of serviceStatuses / paidFeatures / freeFeatures.
+# Gcore: ServiceName enum; these are the only documented keys of serviceStatuses / paidFeatures /
+# freeFeatures (docs/gcore-api-notes.md §4).
 SERVICES: tuple[str, ...] = ("CDN", "STORAGE", "STREAMING", "DNS", "DDOS", "CLOUD")
 # Gcore: the list filters infrastructure_protection and connect name services that have no
 # serviceStatuses key (docs/gcore-api-notes.md §4), so their status is kept per client but never emitted.
 HIDDEN_SERVICES: tuple[str, ...] = ("infrastructure_protection", "connect")
-# Gcore: ClientType enum and the client_type filter's choices.
+# Gcore: ClientType enum and the client_type filter's choices (docs/gcore-api-notes.md §3, §4).
 CLIENT_TYPES: tuple[str, ...] = ("common", "reseller", "sales")
-# Gcore: Language-2 enum.
+# Gcore: Language-2 enum (docs/gcore-api-notes.md §4).
 LANGUAGES: tuple[str, ...] = ("de", "en", "ru", "zh", "az")
-# Gcore: AuthType enum.
+# Gcore: AuthType enum (docs/gcore-api-notes.md §4).
 AUTH_TYPES: tuple[str, ...] = ("password", "sso", "github", "google-oauth2")
-# Gcore: SignupProcess enum (nullable).
+# Gcore: SignupProcess enum, nullable (docs/gcore-api-notes.md §4).
 SIGNUP_PROCESSES: tuple[str | None, ...] = ("sign_up_full", "sign_up_simple", None)
 # Gcore: the five IAM groups and their ids (docs/gcore-api-notes.md §4).
 GROUPS: dict[int, str] = {

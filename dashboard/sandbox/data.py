@@ -30,6 +30,7 @@ from .catalog import (
     SELLER_IDS,
     SERVICE_STATUSES,
     SERVICES,
+    SIGNUP_PROCESSES,
     Feature,
 )
 from .store import ClientRecord, Store, UserRecord
@@ -70,7 +71,7 @@ CLIENT_TYPE = Weighted([("common", 85), ("reseller", 7), ("sales", 8)])
 # a sales client's users are sellers.
 USER_TYPE_BY_CLIENT_TYPE = {"common": "common", "reseller": "reseller", "sales": "seller"}
 RESELLER = Weighted([(RESELLER_IDS[0], 85), (RESELLER_IDS[1], 15)])
-SIGNUP = Weighted([("sign_up_full", 55), ("sign_up_simple", 30), (None, 15)])
+SIGNUP = Weighted(list(zip(SIGNUP_PROCESSES, (55, 30, 15), strict=True)))
 BILL_TYPE = Weighted([("postpaid", 70), ("prepaid", 30)])
 USER_COUNT = Weighted([(1, 40), (2, 25), (3, 15), (4, 10), (5, 10)])
 GROUP = Weighted([(2, 40), (5, 25), (ADMIN_GROUP_ID, 15), (3009, 10), (3022, 10)])

@@ -82,7 +82,8 @@ def list_clients(request: ApiRequest, store: Store) -> SandboxResponse:
         return field_errors(exc.errors)
     clients = select_clients(store, query)
     if query.limit is None:
-        # Gcore: without `limit` the answer is a plain array of every match (GetClientsResponse.ClientsArray).
+        # Gcore: without `limit` the answer is a plain array of every match
+        # (GetClientsResponse.ClientsArray; docs/gcore-api-notes.md §6).
         return json_response(200, [store.client_json(c) for c in clients])
     window = clients[query.offset : query.offset + query.limit]
     next_url, previous_url = page_links(
@@ -201,8 +202,9 @@ def _client_user(store: Store, client_id: int, user_id: int) -> UserRecord | Non
     return store.users[user_id]
 
 
-# Gcore: paths exactly as the API spells them, no trailing slash. Ids must be digits: Django's
-# `<int:...>` converter would not match anything else, so anything else is an unknown path.
+# Gcore: paths exactly as the API spells them, no trailing slash (docs/gcore-api-notes.md §1, §2).
+# Ids must be digits: Django's `<int:...>` converter would not match anything else, so anything
+# else is an unknown path.
 ROUTES: tuple[Route, ...] = (
     Route(re.compile(r"/iam/clients"), {"GET": list_clients}),
     Route(re.compile(r"/iam/clients/(?P<client_id>[0-9]+)"), {"GET": get_client, "PATCH": patch_client}),

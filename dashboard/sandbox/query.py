@@ -103,7 +103,8 @@ def choice_parser(choices: Iterable[str]) -> Callable[[str], str]:
 
 
 def parse_deleted(value: str) -> bool | None:
-    """Gcore: `true` only deleted, `false` only non-deleted, any other value returns all (FilterByDeleted)."""
+    """Gcore: `true` only deleted, `false` only non-deleted, any other value returns all
+    (FilterByDeleted; docs/gcore-api-notes.md §3)."""
     return {"true": True, "false": False}.get(value)
 
 
@@ -152,7 +153,8 @@ def activated_is(wanted: bool) -> Predicate:
 
 
 def country_is(wanted: str) -> Predicate:
-    # Gcore: the literal `null` selects clients without a country (FilterClientsByCountryCode).
+    # Gcore: the literal `null` selects clients without a country (FilterClientsByCountryCode;
+    # docs/gcore-api-notes.md §3).
     if wanted == "null":
         return lambda client, store: client.country is None
     return lambda client, store: client.country is not None and client.country.lower() == wanted.lower()
@@ -215,7 +217,8 @@ FILTERS: dict[str, Filter[Any]] = {
     "country_code": _text(country_is),
 }
 
-# Gcore: ordering fields of ClientsOrdering; `created_at` is internal (not in the Client schema).
+# Gcore: ordering fields of ClientsOrdering; `created_at` is internal (not in the Client schema)
+# (docs/gcore-api-notes.md §3, §4).
 ORDER_KEYS: dict[str, Callable[[ClientRecord], Any]] = {
     "id": lambda c: c.id,
     "email": lambda c: c.fields["email"],
@@ -263,7 +266,8 @@ def parse_list_query(params: dict[str, str]) -> ListQuery:
     return ListQuery(
         predicates=tuple(predicates),
         ordering=parse_ordering(params.get("ordering", "")),
-        # Gcore: larger limits are capped, like DRF's LimitOffsetPagination.max_limit.
+        # Gcore: the largest limit is undocumented; larger ones are capped, like DRF's
+        # LimitOffsetPagination.max_limit (docs/gcore-api-notes.md §6).
         limit=None if limit is None else min(limit, MAX_LIMIT),
         offset=offset or 0,
     )

@@ -53,7 +53,8 @@ class Store:
         users = self.users_of(client)
         body: dict[str, Any] = {"id": client.id, "users": [self._base_user_json(u, client) for u in users]}
         body.update(client.fields)
-        # Gcore: ClientCountryCode is a non-nullable string, so a client without a country gets "".
+        # Gcore: ClientCountryCode is a non-nullable string, so a client without a country gets ""
+        # (docs/gcore-api-notes.md §4).
         body["country_code"] = client.country or ""
         body["has_active_admin"] = any(_is_active_admin(user) for user in users)
         return body

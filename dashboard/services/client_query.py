@@ -7,7 +7,8 @@ size, where the quick search goes, one message per invalid filter, and the chips
 an error on its own parameter and is left out of the upstream call; the other filters still apply.
 
 The web layer only declares and renders the controls (dashboard/forms.py); nothing here knows of
-forms, requests or templates.
+forms, views or templates: it reads query-string data, wherever that comes from (a request's GET,
+a saved view, an overview link).
 """
 
 from __future__ import annotations
@@ -395,11 +396,6 @@ class ClientQuery:
             ]
             chips.append(Chip(param.name, param.label, param.shown(raw), urlencode(rest)))
         return chips
-
-    @property
-    def has_advanced(self) -> bool:
-        """Whether any of the advanced filters is set."""
-        return any(self.data.get(param.name) for param in ADVANCED)
 
     @property
     def messages(self) -> list[tuple[str, str]]:

@@ -56,14 +56,6 @@ class ClientListing:
     def last_index(self) -> int:
         return min(self.page * self.page_size, self.count)
 
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.num_pages
-
 
 def list_page_key(*, filters: Mapping[str, object], ordering: str, limit: int, offset: int) -> str:
     """The cache key of one page of GET /iam/clients, under the lists' current version."""

@@ -10,7 +10,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar, cast
 
 from django.conf import settings
-from django.core.signals import request_finished
 from django.utils.functional import SimpleLazyObject
 
 from dashboard.gcore.client import request_sent
@@ -89,14 +88,12 @@ def after_page(task: Callable[[], object]) -> None:
         later.append(task)
 
 
-def _page_sent(**kwargs: object) -> None:
-    """request_finished, in the request's thread: its background fetches may do their bookkeeping."""
+def page_sent(**kwargs: object) -> None:
+    """The page of the current thread's request has been sent (Django's request_finished, connected
+    in DashboardConfig.ready): its background fetches may do their bookkeeping now."""
     for event in getattr(_requests, "events", None) or ():
         event.set()
     _requests.events = []
-
-
-request_finished.connect(_page_sent, dispatch_uid="dashboard.services.concurrency.page_sent")
 
 
 def _run_logged(task: Callable[[], object]) -> None:

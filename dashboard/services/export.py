@@ -110,7 +110,8 @@ def _service_columns() -> tuple[tuple[str, Callable[[Client], Any]], ...]:
     return tuple(columns)
 
 
-# Gcore: a service Gcore adds to serviceStatuses later gets no column; the header is written first.
+# Gcore: a service Gcore adds to serviceStatuses later gets no column; the header is written first
+# (docs/gcore-api-notes.md §4).
 COLUMNS = CLIENT_COLUMNS + _service_columns()
 HEADER = tuple(name for name, _ in COLUMNS)
 
@@ -177,7 +178,8 @@ def _stream(
             yield chunk
             del chunk
             offset = page.offset + len(page.results)
-            # Gcore may cap `limit` below what was asked: step by what came back, stop at `count`.
+            # Gcore may cap `limit` below what was asked: step by what came back, stop at `count`
+            # (docs/gcore-api-notes.md §6).
             more = bool(page.results) and offset < page.count
             page = None  # let the page go before the next one arrives: one page in memory at a time
             if more:

@@ -32,7 +32,7 @@ def _check_cache() -> str:
         ok = cache.get(key) == "1"
         cache.delete(key)
         return "ok" if ok else "error: value not read back"
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with its kind
         return f"error: {type(exc).__name__}"
 
 

@@ -111,10 +111,6 @@ class TallyGroup:
     def largest(self) -> int:
         return max((tally.count for tally in self.tallies), default=0)
 
-    @property
-    def total(self) -> int:
-        return sum(tally.count for tally in self.tallies)
-
 
 @dataclass(frozen=True)
 class Overview:

@@ -78,6 +78,12 @@ FLAGS = {
 NO_CELL = object()  # the "Created" column is not shown
 
 
+@register.simple_tag
+def client_flags(client: ClientSummary) -> SafeString:
+    """The Test and Deleted badges after a client's name: the same in the list and on its page."""
+    return FLAGS[client.is_test, client.deleted]
+
+
 # A row's cells after its link, keyed by everything they show. List pages show the same clients
 # again and again (paging back and forth, other filters, other staff), so most rows are written
 # once per process; the link before them differs from page to page and is added per row. Bounded.

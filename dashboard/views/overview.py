@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
 from dashboard.gcore.models import ServiceStatus
-from dashboard.http import HtmxHttpRequest, render_page
+from dashboard.http import HtmxHttpRequest, render_page, wants_fresh
 from dashboard.roles import perm
 from dashboard.services.overview import Tally, TallyGroup, overview_get
 
@@ -66,15 +66,10 @@ def bar_chart(group: TallyGroup) -> Chart:
     return Chart(group=group, bars=tuple(bars), height=len(bars) * ROW_HEIGHT)
 
 
-def _asked_for_refresh(request: HtmxHttpRequest) -> bool:
-    # The same two spellings as the client list's Refresh link: a flag in the URL, or a header.
-    return request.GET.get("refresh") == "1" or request.headers.get("X-Refresh") == "true"
-
-
 @require_GET
 @permission_required(perm("view_clients"), raise_exception=True)
 def overview_view(request: HtmxHttpRequest) -> HttpResponse:
-    refresh = _asked_for_refresh(request)
+    refresh = wants_fresh(request)  # the same Refresh link as the client list's
     overview = overview_get(refresh=refresh)
     if refresh and not request.htmx:
         # Counted afresh and cached; the address bar goes back to "/", so a reload reads the cache.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from dashboard.forms import SavedViewForm
 from dashboard.http import HtmxHttpRequest, render_page
 from dashboard.models import SavedView
 from dashboard.roles import perm
@@ -30,16 +30,6 @@ from dashboard.services.saved_views import (
 )
 
 CHANGED = "saved-views-changed"  # htmx event: the sidebar's list of views reloads itself on it
-
-
-class SavedViewForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=80)
-    shared = forms.BooleanField(label="Share with the team", required=False)
-    # The list's query string when the form was shown (the sidebar keeps it in step with the address bar).
-    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
-
-    def add_service_error(self, exc: SavedViewError) -> None:
-        self.add_error(exc.field if exc.field in ("name",) else None, exc.message)
 
 
 def _trigger(response: HttpResponse, text: str) -> HttpResponse:

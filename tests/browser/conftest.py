@@ -12,8 +12,6 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # (creating staff accounts) are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture(scope="session")
 def chromium():

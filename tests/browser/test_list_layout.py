@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.helpers import log_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def rows_in_view(page, height: int) -> int:
@@ -57,17 +57,24 @@ def test_a_phone_gets_the_whole_list_without_sideways_scrolling(page, manager):
     expect(page.locator("#client-results .chips")).to_contain_text("Traffic from (GB): 2")
 
 
+def remembered(page, state: str) -> None:
+    """Wait until app.js has written the advanced filters' state to its cookie."""
+    page.wait_for_function(f"document.cookie.split('; ').includes('advanced_filters={state}')")
+
+
 def test_the_advanced_filters_stay_open_or_closed_as_left(page, manager):
     log_in(page, manager.username)
     page.goto("/clients/")
     advanced = page.locator("details.advanced")
     expect(advanced).not_to_have_attribute("open", "")
     page.get_by_text("Advanced filters").click()
+    remembered(page, "open")  # the toggle event comes after the click: reloading sooner would race it
     page.reload()
     expect(advanced).to_have_attribute("open", "")
     page.get_by_label("CDN", exact=True).select_option("active")  # the results swap; the form stays
     page.get_by_role("link", name="Clear all").first.click()  # the whole filter form swaps
     expect(page.locator("details.advanced")).to_have_attribute("open", "")
     page.get_by_text("Advanced filters").click()
+    remembered(page, "closed")
     page.reload()
     expect(advanced).not_to_have_attribute("open", "")

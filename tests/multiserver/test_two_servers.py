@@ -1,4 +1,5 @@
-"""Two gunicorn app servers on one PostgreSQL, one Redis and the loopback sandbox (issue #7, "Scale").
+"""Two gunicorn app servers on one PostgreSQL, one Redis and the loopback sandbox (README,
+"Load and multi-server tests").
 
 A change saved through server A must show through server B on its very next request, although B
 has the old page cached in Redis for GCORE_CACHE_SECONDS=60: invalidation goes through the shared

@@ -12,8 +12,8 @@ Outcomes:
     NO      405: the view does not take this method
     ADMIN   the admin's own answer to a superuser: anything but a login page or a server error
             (its read-only models refuse "add" with 403; ids in PARAMS do not exist, so 404 or 302)
-A row whose URL name does not exist (yet) is skipped; a namespace row ("admin:*") covers every
-pattern of that namespace that has no row of its own.
+A row whose URL name does not exist fails `test_the_table_names_only_existing_urls`; a namespace
+row ("admin:*") covers every pattern of that namespace that has no row of its own.
 """
 
 from __future__ import annotations

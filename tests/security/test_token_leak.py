@@ -8,6 +8,7 @@ paths where a token would most likely slip out: upstream failures and error repo
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 
@@ -59,7 +60,11 @@ def test_a_rejected_token_shows_advice_not_the_token(admin_user, sandbox, htmx):
     response = logged_in(admin_user).get("/clients/", headers={"HX-Request": "true"} if htmx else {})
     assert response.status_code == 502
     assert CANARY_TOKEN not in response.content.decode() + str(response.headers)
-    assert "GCORE_API_TOKEN" in response.content.decode() or "gcore-error" in response["HX-Trigger"]
+    # The administrator is told which setting to fix, on the page or, for htmx, in the alert region.
+    assert "<code>GCORE_API_TOKEN</code>" in response.content.decode()
+    if htmx:
+        headline = json.loads(response["HX-Trigger"])["gcore-error"]["headline"]
+        assert headline == "The dashboard's Gcore API token is missing or invalid."
 
 
 @pytest.mark.django_db
