@@ -13,12 +13,12 @@ from typing import Any, ClassVar
 from django import forms
 from django.forms.utils import ErrorDict
 
-from dashboard.gcore import GcoreValidationError
 from dashboard.gcore.models import GROUPS, AuthType, Language
 from dashboard.models import AuditEntry
 from dashboard.services import client_query
 from dashboard.services.client_query import ClientQuery
 from dashboard.services.saved_views import SavedViewError
+from dashboard.upstream.errors import UpstreamValidationError
 
 LANGUAGE_NAMES = {"de": "German", "en": "English", "ru": "Russian", "zh": "Chinese", "az": "Azerbaijani"}
 # Text inputs, not type=number: a browser blanks a number input holding text, hiding the mistake.
@@ -126,15 +126,16 @@ ClientFilterForm.base_fields = SharedFields(ClientFilterForm.base_fields)
 # -- edit forms ------------------------------------------------------------------------------------
 
 
-class GcoreEditForm(forms.Form):
-    """A form that edits a Gcore record: remembers the values it was opened with, maps Gcore's errors.
+class RecordEditForm(forms.Form):
+    """A form that edits an upstream record (Gcore's or SPP's): keeps the values it was opened with,
+    and puts the upstream's errors on its fields.
 
     `original` (hidden, JSON) carries the values shown when the form was opened, so the service can
     tell what the person changed and whether Gcore changed the same fields meanwhile. `overwrite`
     is the explicit choice to save over such a concurrent change.
     """
 
-    # Gcore's field name -> this form's field name, for upstream validation errors.
+    # The upstream's field name -> this form's field name, for upstream validation errors.
     upstream_fields: ClassVar[dict[str, str]] = {}
 
     original = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -180,8 +181,8 @@ class GcoreEditForm(forms.Form):
     def desired(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.editable}
 
-    def add_upstream_errors(self, exc: GcoreValidationError) -> None:
-        """Put each Gcore field error on its field; anything else above the form."""
+    def add_upstream_errors(self, exc: UpstreamValidationError) -> None:
+        """Put each upstream field error on its field; anything else above the form."""
         for api_name, messages in exc.field_errors.items():
             name = self.upstream_fields.get(api_name, api_name if api_name in self.editable else None)
             for message in messages:
@@ -200,7 +201,7 @@ def _optional_text(label: str, max_length: int, **kwargs: Any) -> forms.CharFiel
     return forms.CharField(label=label, required=False, max_length=max_length, empty_value=None, **kwargs)
 
 
-class ClientEditForm(GcoreEditForm):
+class ClientEditForm(RecordEditForm):
     """PATCH /iam/clients/{id}: UpdateClientRequest's fields (docs/gcore-api-notes.md §4)."""
 
     upstream_fields: ClassVar[dict[str, str]] = {"companyName": "company_name", "resellers": "reseller"}
@@ -231,7 +232,7 @@ class ClientEditForm(GcoreEditForm):
                 field.help_text = "Only administrators can move a client to another reseller or seller."
 
 
-class UserEditForm(GcoreEditForm):
+class UserEditForm(RecordEditForm):
     """PATCH /iam/users/{id} for the profile, PUT client-users for the role."""
 
     email = forms.EmailField(label="Email", max_length=254)

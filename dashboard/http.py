@@ -12,17 +12,17 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from dashboard.gcore import (
-    GcoreAuthError,
-    GcoreBadGateway,
-    GcoreError,
-    GcorePermissionDenied,
-    GcoreRateLimited,
-    GcoreTimeout,
-    GcoreUnavailable,
-    GcoreValidationError,
-)
 from dashboard.security import client_ip as trusted_client_ip
+from dashboard.upstream.errors import (
+    UpstreamAuthError,
+    UpstreamBadGateway,
+    UpstreamError,
+    UpstreamPermissionDenied,
+    UpstreamRateLimited,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    UpstreamValidationError,
+)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -73,35 +73,34 @@ class UpstreamFailure:
     advice: str
 
 
-def upstream_failure(exc: GcoreError) -> UpstreamFailure:
-    """The dashboard's answer to a Gcore failure that no form can show on a field.
+def upstream_failure(exc: UpstreamError) -> UpstreamFailure:
+    """The dashboard's answer to a Gcore or SPP failure that no form can show on a field.
 
-    502: Gcore failed or answered nonsense (or refused our own token); 503: Gcore is unavailable
-    or rate-limiting, try later; 504: no answer in time. The one place that decides these.
+    502: the upstream failed or answered nonsense (or refused our own credentials); 503: it is
+    unavailable or rate-limiting, try later; 504: no answer in time. The one place that decides.
     """
-    if isinstance(exc, GcoreAuthError):
-        return UpstreamFailure(
-            502,
-            "The dashboard's Gcore API token is missing or invalid.",
-            "Gcore refused the dashboard's credentials. Please contact an administrator.",
-        )
-    if isinstance(exc, GcoreRateLimited):
+    system = exc.system
+    if isinstance(exc, UpstreamAuthError):
+        advice = f"{system} refused the dashboard's credentials. Please contact an administrator."
+        return UpstreamFailure(502, exc.message, advice)
+    if isinstance(exc, UpstreamRateLimited):
         when = f"in {int(exc.retry_after + 0.999)} seconds" if exc.retry_after else "in a minute"
-        advice = f"Too many requests reached Gcore. Try again {when}."
-        return UpstreamFailure(503, "Gcore is rate-limiting the dashboard.", advice)
-    if isinstance(exc, GcoreUnavailable):
-        status = 504 if isinstance(exc, GcoreTimeout) else 502 if isinstance(exc, GcoreBadGateway) else 503
-        return UpstreamFailure(
-            status,
-            exc.message,
-            "Gcore did not give a usable answer. Nothing was changed by this page; try again in a moment.",
+        advice = f"Too many requests reached {system}. Try again {when}."
+        return UpstreamFailure(503, f"{system} is rate-limiting the dashboard.", advice)
+    if isinstance(exc, UpstreamUnavailable):
+        status = (
+            504 if isinstance(exc, UpstreamTimeout) else 502 if isinstance(exc, UpstreamBadGateway) else 503
         )
+        advice = (
+            f"{system} did not give a usable answer. Nothing was changed by this page; try again in a moment."
+        )
+        return UpstreamFailure(status, exc.message, advice)
     advice = "Try again; if it persists, contact an administrator."
-    return UpstreamFailure(502, "Gcore answered with an unexpected error.", advice)
+    return UpstreamFailure(502, f"{system} answered with an unexpected error.", advice)
 
 
-def refusal_text(exc: GcoreError) -> str:
-    """Why Gcore refused or failed a change, in a sentence for the person who asked for it."""
-    if isinstance(exc, GcoreValidationError | GcorePermissionDenied):
+def refusal_text(exc: UpstreamError) -> str:
+    """Why the upstream refused or failed a change, in a sentence for the person who asked for it."""
+    if isinstance(exc, UpstreamValidationError | UpstreamPermissionDenied):
         return exc.message
     return upstream_failure(exc).headline

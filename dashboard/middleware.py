@@ -1,4 +1,4 @@
-"""Login enforcement and the translation of Gcore failures into plain pages."""
+"""Login enforcement and the translation of upstream (Gcore, SPP) failures into plain pages."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from dashboard.gcore import GcoreAuthError, GcoreError, GcoreNotFound, GcoreRateLimited
 from dashboard.http import upstream_failure
+from dashboard.upstream.errors import UpstreamAuthError, UpstreamError, UpstreamNotFound, UpstreamRateLimited
 
 log = logging.getLogger("dashboard.errors")
 
@@ -40,8 +40,12 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         return super().handle_no_permission(request, view_func)
 
 
-class GcoreErrorMiddleware:
-    """Turns Gcore failures that reach the top into a plain page, or an in-page alert for htmx."""
+# Where an administrator sets each system's credentials, for the page that says they were refused.
+CREDENTIAL_SETTINGS = {"Gcore": ("GCORE_API_TOKEN", "GCORE_API_URL"), "SPP": ("SPP_API_TOKEN", "SPP_API_URL")}
+
+
+class UpstreamErrorMiddleware:
+    """Turns Gcore and SPP failures that reach the top into a plain page, or an in-page alert for htmx."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -50,31 +54,33 @@ class GcoreErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
-        if isinstance(exc, GcoreNotFound):
-            raise Http404("Gcore has no such record.") from exc
-        if not isinstance(exc, GcoreError):
+        if isinstance(exc, UpstreamNotFound):
+            raise Http404(exc.message) from exc
+        if not isinstance(exc, UpstreamError):
             return None
         failure = upstream_failure(exc)
         status, headline, advice = failure.status, failure.headline, failure.advice
         log.warning(
-            "gcore failure on %s %s: %s (%s, request id %s)",
-            request.method, request.path, type(exc).__name__, status, exc.request_id or "-",
+            "%s failure on %s %s: %s (%s, request id %s)",
+            exc.system, request.method, request.path, type(exc).__name__, status, exc.request_id or "-",
         )  # fmt: skip
+        show_settings = isinstance(exc, UpstreamAuthError) and request.user.is_superuser
         context = {
+            "system": exc.system,
             "status": status,
             "headline": headline,
             "advice": advice,
             "request_id": exc.request_id,
-            "show_token_setting": isinstance(exc, GcoreAuthError) and request.user.is_superuser,
+            "credential_settings": CREDENTIAL_SETTINGS.get(exc.system) if show_settings else None,
         }
         if getattr(request, "htmx", None):
             # htmx does not swap error statuses (see htmx-config in base.html): the event carries
             # the message to #alerts, so the rest of the page stays as it was.
-            response = render(request, "errors/gcore.html#gcore-alert", context, status=status)
-            response["HX-Trigger"] = json.dumps({"gcore-error": {"headline": headline, "advice": advice}})
+            response = render(request, "errors/upstream.html#upstream-alert", context, status=status)
+            response["HX-Trigger"] = json.dumps({"upstream-error": {"headline": headline, "advice": advice}})
         else:
-            response = render(request, "errors/gcore.html", context, status=status)
-        if isinstance(exc, GcoreRateLimited) and exc.retry_after:
+            response = render(request, "errors/upstream.html", context, status=status)
+        if isinstance(exc, UpstreamRateLimited) and exc.retry_after:
             response["Retry-After"] = str(int(exc.retry_after + 0.999))
         patch_vary_headers(response, ["HX-Request"])
         return response

@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "dashboard.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "dashboard.middleware.GcoreErrorMiddleware",
+    "dashboard.middleware.UpstreamErrorMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

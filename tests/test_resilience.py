@@ -93,9 +93,9 @@ def test_an_htmx_request_gets_the_message_where_the_person_is_looking(upstream, 
     upstream.add_fault("status", status=503, path="/iam/clients")
     response = logged_in(manager).get("/clients/?cdn=active", headers={"HX-Request": "true"})
     assert response.status_code == 503
-    event = json.loads(response["HX-Trigger"])["gcore-error"]
+    event = json.loads(response["HX-Trigger"])["upstream-error"]
     assert event["headline"] == "Gcore did not answer."
-    assert response.content.decode().lstrip().startswith('<article id="gcore-alert"')
+    assert response.content.decode().lstrip().startswith('<article id="upstream-alert"')
 
 
 def test_rate_limiting_honours_retry_after(upstream, manager):

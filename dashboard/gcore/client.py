@@ -1,32 +1,22 @@
 """A thin, typed client for the parts of Gcore's IAM reseller API the dashboard uses.
 
-It owns URLs, auth, timeouts, retries, parsing and error mapping, and knows nothing of Django
-requests or HTML. One instance (one `httpx.Client`, one keep-alive pool) serves a whole process.
+It owns URLs, auth and parsing; timeouts, retries and the error mapping are the shared plumbing's
+(dashboard/upstream/client.py). It knows nothing of Django requests or HTML. One instance (one
+`httpx.Client`, one keep-alive pool) serves a whole process.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import random
-import time
-from collections.abc import Callable, Mapping
-from contextvars import ContextVar
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from .errors import (
-    GcoreBadGateway,
-    GcoreError,
-    GcoreResponseError,
-    GcoreTimeout,
-    GcoreUnavailable,
-    error_for_response,
-    request_id_of,
-)
+from dashboard.upstream.client import UpstreamClient
+
+from .errors import ERROR_CLASSES, REQUEST_ID_HEADER, GcoreResponseError, GcoreUnavailable
 from .models import Client, ClientUpdate, Group, Page, User, UserUpdate
 
 log = logging.getLogger("dashboard.gcore")
@@ -46,16 +36,6 @@ CLIENT_FILTERS: frozenset[str] = frozenset(
 )  # fmt: skip
 ORDERING_FIELDS: frozenset[str] = frozenset({"id", "email", "name", "status", "companyName", "created_at"})
 
-# Called once the current thread's next request to Gcore is on the wire (or has failed): a caller
-# waiting for that (services/concurrency.py) sets it for the thread that sends.
-request_sent: ContextVar[Callable[[], object] | None] = ContextVar("gcore_request_sent", default=None)
-# httpcore's trace events once a request's last byte has left.
-SENT_EVENTS = frozenset({"http11.send_request_body.complete", "http2.send_request_body.complete"})
-
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-# Exceptions raised before a request left this machine: safe to retry even a write.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
 
 class _Envelope(BaseModel, Generic[M]):
     """A page of GET /iam/clients with `limit`: `results`, or `result` in some endpoints and older docs
@@ -66,32 +46,6 @@ class _Envelope(BaseModel, Generic[M]):
     count: int | None = None
     results: list[M] | None = None
     result: list[M] | None = None
-
-
-@functools.cache
-def _adapter(shape: Any) -> TypeAdapter[Any]:
-    """A validator per response shape, built once (building one costs far more than using it)."""
-    return TypeAdapter(shape)
-
-
-def _unbound(response: httpx.Response) -> httpx.Response:
-    """The response, no longer in a reference cycle with its (already read and closed) stream.
-
-    httpx 0.28 links each response and its stream both ways (encode/httpx#3733), so a body stays
-    in memory until Python's cycle collector runs; an export of many pages piled them up.
-    """
-    response.stream = httpx.ByteStream(b"")
-    return response
-
-
-def _tracer(sent: Callable[[], object]) -> Callable[[str, dict[str, Any]], None]:
-    """An httpcore trace callback that reports when the request has left."""
-
-    def trace(event: str, info: dict[str, Any]) -> None:
-        if event in SENT_EVENTS:
-            sent()
-
-    return trace
 
 
 def _wire_value(value: object) -> str:
@@ -106,37 +60,14 @@ def _wire_value(value: object) -> str:
     return str(value)
 
 
-class GcoreClient:
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        token: str,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 10.0,
-        max_retries: int = 2,
-        retry_backoff: float = 0.5,
-        retry_after_cap: float = 5.0,
-        pool_size: int = 20,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.max_retries = max_retries
-        self.retry_backoff = retry_backoff
-        self.retry_after_cap = retry_after_cap
-        self._http = httpx.Client(
-            base_url=base_url,
-            headers={
-                "Authorization": f"APIKey {token}",
-                "Accept": "application/json",
-                "User-Agent": "gcore-reseller-dashboard",
-            },
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
-            transport=transport,
-        )
+class GcoreClient(UpstreamClient):
+    system = "Gcore"
+    request_id_header = REQUEST_ID_HEADER
+    error_classes = ERROR_CLASSES
+    log = log
 
-    def close(self) -> None:
-        self._http.close()
+    def __init__(self, *, token: str, **options: Any) -> None:
+        super().__init__(headers={"Authorization": f"APIKey {token}"}, **options)
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -204,92 +135,6 @@ class GcoreClient:
             f"/iam/clients/{int(client_id)}/client-users/{int(user_id)}",
             json={"user_role": {"id": role.id, "name": role.name}},
         )
-
-    # -- plumbing ----------------------------------------------------------------------------
-
-    def _request(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None
-    ) -> httpx.Response:
-        """Send one call; retry reads on transient failures, writes only when nothing was sent."""
-        is_read = method == "GET"
-        attempt = 0
-        sent = request_sent.get()
-        extensions = {"trace": _tracer(sent)} if sent is not None else None
-        while True:
-            started = time.perf_counter()
-            try:
-                response = _unbound(
-                    self._http.request(method, path, params=params, json=json, extensions=extensions)
-                )
-            except httpx.TransportError as exc:
-                if sent is not None:
-                    sent()
-                error = self._transport_error(exc)
-                retry = attempt < self.max_retries and (is_read or isinstance(exc, NOT_SENT))
-                log.warning(
-                    "gcore %s %s failed after %.0f ms: %s%s",
-                    method, path, (time.perf_counter() - started) * 1000, type(exc).__name__,
-                    " (retrying)" if retry else "",
-                )  # fmt: skip
-                if not retry:
-                    raise error from exc
-                self._sleep(attempt, None)
-                attempt += 1
-                continue
-
-            if sent is not None:
-                sent()  # a transport without tracing (the in-process sandbox) has answered by now
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            request_id = request_id_of(response) or "-"
-            log.info(
-                "gcore %s %s -> %s in %.0f ms (request id %s)",
-                method,
-                path,
-                response.status_code,
-                elapsed_ms,
-                request_id,
-            )
-            if response.is_success:
-                return response
-            error = error_for_response(response)
-            retry_after = getattr(error, "retry_after", None)
-            if (
-                is_read
-                and response.status_code in RETRY_STATUSES
-                and attempt < self.max_retries
-                and (retry_after is None or retry_after <= self.retry_after_cap)
-            ):
-                self._sleep(attempt, retry_after)
-                attempt += 1
-                continue
-            raise error
-
-    def _sleep(self, attempt: int, retry_after: float | None) -> None:
-        """Exponential backoff with jitter, never shorter than Gcore's Retry-After."""
-        backoff = self.retry_backoff * (2**attempt) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
-        delay = max(backoff, retry_after or 0.0)
-        time.sleep(min(delay, self.retry_after_cap))
-
-    @staticmethod
-    def _transport_error(exc: httpx.TransportError) -> GcoreError:
-        if isinstance(exc, httpx.TimeoutException):
-            return GcoreTimeout()
-        if isinstance(exc, httpx.ConnectError):
-            return GcoreBadGateway("Gcore could not be reached.")
-        return GcoreBadGateway("The connection to Gcore broke off.")
-
-    @staticmethod
-    def _read(shape: Any, response: httpx.Response) -> Any:
-        """The body as `shape`, read by pydantic straight from the bytes (parsed and checked in one pass).
-
-        A body that is not JSON, or not of that shape, is a GcoreResponseError.
-        """
-        try:
-            return _adapter(shape).validate_json(response.content)
-        except ValidationError as exc:
-            name = getattr(shape, "__name__", None) or str(shape)
-            log.warning("gcore response did not match %s: %s error(s)", name, exc.error_count())
-            raise GcoreResponseError(status_code=response.status_code) from exc
 
 
 __all__ = ["CLIENT_FILTERS", "ORDERING_FIELDS", "GcoreClient", "GcoreUnavailable"]

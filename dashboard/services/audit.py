@@ -11,8 +11,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
-from dashboard.gcore import GcoreError, GcoreValidationError
 from dashboard.models import AuditEntry
+from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
 
 Outcome = AuditEntry.Outcome
 Action = AuditEntry.Action
@@ -67,18 +67,18 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def error_text(exc: GcoreError) -> str:
-    """Gcore's own messages, flattened, for the audit log (never the request or its token)."""
-    if isinstance(exc, GcoreValidationError):
+def error_text(exc: UpstreamError) -> str:
+    """The upstream's own messages, flattened, for the audit log (never the request or its key)."""
+    if isinstance(exc, UpstreamValidationError):
         parts = [f"{name}: {'; '.join(msgs)}" for name, msgs in exc.field_errors.items()]
         return " | ".join(parts + exc.non_field_errors) or exc.message
     return f"{type(exc).__name__}: {exc.message}"
 
 
-def audit_failure(exc: GcoreError, *, audit: Callable[..., object] = audit_record, **fields: Any) -> None:
-    """Record a Gcore failure: rejected by validation, or an upstream error, with Gcore's status and
-    request id. `audit` is `audit_record` with the entry's other fields already bound."""
-    outcome = Outcome.REJECTED if isinstance(exc, GcoreValidationError) else Outcome.UPSTREAM_ERROR
+def audit_failure(exc: UpstreamError, *, audit: Callable[..., object] = audit_record, **fields: Any) -> None:
+    """Record an upstream failure: rejected by validation, or an upstream error, with the upstream's
+    status and request id. `audit` is `audit_record` with the entry's other fields already bound."""
+    outcome = Outcome.REJECTED if isinstance(exc, UpstreamValidationError) else Outcome.UPSTREAM_ERROR
     audit(
         outcome=outcome,
         upstream_status=exc.status_code,

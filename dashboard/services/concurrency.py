@@ -12,7 +12,7 @@ from typing import TypeVar, cast
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from dashboard.gcore.client import request_sent
+from dashboard.upstream.client import request_sent
 
 T = TypeVar("T")
 

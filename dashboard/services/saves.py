@@ -17,8 +17,8 @@ from typing import Any, Generic, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from dashboard.gcore import GcoreError
 from dashboard.services.audit import FieldChange, Outcome, audit_failure, audit_record, error_text
+from dashboard.upstream.errors import UpstreamError
 
 R = TypeVar("R")
 
@@ -90,7 +90,7 @@ class SaveResult:
     conflicts: list[Conflict] = field(default_factory=list)
     saved: list[str] = field(default_factory=list)  # labels of the fields that reached the upstream
     failed: list[str] = field(default_factory=list)  # labels of the fields that did not
-    error: GcoreError | None = None
+    error: UpstreamError | None = None
 
     @property
     def ok(self) -> bool:
@@ -121,7 +121,7 @@ class Save(Generic[R]):
     invalidate: Callable[[], None]  # caches to drop once anything may have reached the upstream
     client_id: int | None = None
     user_id: int | None = None
-    # How a field is named and shown in the audit log (Gcore's own names, readable values).
+    # How a field is named and shown in the audit log (the upstream's own names, readable values).
     audit_name: Callable[[str], str] = str
     audit_value: Callable[[str, Any], Any] = lambda name, value: value
     # Checks the person may make these changes (raises PermissionDenied) before anything is read.
@@ -143,9 +143,9 @@ def run_save(
     `original` holds the values the form was opened with, `desired` what the person submitted. A
     field changed upstream since then and also by the person is a conflict, sent only with
     `overwrite`; fields the person did not touch are never sent, so their upstream changes are
-    never reverted. Every attempt is audited. A Gcore failure before anything was saved is audited
+    never reverted. Every attempt is audited. An upstream failure before anything was saved is audited
     and re-raised for the view to show; a failure of a later step is a PARTIAL result. Nothing is
-    retried here: the Gcore client alone decides what may be retried safely.
+    retried here: the upstream clients alone decide what may be retried safely.
     """
     changes = find_changes(original, desired, save.compare)
     if not changes:
@@ -169,7 +169,7 @@ def run_save(
 
     try:
         record = save.read()
-    except GcoreError as exc:  # nothing was sent
+    except UpstreamError as exc:  # nothing was sent
         audit_failure(exc, audit=audit, changes=field_changes(original, changes))
         raise
     current = save.values(record)
@@ -191,7 +191,7 @@ def run_save(
                 continue
             try:
                 answer = step.send(part)
-            except GcoreError as exc:
+            except UpstreamError as exc:
                 if not saved:
                     audit_failure(exc, audit=audit)
                     raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 
 from django.contrib import messages
@@ -13,75 +12,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
-from dashboard.forms import ClientEditForm, GcoreEditForm, UserEditForm
-from dashboard.gcore import GcoreError, GcoreNotFound, GcorePermissionDenied, GcoreValidationError
-from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page, upstream_failure
+from dashboard.forms import ClientEditForm, UserEditForm
+from dashboard.http import HtmxHttpRequest, notify, render_page
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
-from dashboard.services.audit import Outcome, audit_refused_input
+from dashboard.services.audit import Outcome
 from dashboard.services.clients import client_get, client_update, client_values
 from dashboard.services.saves import SaveResult
 from dashboard.services.users import client_user_get, user_update, user_values
-
-
-def _form_error_from(form: GcoreEditForm, exc: GcoreError) -> int:
-    """Show a Gcore failure on the form, keeping every typed value; the HTTP status to answer."""
-    if isinstance(exc, GcoreValidationError):
-        form.add_upstream_errors(exc)
-        return 422
-    if isinstance(exc, GcorePermissionDenied):
-        form.add_error(None, f"Gcore refused this change: {exc.message}")
-        return 422
-    failure = upstream_failure(exc)
-    form.add_error(None, f"Nothing was saved. {failure.headline} {failure.advice}")
-    return failure.status
-
-
-def _save(
-    request: HtmxHttpRequest,
-    form: GcoreEditForm,
-    *,
-    action: str,
-    client_id: int,
-    save: Callable[..., SaveResult],
-    user_id: int | None = None,
-) -> tuple[SaveResult | None, int]:
-    """Validate the form (a refusal is audited), then `save` what it holds.
-
-    Returns the save's result, or None when the form shows errors, and the HTTP status to answer
-    with. A Gcore failure lands on the form with every typed value kept; a 404 is left to the
-    middleware (the record is gone).
-    """
-    if not form.is_valid():
-        audit_refused_input(
-            action=action, client_id=client_id, user_id=user_id, actor=request.user,
-            errors=form.errors, ip_address=client_ip(request),
-        )  # fmt: skip
-        return None, 422
-    try:
-        result = save(
-            original=form.cleaned_data["original"],
-            desired=form.desired(),
-            actor=request.user,
-            overwrite=form.cleaned_data["overwrite"],
-            ip_address=client_ip(request),
-        )
-    except GcoreNotFound:
-        raise
-    except GcoreError as exc:
-        return None, _form_error_from(form, exc)
-    return result, 422 if result.outcome == Outcome.CONFLICT else 200
-
-
-def _form_status(request: HtmxHttpRequest, status: int) -> int:
-    # htmx swaps only 2xx and 422 (htmx-config in base.html): a failed save must still show its form.
-    return 422 if request.htmx and status >= 400 else status
-
-
-def _saved_message(result: SaveResult, what: str) -> str:
-    if result.outcome == Outcome.UNCHANGED:
-        return "Nothing changed, so nothing was sent to Gcore."
-    return f"{what} saved: {', '.join(result.saved)}."
+from dashboard.views.saving import form_status, partly_saved, save_form, saved_message
 
 
 @require_http_methods(["GET", "POST"])
@@ -97,7 +36,7 @@ def client_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         )
 
     form = ClientEditForm(request.POST, can_reassign=can_reassign)
-    result, status = _save(
+    result, status = save_form(
         request,
         form,
         action=AuditEntry.Action.CLIENT_UPDATE,
@@ -112,12 +51,12 @@ def client_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         "clients/edit.html",
         context | {"form": form},
         partial="client-edit",
-        status=_form_status(request, status),
+        status=form_status(request, status),
     )
 
 
 def _client_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) -> HttpResponse:
-    message = _saved_message(result, "Client")
+    message = saved_message(result, "Client")
     if not request.htmx:
         messages.success(request, message)
         return redirect("client-detail", client_id=client_id)
@@ -142,17 +81,17 @@ def user_edit_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> Ht
 
     form = UserEditForm(request.POST)
     save = partial(user_update, client_id=client_id, user_id=user_id)
-    result, status = _save(
+    result, status = save_form(
         request, form, action=AuditEntry.Action.USER_UPDATE, client_id=client_id, user_id=user_id, save=save
     )
     if result is not None and result.outcome == Outcome.PARTIAL:
-        form.add_error(None, _partly_saved(result))
+        form.add_error(None, partly_saved(result))
         response = render_page(
             request,
             "users/edit.html",
             context | {"form": form},
             partial="user-editor",
-            status=_form_status(request, 502),
+            status=form_status(request, 502),
         )
         return _users_changed(response, client_id)
     if result is not None and result.outcome != Outcome.CONFLICT:
@@ -163,21 +102,12 @@ def user_edit_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> Ht
         "users/edit.html",
         context | {"form": form},
         partial="user-editor",
-        status=_form_status(request, status),
-    )
-
-
-def _partly_saved(result: SaveResult) -> str:
-    """What reached Gcore and what did not, when a later call failed after an earlier one saved."""
-    reason = refusal_text(result.error) if result.error is not None else "no answer"
-    return (
-        f"Saved: {', '.join(result.saved)}. Not saved: {', '.join(result.failed)} ({reason}). "
-        "The saved values stay saved; try the others again."
+        status=form_status(request, status),
     )
 
 
 def _user_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) -> HttpResponse:
-    message = _saved_message(result, "User")
+    message = saved_message(result, "User")
     if not request.htmx:
         messages.success(request, message)
         return redirect(f"{reverse('client-detail', args=[client_id])}#client-users")

@@ -20,10 +20,10 @@
     alerts.replaceChildren(p);
   }
 
-  // The server names Gcore failures in HX-Trigger: {"gcore-error": {"headline", "advice"}}.
-  document.body.addEventListener("gcore-error", function (event) {
+  // The server names Gcore and SPP failures in HX-Trigger: {"upstream-error": {"headline", "advice"}}.
+  document.body.addEventListener("upstream-error", function (event) {
     var detail = event.detail || {};
-    document.body.dataset.gcoreErrorShown = "1";
+    document.body.dataset.upstreamErrorShown = "1";
     showAlert([detail.headline, detail.advice].filter(Boolean).join(" "));
   });
 
@@ -34,7 +34,7 @@
   });
 
   document.body.addEventListener("htmx:responseError", function (event) {
-    if (document.body.dataset.gcoreErrorShown) { delete document.body.dataset.gcoreErrorShown; return; }
+    if (document.body.dataset.upstreamErrorShown) { delete document.body.dataset.upstreamErrorShown; return; }
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (status === 403) showAlert("Your role does not allow this. Ask an administrator if you need it.");
     else if (status === 404) showAlert("Not found: Gcore has no such record, or it was removed.");

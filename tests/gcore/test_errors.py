@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.gcore.errors import parse_retry_after, split_errors
+from dashboard.upstream.errors import parse_retry_after, split_errors
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def test_a_rejected_token_shows_advice_not_the_token(admin_user, sandbox, htmx):
     # The administrator is told which setting to fix, on the page or, for htmx, in the alert region.
     assert "<code>GCORE_API_TOKEN</code>" in response.content.decode()
     if htmx:
-        headline = json.loads(response["HX-Trigger"])["gcore-error"]["headline"]
+        headline = json.loads(response["HX-Trigger"])["upstream-error"]["headline"]
         assert headline == "The dashboard's Gcore API token is missing or invalid."
 
 
