@@ -1,4 +1,10 @@
-"""The Sandbox: state, locking, faults, latency and the request log around the API handlers."""
+"""The Sandbox: state, locking, faults, latency and the request log around the API handlers.
+
+`SandboxBase` holds what every sandbox shares (the lock, armed faults, latency, the request log
+and the log-fault-latency-respond flow of `handle`); `Sandbox` adds Gcore's data and handlers. The
+SPP sandbox (`dashboard.spp_sandbox`) is another subclass. `SandboxLike` is what the transport and
+the socket server need from either.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Unpack
+from typing import Any, Generic, Protocol, TypeVar, Unpack
 from urllib.parse import parse_qsl
 
 from .auth import authenticate
@@ -27,22 +33,45 @@ from .query import parse_list_query, select_clients
 from .responses import SandboxResponse, method_not_allowed, not_found
 from .store import Store
 
+StoreT = TypeVar("StoreT")
 
-class Sandbox:
-    """An in-memory Gcore IAM reseller API. Every public method is safe to call from many threads."""
 
-    def __init__(
-        self, seed: int = 42, clients: int = 600, token: str | None = None, *, now: datetime | None = None
-    ) -> None:
-        self.seed = seed
-        self.client_count = clients
-        self.token = token
-        # Creation dates are relative to `now`; the default (today, midnight UTC) keeps the data
-        # identical all day while "created in the last 7 days" still means something.
-        self.now = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+class SandboxLike(Protocol):
+    """What `SandboxTransport`, `make_server` and the `/__sandbox__/` control API call."""
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        *,
+        scheme: str = "http",
+    ) -> SandboxResponse: ...
+
+    def add_fault(self, kind: str, **options: Any) -> None: ...
+
+    def clear_faults(self) -> None: ...
+
+    def set_latency(self, ms: float) -> None: ...
+
+    @property
+    def request_log(self) -> list[dict[str, Any]]: ...
+
+    def clear_request_log(self) -> None: ...
+
+    def reset(self) -> None: ...
+
+
+class SandboxBase(Generic[StoreT]):
+    """Faults, latency, the request log and the request flow; subclasses supply the data
+    (`_fresh_store`) and the API (`_respond`). Every public method is safe to call from many threads."""
+
+    def __init__(self) -> None:
         # One re-entrant lock guards data, faults, log and latency; handlers run under it.
         self._lock = threading.RLock()
-        self._store: Store = self._fresh_store()
+        self._store: StoreT = self._fresh_store()
         self._faults: list[Fault] = []
         self._log: list[dict[str, Any]] = []
         self._latency_ms = 0.0
@@ -87,34 +116,6 @@ class Sandbox:
             self._log.clear()
             self._latency_ms = 0.0
 
-    # -- inspection (for tests) ----------------------------------------------------------------
-
-    def client_json(self, client_id: int) -> dict[str, Any]:
-        """The client as GET /iam/clients/{id} returns it; KeyError if unknown."""
-        with self._lock:
-            return copy.deepcopy(self._store.client_json(self._store.clients[client_id]))
-
-    def client_ids(self) -> list[int]:
-        with self._lock:
-            return sorted(self._store.clients)
-
-    def matching_count(self, **filters: Any) -> int:
-        """How many clients GET /iam/clients would match for these query parameters
-        (booleans, lists and datetimes are written as the API expects). ValueError if invalid."""
-        params = {name: _query_value(value) for name, value in filters.items()}
-        with self._lock:
-            return len(select_clients(self._store, parse_list_query(params)))
-
-    @staticmethod
-    def reseller_ids() -> tuple[int, ...]:
-        """Ids that PATCH /iam/clients/{id} accepts as `reseller`."""
-        return RESELLER_IDS
-
-    @staticmethod
-    def seller_ids() -> tuple[int, ...]:
-        """Ids that PATCH /iam/clients/{id} accepts as `seller`."""
-        return SELLER_IDS
-
     # -- the API --------------------------------------------------------------------------------
 
     def handle(
@@ -153,16 +154,89 @@ class Sandbox:
         if kind == "disconnect":
             raise SimulatedDisconnect()
         if fault is not None and kind == "status":
-            response = status_fault_response(fault)
+            response = self._status_fault_response(fault)
         else:
             response = self._respond(method, path, query, lowered, body, scheme)
         if fault is not None and kind == "timeout":
             raise SimulatedTimeout(response, fault.seconds)
         if kind == "malformed":
-            response = malformed(response)
+            response = self._malformed(response)
         with self._lock:
             entry["status"] = response.status
         return response
+
+    # -- what a subclass supplies ---------------------------------------------------------------
+
+    def _fresh_store(self) -> StoreT:
+        """This sandbox's own copy of its seeded data."""
+        raise NotImplementedError
+
+    def _respond(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, scheme: str
+    ) -> SandboxResponse:
+        """The API's answer; `headers` have lower-case names. Takes the lock itself where needed."""
+        raise NotImplementedError
+
+    def _status_fault_response(self, fault: Fault) -> SandboxResponse:
+        """The answer of a "status" fault (Gcore's: DRF's `{"detail": ...}`)."""
+        return status_fault_response(fault)
+
+    def _malformed(self, response: SandboxResponse) -> SandboxResponse:
+        """The answer of a "malformed" fault: a 200 with `response`'s body cut short."""
+        return malformed(response)
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        """The first armed fault that matches, counted down once (lock held by the caller)."""
+        for fault in self._faults:
+            if fault.matches(method, path):
+                fault.consume()
+                return fault
+        return None
+
+
+class Sandbox(SandboxBase[Store]):
+    """An in-memory Gcore IAM reseller API. Every public method is safe to call from many threads."""
+
+    def __init__(
+        self, seed: int = 42, clients: int = 600, token: str | None = None, *, now: datetime | None = None
+    ) -> None:
+        self.seed = seed
+        self.client_count = clients
+        self.token = token
+        # Creation dates are relative to `now`; the default (today, midnight UTC) keeps the data
+        # identical all day while "created in the last 7 days" still means something.
+        self.now = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        super().__init__()
+
+    # -- inspection (for tests) ----------------------------------------------------------------
+
+    def client_json(self, client_id: int) -> dict[str, Any]:
+        """The client as GET /iam/clients/{id} returns it; KeyError if unknown."""
+        with self._lock:
+            return copy.deepcopy(self._store.client_json(self._store.clients[client_id]))
+
+    def client_ids(self) -> list[int]:
+        with self._lock:
+            return sorted(self._store.clients)
+
+    def matching_count(self, **filters: Any) -> int:
+        """How many clients GET /iam/clients would match for these query parameters
+        (booleans, lists and datetimes are written as the API expects). ValueError if invalid."""
+        params = {name: _query_value(value) for name, value in filters.items()}
+        with self._lock:
+            return len(select_clients(self._store, parse_list_query(params)))
+
+    @staticmethod
+    def reseller_ids() -> tuple[int, ...]:
+        """Ids that PATCH /iam/clients/{id} accepts as `reseller`."""
+        return RESELLER_IDS
+
+    @staticmethod
+    def seller_ids() -> tuple[int, ...]:
+        """Ids that PATCH /iam/clients/{id} accepts as `seller`."""
+        return SELLER_IDS
+
+    # -- the API --------------------------------------------------------------------------------
 
     def _respond(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, scheme: str
@@ -186,14 +260,6 @@ class Sandbox:
         )
         with self._lock:
             return handler(request, self._store, **path_params)
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        """The first armed fault that matches, counted down once (lock held by the caller)."""
-        for fault in self._faults:
-            if fault.matches(method, path):
-                fault.consume()
-                return fault
-        return None
 
     def _fresh_store(self) -> Store:
         """This sandbox's own copy of the seeded data (see `data.seeded_store`)."""

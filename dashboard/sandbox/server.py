@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .core import Sandbox
+from .core import SandboxLike
 from .faults import SimulatedDisconnect, SimulatedTimeout
 from .responses import SandboxResponse, detail_error, empty_response, json_response
 
@@ -27,7 +27,7 @@ class SandboxServer(ThreadingHTTPServer):
     # Many concurrent clients (the load test runs 50) should queue, not be refused.
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
+    def __init__(self, address: tuple[str, int], sandbox: SandboxLike) -> None:
         self.sandbox = sandbox
         super().__init__(address, SandboxRequestHandler)
 
@@ -133,7 +133,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
 
-def make_server(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
+def make_server(sandbox: SandboxLike, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
     """A bound, not yet serving server; port 0 picks a free port (see `server_address`)."""
     return SandboxServer((host, port), sandbox)
 
@@ -141,7 +141,7 @@ def make_server(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> San
 # -- control API ---------------------------------------------------------------------------------
 
 
-def control(sandbox: Sandbox, method: str, path: str, body: bytes) -> SandboxResponse:
+def control(sandbox: SandboxLike, method: str, path: str, body: bytes) -> SandboxResponse:
     """`/__sandbox__/...`: no auth, no faults, not logged (see the package docstring)."""
     action = (method, path.removeprefix(CONTROL_PREFIX).rstrip("/"))
     try:

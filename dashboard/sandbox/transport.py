@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import httpx
 
-from .core import Sandbox
+from .core import SandboxLike
 from .faults import SimulatedDisconnect, SimulatedTimeout
 
 
 class SandboxTransport(httpx.BaseTransport):
     """`httpx.Client(transport=SandboxTransport(sb), base_url="https://api.gcore.com")`."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: SandboxLike) -> None:
         self.sandbox = sandbox
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
