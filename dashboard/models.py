@@ -21,6 +21,10 @@ class StaffAccess(models.Model):
             ("reassign_clients", "Can move a client to another reseller or seller"),
             ("export_clients", "Can export the client list"),
             ("view_activity", "Can view the activity log"),
+            ("view_billing", "Can see clients' SPP billing records and the drift list"),
+            ("change_billing", "Can edit SPP contact fields, link, unlink and sync"),
+            ("change_billing_account", "Can change an SPP client's balance, status, Stripe ID and employees"),
+            ("rebuild_billing_drift", "Can rebuild the drift list"),
         ]
 
     def __str__(self) -> str:
@@ -34,6 +38,11 @@ class AuditEntry(models.Model):
         CLIENT_UPDATE = "client.update", "Client edited"
         USER_UPDATE = "user.update", "User edited"
         CLIENTS_EXPORT = "clients.export", "Clients exported"
+        BILLING_LINK = "billing.link", "SPP client linked"
+        BILLING_UNLINK = "billing.unlink", "SPP client unlinked"
+        BILLING_UPDATE = "billing.update", "SPP client edited"
+        BILLING_SYNC = "billing.sync", "Gcore and SPP synced"
+        BILLING_DRIFT = "billing.drift", "Drift list rebuilt"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"
@@ -107,3 +116,79 @@ class SavedView(models.Model):
     def get_absolute_url(self) -> str:
         """The client list showing this view."""
         return f"{reverse('client-list')}?{self.query}" if self.query else reverse("client-list")
+
+
+class BillingLink(models.Model):
+    """Which SPP client is a Gcore client's: at most one each way (both systems are the truth for
+    their own records; the link is the dashboard's own knowledge, so it lives here)."""
+
+    class Method(models.TextChoices):
+        EMAIL = "email", "Matched by email"
+        ID = "id", "Linked by SPP client ID"
+        PICKED = "picked", "Picked among the email matches"
+
+    gcore_client_id = models.BigIntegerField(unique=True)
+    spp_client_id = models.BigIntegerField(unique=True)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "billing link"
+
+    def __str__(self) -> str:
+        return f"Gcore {self.gcore_client_id} = SPP {self.spp_client_id} ({self.get_method_display()})"
+
+
+class DriftRun(models.Model):
+    """One build of the drift list: when, by whom, how far it got, and how it ended."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    # Touched with each step of progress: a run that stopped moving long ago died with its process.
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
+    # Progress, as the build goes: pages read of each system, clients compared, drift found.
+    spp_pages = models.PositiveIntegerField(default=0)
+    spp_pages_total = models.PositiveIntegerField(null=True, blank=True)
+    gcore_pages = models.PositiveIntegerField(default=0)
+    gcore_pages_total = models.PositiveIntegerField(null=True, blank=True)
+    compared = models.PositiveIntegerField(default=0)
+    drifted = models.PositiveIntegerField(default=0)
+    linked = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Drift run {self.pk} ({self.state})"
+
+
+class DriftEntry(models.Model):
+    """A linked client whose shared fields differ between Gcore and SPP, as one run found it."""
+
+    run = models.ForeignKey(DriftRun, on_delete=models.CASCADE, related_name="entries")
+    gcore_client_id = models.BigIntegerField()
+    spp_client_id = models.BigIntegerField()
+    company_name = models.CharField(max_length=255, blank=True)
+    # [{"field": "phone", "label": "Phone", "gcore": "...", "spp": "..."}]
+    differences = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["company_name", "gcore_client_id"]
+        indexes = [models.Index(fields=["run", "company_name"])]
+        verbose_name_plural = "drift entries"
+
+    def __str__(self) -> str:
+        return f"{self.company_name or self.gcore_client_id}: {len(self.differences)} difference(s)"

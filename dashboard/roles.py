@@ -6,14 +6,17 @@ MANAGERS = "Managers"
 SUPPORT_AGENTS = "Support agents"
 
 # Permission codenames of the `dashboard` app. Reassigning reseller or seller is left to superusers.
+# An SPP client's balance, status, Stripe ID and employees, and rebuilding the drift list, are too.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    MANAGERS: ("view_clients", "export_clients", "view_activity"),
+    MANAGERS: ("view_clients", "export_clients", "view_activity", "view_billing"),
     SUPPORT_AGENTS: (
         "view_clients",
         "export_clients",
         "view_activity",
         "change_clients",
         "change_client_users",
+        "view_billing",
+        "change_billing",
     ),
 }
 

@@ -212,6 +212,29 @@ GCORE_POOL_SIZE = env.int("GCORE_POOL_SIZE", default=20)
 # Seconds a Gcore read is reused (shared by all app servers through CACHE_URL); 0 turns caching off.
 GCORE_CACHE_SECONDS = env.int("GCORE_CACHE_SECONDS", default=30)
 
+# SPP (Service Provider Pro), the billing link. No key: the built-in SPP sandbox while DEBUG is on;
+# with DEBUG off, the billing features are off (administrators are told where to set these).
+SPP_API_URL = env.str("SPP_API_URL", default="").rstrip("/")
+SPP_API_TOKEN = env.str("SPP_API_TOKEN", default="")
+SPP_API_VERSION = env.str("SPP_API_VERSION", default="2024-03-05")
+SPP_SANDBOX_TOKEN = env.str("SPP_SANDBOX_TOKEN", default="sandbox")
+SPP_CONNECT_TIMEOUT = env.float("SPP_CONNECT_TIMEOUT", default=5.0)
+SPP_READ_TIMEOUT = env.float("SPP_READ_TIMEOUT", default=10.0)
+# SPP's client status numbers are undocumented: names a reseller gives them, "1=Contact,2=Lead,3=Client".
+SPP_STATUS_NAMES = {
+    int(number): name.strip()
+    for number, _, name in (item.partition("=") for item in env.list("SPP_STATUS_NAMES", default=[]))
+    if number.strip().isdigit() and name.strip()
+}
+# Building the drift list: SPP and Gcore pages read at once.
+BILLING_DRIFT_CONCURRENCY = env.int("BILLING_DRIFT_CONCURRENCY", default=4)
+# Decided once, at start-up: "api", "sandbox" (no key, DEBUG on) or "off" (no key, DEBUG off).
+SPP_MODE = "api" if SPP_API_TOKEN else "sandbox" if DEBUG else "off"
+if SPP_API_TOKEN and not SPP_API_URL:
+    raise ImproperlyConfigured(
+        "SPP_API_TOKEN is set but SPP_API_URL is not: set it to your SPP workspace, https://<workspace>.spp.co"
+    )
+
 # The overview's counts: how long they are reused and how many count queries run at once.
 OVERVIEW_CACHE_SECONDS = env.int("OVERVIEW_CACHE_SECONDS", default=60)
 OVERVIEW_CONCURRENCY = env.int("OVERVIEW_CONCURRENCY", default=8)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import activity, clients, core, edits, export, overview, saved_views
+from dashboard.views import activity, billing, clients, core, edits, export, overview, saved_views
 
 urlpatterns = [
     path("", overview.overview_view, name="home"),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("clients/<int:client_id>/", clients.client_detail_view, name="client-detail"),
     path("clients/<int:client_id>/edit/", edits.client_edit_view, name="client-edit"),
     path("clients/<int:client_id>/users/<int:user_id>/edit/", edits.user_edit_view, name="user-edit"),
+    path("clients/<int:client_id>/billing/", billing.billing_view, name="client-billing"),
+    path("clients/<int:client_id>/billing/edit/", billing.billing_edit_view, name="billing-edit"),
+    path("clients/<int:client_id>/billing/sync/", billing.billing_sync_view, name="billing-sync"),
+    path("billing/drift/", billing.drift_view, name="billing-drift"),
     path("activity/", activity.activity_view, name="activity"),
     path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
     path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),

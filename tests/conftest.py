@@ -9,6 +9,7 @@ from django.test import Client as DjangoClient
 from dashboard.gcore import get_gcore_client, get_sandbox
 from dashboard.roles import MANAGERS, SUPPORT_AGENTS
 from dashboard.services.cache import local_copies
+from dashboard.spp import get_spp_client, get_spp_sandbox
 from tests.helpers import logged_in, make_staff
 
 
@@ -30,20 +31,27 @@ def _no_token_leaks_and_strict_csp():
 
 @pytest.fixture(autouse=True)
 def _fresh_gcore():
-    """Every test starts from the seeded sandbox data, a new client and an empty cache."""
-    get_gcore_client.cache_clear()
-    get_sandbox.cache_clear()
+    """Every test starts from the seeded sandbox data (Gcore's and SPP's), new clients and an empty cache."""
+    caches = (get_gcore_client, get_sandbox, get_spp_client, get_spp_sandbox)
+    for cached in caches:
+        cached.cache_clear()
     cache.clear()
     local_copies.clear()
     yield
-    get_gcore_client.cache_clear()
-    get_sandbox.cache_clear()
+    for cached in caches:
+        cached.cache_clear()
 
 
 @pytest.fixture
 def sandbox():
-    """The in-process sandbox that answers the dashboard in this test."""
+    """The in-process Gcore sandbox that answers the dashboard in this test."""
     return get_sandbox()
+
+
+@pytest.fixture
+def spp_sandbox():
+    """The in-process SPP sandbox that answers the dashboard in this test (its data tied to Gcore's)."""
+    return get_spp_sandbox()
 
 
 @pytest.fixture

@@ -12,6 +12,9 @@ os.environ["GCORE_API_TOKEN"] = ""
 os.environ.setdefault("GCORE_RETRY_BACKOFF", "0.01")
 # A recognisable sandbox token: tests/security/evidence.py fails the run if it reaches a response or a log.
 os.environ["GCORE_SANDBOX_TOKEN"] = "gcore-canary-token-9f3KqZ7wLx2"
+# The same watch covers the SPP key: no SPP_API_TOKEN means the in-process SPP sandbox.
+os.environ["SPP_API_TOKEN"] = ""
+os.environ["SPP_SANDBOX_TOKEN"] = "spp-canary-key-Qm4Rt8Zx1Vb7"
 
 from dashboard.settings import *  # noqa: F403 - the test settings are the project's, with overrides
 

@@ -106,7 +106,7 @@ def test_when_the_role_call_fails_the_person_sees_what_was_saved(support_client,
     assert {"client-updated", "users-updated"} <= set(json.loads(response["HX-Trigger"]))
 
 
-def test_when_the_profile_call_fails_nothing_is_saved(support_client, sandbox):
+def test_when_the_profile_call_fails_the_role_is_not_sent(support_client, sandbox):
     client_id, user = client_and_user(sandbox)
     form = open_form(support_client, user_edit_url(client_id, user["id"]))
     sandbox.add_fault("status", method="PATCH", status=502)
@@ -116,7 +116,8 @@ def test_when_the_profile_call_fails_nothing_is_saved(support_client, sandbox):
         headers=HTMX,
     )
     assert response.status_code == 422
-    assert "Nothing was saved." in response.content.decode()
+    # A 502 may come from a gateway that passed the PATCH on: Gcore may have applied it.
+    assert "may or may not have been applied in Gcore" in response.content.decode()
     assert calls(sandbox, "PUT") == []
     assert current_user(sandbox, client_id, user["id"])["groups"] == user["groups"]
     assert AuditEntry.objects.get().outcome == "upstream_error"

@@ -141,6 +141,16 @@ class User(ClientUser):
     client_and_roles: list[ClientRole] = []
 
 
+class ClientContact(GcoreModel):
+    """The contact fields of a client, all that comparing it with its SPP record needs."""
+
+    id: int
+    email: str
+    name: str | None = None
+    phone: str | None = None
+    company_name: str = Field(alias="companyName")
+
+
 class ClientSummary(GcoreModel):
     """The fields a client list row shows: reading only these keeps a page of 50 cheap to parse and cache."""
 

@@ -79,11 +79,14 @@ def audit_failure(exc: UpstreamError, *, audit: Callable[..., object] = audit_re
     """Record an upstream failure: rejected by validation, or an upstream error, with the upstream's
     status and request id. `audit` is `audit_record` with the entry's other fields already bound."""
     outcome = Outcome.REJECTED if isinstance(exc, UpstreamValidationError) else Outcome.UPSTREAM_ERROR
+    doubt = (
+        f" It may or may not have been applied in {exc.system} (not sent again)." if exc.maybe_applied else ""
+    )
     audit(
         outcome=outcome,
         upstream_status=exc.status_code,
         upstream_request_id=exc.request_id,
-        message=error_text(exc),
+        message=error_text(exc) + doubt,
         **fields,
     )
 

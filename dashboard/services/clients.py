@@ -207,7 +207,9 @@ def client_update(
         labels=CLIENT_LABELS,
         read=partial(gcore.get_client, client_id),
         values=client_values,
-        steps=[Step(CLIENT_FIELDS, lambda changes: gcore.update_client(client_id, ClientUpdate(**changes)))],
+        steps=[
+            Step(CLIENT_FIELDS, lambda changes, _: gcore.update_client(client_id, ClientUpdate(**changes)))
+        ],
         invalidate=partial(versions.client_changed, client_id),
         audit_name=lambda name: CLIENT_FIELDS[name][0],
         authorize=authorize,

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from django.contrib.auth.models import AbstractBaseUser
 
 from dashboard.services.audit import FieldChange, Outcome, audit_failure, audit_record, error_text
-from dashboard.upstream.errors import UpstreamError
+from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
 
 R = TypeVar("R")
 
@@ -81,6 +81,20 @@ def find_conflicts(
 # -- the pipeline ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StepOutcome:
+    """What one upstream call of a save did: the labels it saved, or the ones it failed and why."""
+
+    system: str
+    saved: list[str]
+    failed: list[str]
+    error: UpstreamError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
 @dataclass
 class SaveResult:
     """What a save did: its audit outcome, the freshest record, and what to tell the person."""
@@ -91,6 +105,7 @@ class SaveResult:
     saved: list[str] = field(default_factory=list)  # labels of the fields that reached the upstream
     failed: list[str] = field(default_factory=list)  # labels of the fields that did not
     error: UpstreamError | None = None
+    steps: list[StepOutcome] = field(default_factory=list)  # each call's own outcome, in order
 
     @property
     def ok(self) -> bool:
@@ -101,12 +116,14 @@ class SaveResult:
 class Step:
     """One upstream call of a save: the fields it carries and how it sends them.
 
-    `send` gets the pending changes among `fields` (form names) and returns the fresh record the
-    upstream answered with, or None when the answer has none (a 204).
+    `send` gets the pending changes among `fields` (form names) and the record's current values
+    (to complete what must be sent whole, such as an address), and returns the fresh record the
+    upstream answered with, or None when the answer has none (a 204). `system` names the upstream.
     """
 
     fields: Collection[str]
-    send: Callable[[dict[str, Any]], Any]
+    send: Callable[[dict[str, Any], Mapping[str, Any]], Any]
+    system: str = "Gcore"
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,13 @@ class Save(Generic[R]):
     # Checks the person may make these changes (raises PermissionDenied) before anything is read.
     authorize: Callable[[Mapping[str, Any]], None] = lambda changes: None
     compare: Callable[[Any], Any] = normalise
+    # Fields the changes are taken from, which must still hold what the form showed (a value
+    # copied from one system to the other): a change there is a conflict too.
+    sources: Callable[[Mapping[str, Any]], Collection[str]] = lambda changes: ()
+    # Steps to different systems are tried each on its own: one failing does not stop the others,
+    # and each reports its own outcome (a sync). Otherwise a first failure stops the save.
+    independent_steps: bool = False
+    details: Mapping[str, Any] = field(default_factory=dict)  # more for the audit entry
 
 
 def run_save(
@@ -158,6 +182,7 @@ def run_save(
         client_id=save.client_id,
         user_id=save.user_id,
         ip_address=ip_address,
+        details=save.details,
     )
 
     def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
@@ -174,6 +199,11 @@ def run_save(
         raise
     current = save.values(record)
     conflicts = find_conflicts(changes, original, current, save.labels, save.compare)
+    conflicts += [
+        Conflict(name, save.labels.get(name, name), original.get(name), current.get(name), original.get(name))
+        for name in save.sources(changes)
+        if save.compare(current.get(name)) != save.compare(original.get(name))
+    ]
     changes = pending_changes(changes, current, save.compare)
     if not changes:
         return SaveResult(outcome=Outcome.UNCHANGED, record=record)
@@ -183,6 +213,11 @@ def run_save(
         audit(outcome=Outcome.CONFLICT, message=f"Changed upstream since the form was opened: {labels}")
         return SaveResult(outcome=Outcome.CONFLICT, record=record, conflicts=conflicts)
 
+    if save.independent_steps:
+        try:
+            return _run_each(save, changes, current, record, audit, conflicts)
+        finally:
+            save.invalidate()
     saved: list[str] = []
     try:
         for step in save.steps:
@@ -190,7 +225,7 @@ def run_save(
             if not part:
                 continue
             try:
-                answer = step.send(part)
+                answer = step.send(part, current)
             except UpstreamError as exc:
                 if not saved:
                     audit_failure(exc, audit=audit)
@@ -212,3 +247,53 @@ def run_save(
     message = "Overwrote a concurrent change." if conflicts else ""
     audit(outcome=Outcome.SAVED, upstream_status=200, message=message)
     return SaveResult(outcome=Outcome.SAVED, record=record, saved=saved)
+
+
+def _run_each(
+    save: Save[Any],
+    changes: dict[str, Any],
+    current: Mapping[str, Any],
+    record: Any,
+    audit: Callable[..., object],
+    conflicts: list[Conflict],
+) -> SaveResult:
+    """Every step tried on its own; one audit entry that tells each system's outcome."""
+    outcomes: list[StepOutcome] = []
+    for step in save.steps:
+        part = {name: value for name, value in changes.items() if name in step.fields}
+        if not part:
+            continue
+        labels = [save.labels[name] for name in part]
+        try:
+            step.send(part, current)
+        except UpstreamError as exc:
+            outcomes.append(StepOutcome(step.system, [], labels, exc))
+        else:
+            outcomes.append(StepOutcome(step.system, labels, []))
+    failures = [o for o in outcomes if not o.ok]
+    saved = [label for o in outcomes for label in o.saved]
+    failed = [label for o in failures for label in o.failed]
+    first_error = failures[0].error if failures else None
+    if not failures:
+        outcome = Outcome.SAVED
+    elif saved:
+        outcome = Outcome.PARTIAL
+    elif all(isinstance(o.error, UpstreamValidationError) for o in failures):
+        outcome = Outcome.REJECTED
+    else:
+        outcome = Outcome.UPSTREAM_ERROR
+    report = "; ".join(
+        f"{o.system}: saved {', '.join(o.saved)}"
+        if o.ok
+        else f"{o.system}: not saved {', '.join(o.failed)} ({error_text(o.error)})"  # type: ignore[arg-type]
+        for o in outcomes
+    )
+    note = " Overwrote a concurrent change." if conflicts and not failures else ""
+    audit(
+        outcome=outcome,
+        upstream_status=first_error.status_code if first_error else 200,
+        upstream_request_id=first_error.request_id if first_error else None,
+        message=f"{report}.{note}",
+        details={**save.details, "systems": {o.system: "saved" if o.ok else "failed" for o in outcomes}},
+    )
+    return SaveResult(outcome, record=record, saved=saved, failed=failed, error=first_error, steps=outcomes)

@@ -72,10 +72,10 @@ def user_update(
         read=lambda: client_user_get(client_id=client_id, user_id=user_id)[1],
         values=user_values,
         steps=[
-            Step(PROFILE_FIELDS, lambda changes: gcore.update_user(user_id, UserUpdate(**changes))),
+            Step(PROFILE_FIELDS, lambda changes, _: gcore.update_user(user_id, UserUpdate(**changes))),
             Step(
                 ("role",),
-                lambda changes: gcore.set_user_role(client_id, user_id, GROUPS_BY_ID[changes["role"]]),
+                lambda changes, _: gcore.set_user_role(client_id, user_id, GROUPS_BY_ID[changes["role"]]),
             ),
         ],
         # The client's users[] changed, or may have.

@@ -36,6 +36,7 @@ request_sent: ContextVar[Callable[[], object] | None] = ContextVar("upstream_req
 SENT_EVENTS = frozenset({"http11.send_request_body.complete", "http2.send_request_body.complete"})
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAYBE_APPLIED_STATUSES = frozenset({502, 504})
 # Exceptions raised before a request left this machine: safe to retry even a write.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -129,6 +130,7 @@ class UpstreamClient:
                     " (retrying)" if retry else "",
                 )  # fmt: skip
                 if not retry:
+                    error.maybe_applied = not is_read and not isinstance(exc, NOT_SENT)
                     raise error from exc
                 self._sleep(attempt, None)
                 attempt += 1
@@ -156,6 +158,8 @@ class UpstreamClient:
                 self._sleep(attempt, retry_after)
                 attempt += 1
                 continue
+            # A gateway that gave up may have passed the write on first.
+            error.maybe_applied = not is_read and response.status_code in MAYBE_APPLIED_STATUSES
             raise error
 
     def _error_for(self, response: httpx.Response, request_id: str | None) -> UpstreamError:

@@ -81,6 +81,9 @@ class UpstreamError(Exception):
         self.status_code = status_code
         self.body = body
         self.request_id = request_id  # the upstream's id of the request, when it sent one
+        # A write that failed after it left (no answer in time, a broken connection, a gateway
+        # error): the upstream may or may not have applied it. Never retried; said as such.
+        self.maybe_applied = False
         super().__init__(self.message)
 
 

@@ -16,6 +16,7 @@ from dashboard.forms import ClientFilterForm
 from dashboard.http import HtmxHttpRequest, render_page, wants_fresh, wants_partial
 from dashboard.roles import perm
 from dashboard.services.audit import audit_for_client
+from dashboard.services.billing import billing_connected
 from dashboard.services.client_query import ADVANCED, ClientQuery
 from dashboard.services.clients import client_get_soon, client_list_soon
 from dashboard.services.saved_views import saved_views_visible
@@ -63,6 +64,14 @@ def client_list_view(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, "clients/list.html", context, partial=partial)
 
 
+def _billing_section(request: HtmxHttpRequest) -> str | None:
+    """The client page's billing section: the SPP panel; for administrators only, a note that SPP
+    is not connected; for anyone else without it, nothing at all."""
+    if billing_connected():
+        return "panel" if request.user.has_perm(perm("view_billing")) else None
+    return "not-connected" if request.user.is_superuser else None
+
+
 def back_to_list(request: HtmxHttpRequest) -> str:
     """The list view the person came from (`?back=`), if it is a safe local list URL."""
     back = request.GET.get("back", "")
@@ -98,6 +107,7 @@ def client_detail_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse
         "client_id": client_id,
         "history": history,
         "back_url": back_to_list(request),
+        "billing": _billing_section(request),
     }
     partial = "client-users" if target == "client-users" else "client-summary"
     return render_page(request, "clients/detail.html", context, partial=partial)

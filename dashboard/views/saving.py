@@ -25,8 +25,19 @@ def form_error_from(form: RecordEditForm, exc: UpstreamError) -> int:
         form.add_error(None, f"{exc.system} refused this change: {exc.message}")
         return 422
     failure = upstream_failure(exc)
-    form.add_error(None, f"Nothing was saved. {failure.headline} {failure.advice}")
+    form.add_error(None, failed_write_text(exc))
     return failure.status
+
+
+def failed_write_text(exc: UpstreamError) -> str:
+    """What a person is told when a change did not go through, or may not have."""
+    failure = upstream_failure(exc)
+    if exc.maybe_applied:
+        return (
+            f"{failure.headline} The change may or may not have been applied in {exc.system}: it was not "
+            "sent again. Reload to see what it holds now before you try again; what you typed is kept below."
+        )
+    return f"Nothing was saved. {failure.headline} {failure.advice}"
 
 
 def save_form(

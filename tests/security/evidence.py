@@ -3,7 +3,7 @@
 `EvidenceMiddleware` (first in MIDDLEWARE in tests/settings.py) inspects each response the suite
 gets, from the test client and the browser tests' live server alike; `LeakLogHandler` (installed on
 the root logger by a session fixture in tests/conftest.py) inspects each log record. At the end of
-the run that fixture fails if the Gcore token ever appeared, or if an HTML page broke the CSP
+the run that fixture fails if the Gcore token or the SPP key ever appeared, or if an HTML page broke the CSP
 rules. Small on purpose: one canary string, one HTML check, one list of findings.
 """
 
@@ -16,8 +16,17 @@ from html.parser import HTMLParser
 
 from django.http import HttpRequest, HttpResponse
 
-# The token every upstream call of the suite carries (tests/settings.py sets GCORE_SANDBOX_TOKEN to it).
+# The credentials every upstream call of the suite carries (tests/settings.py sets GCORE_SANDBOX_TOKEN
+# and SPP_SANDBOX_TOKEN to them): neither may ever reach a response or a log line.
 CANARY_TOKEN = "gcore-canary-token-9f3KqZ7wLx2"
+SPP_CANARY_KEY = "spp-canary-key-Qm4Rt8Zx1Vb7"
+CANARIES = (CANARY_TOKEN, SPP_CANARY_KEY)
+
+
+def has_secret(text: str) -> bool:
+    return any(canary in text for canary in CANARIES)
+
+
 CSP_FORBIDDEN = ("'unsafe-inline'", "'unsafe-eval'")
 # Data blocks (json_script) are not run, so the CSP does not concern them.
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
@@ -92,10 +101,10 @@ def check_response(where: str, response: HttpResponse, evidence: Evidence = EVID
     """Record a leak or a CSP problem of one (non-streaming) response."""
     evidence.responses += 1
     for name, value in response.items():
-        if CANARY_TOKEN in value:
+        if has_secret(value):
             evidence.leaks.append(f"{where}: response header {name}")
     body = response.content
-    if CANARY_TOKEN.encode() in body:
+    if has_secret(body.decode("utf-8", "replace")):
         evidence.leaks.append(f"{where}: response body")
     if response.get("Content-Type", "").startswith("text/html"):
         evidence.html_pages += 1
@@ -108,10 +117,11 @@ def _watch_stream(where: str, chunks: Iterable[bytes], evidence: Evidence) -> It
     # Streamed bodies (CSV export) are checked chunk by chunk as the client reads them; a token
     # split across two chunks is caught by keeping the tail of the previous one.
     tail = b""
+    longest = max(len(canary) for canary in CANARIES)
     for chunk in chunks:
-        if CANARY_TOKEN.encode() in tail + chunk:
+        if has_secret((tail + chunk).decode("utf-8", "replace")):
             evidence.leaks.append(f"{where}: streamed response body")
-        tail = (tail + chunk)[-len(CANARY_TOKEN) :]
+        tail = (tail + chunk)[-longest:]
         yield chunk
 
 
@@ -125,7 +135,7 @@ class EvidenceMiddleware:
         if getattr(response, "streaming", False):
             EVIDENCE.responses += 1
             for name, value in response.items():
-                if CANARY_TOKEN in value:
+                if has_secret(value):
                     EVIDENCE.leaks.append(f"{where}: response header {name}")
             response.streaming_content = _watch_stream(where, response.streaming_content, EVIDENCE)
         else:
@@ -147,14 +157,14 @@ class LeakLogHandler(logging.Handler):
             text = self.format(record) + repr(vars(record))
         except Exception:  # noqa: BLE001 - a record that cannot be formatted is checked by its parts
             text = repr(vars(record))
-        if CANARY_TOKEN in text:
+        if has_secret(text):
             self.evidence.leaks.append(f"log record {record.name} {record.levelname}: {record.msg!r:.120}")
 
 
 def report(evidence: Evidence = EVIDENCE) -> str:
     lines = []
     if evidence.leaks:
-        lines.append(f"The Gcore token appeared {len(evidence.leaks)} time(s):")
+        lines.append(f"The Gcore token or the SPP key appeared {len(evidence.leaks)} time(s):")
         lines += [f"  {leak}" for leak in dict.fromkeys(evidence.leaks)]
     if evidence.csp_problems:
         lines.append(f"{len(evidence.csp_problems)} CSP problem(s) in rendered pages:")

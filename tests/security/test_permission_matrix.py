@@ -30,7 +30,7 @@ from django.shortcuts import resolve_url
 from django.test import Client as DjangoClient
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from tests.helpers import first_client_with_users, logged_in, make_staff
+from tests.helpers import logged_in, make_staff
 
 OK, DENIED, LOGIN, NO, ADMIN = "OK", "DENIED", "LOGIN", "NO", "ADMIN"
 ROLES = ("anonymous", "manager", "support", "superuser")
@@ -87,6 +87,12 @@ EXPECTED: dict[str, Row] = {
     "saved-view-create": Row(get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, OK, OK, OK)),
     "saved-view-update": Row(get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, DENIED, DENIED, OK)),
     "saved-view-delete": Row(get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, DENIED, DENIED, OK)),
+    # The billing link (SPP): managers look; support agents link, unlink, edit contact fields and
+    # sync (an empty POST is a form error, 422); the drift list is rebuilt by superusers only.
+    "client-billing": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
+    "billing-edit": CLIENT_EDITING,
+    "billing-sync": CLIENT_EDITING,
+    "billing-drift": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, DENIED, OK)),
 }
 
 
@@ -104,9 +110,26 @@ def _shared_saved_view(sandbox) -> int:
 # Path parameter name -> sample value (a callable gets the sandbox, and runs inside the test's
 # database transaction). Ids of our own views exist; the admin's object ids do not, so a
 # superuser's POST there cannot delete or change anything.
+def _linked_client(sb) -> dict:
+    """A live client with users, linked to the one SPP client with its email (for the billing pages)."""
+    from dashboard.models import BillingLink
+    from dashboard.spp import get_spp_sandbox
+
+    spp = get_spp_sandbox()
+    for client_id in sb.client_ids():
+        client = sb.client_json(client_id)
+        matches = spp.ids_with_email(client["email"])
+        if not client["deleted"] and client["users"] and len(matches) == 1:
+            BillingLink.objects.get_or_create(
+                gcore_client_id=client_id, defaults={"spp_client_id": matches[0], "method": "email"}
+            )
+            return client
+    raise AssertionError("the sandboxes have no client linkable by email")
+
+
 PARAMS = {
-    "client_id": lambda sb: first_client_with_users(sb)["id"],
-    "user_id": lambda sb: first_client_with_users(sb)["users"][0]["id"],
+    "client_id": lambda sb: _linked_client(sb)["id"],
+    "user_id": lambda sb: _linked_client(sb)["users"][0]["id"],
     "view_id": _shared_saved_view,
     "object_id": "987654321",
     "id": "987654321",

@@ -68,7 +68,7 @@ class Upstream:
         self.fail: dict[str, Exception] = {}
 
     def send(self, step):
-        def call(changes):
+        def call(changes, current):
             if step in self.fail:
                 raise self.fail[step]
             self.sent.append({step: changes})

@@ -1,0 +1,254 @@
+"""The drift list: linked clients whose shared fields differ between Gcore and SPP.
+
+Built by `manage.py billing_drift` or an administrator's Rebuild button. It reads SPP's clients
+page by page into a compact index (id -> the four shared fields; email -> ids), then Gcore's clients
+page by page, several pages at once (BILLING_DRIFT_CONCURRENCY), comparing each linked client and
+making on the way the links that email matching can make. Memory holds one small tuple per SPP
+client and a few pages at a time, whatever the number of Gcore clients; progress is written to
+the run's row as it goes, so every app server can show it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from dashboard.gcore import get_gcore_client
+from dashboard.gcore.models import ClientContact, Page
+from dashboard.models import BillingLink, DriftEntry, DriftRun
+from dashboard.services.audit import Action, Outcome, audit_record, error_text
+from dashboard.services.billing import SHARED, BillingLinkError, differs, link_clients
+from dashboard.spp import get_spp_client
+from dashboard.spp.client import MAX_PAGE_SIZE
+from dashboard.spp.models import SppClient
+from dashboard.upstream.errors import UpstreamError
+
+log = logging.getLogger("dashboard.billing")
+
+# Gcore clients per page read; Gcore's largest `limit` is undocumented (docs/gcore-api-notes.md §6).
+GCORE_PAGE_SIZE = 500
+# A run whose progress has not moved for this long died with its process.
+STALE_AFTER = timedelta(minutes=10)
+
+Shared = tuple[str | None, str | None, str | None, str]  # email, company, phone, contact
+
+
+@dataclass
+class SppIndex:
+    """SPP's clients, as small as comparing them needs."""
+
+    by_id: dict[int, Shared]
+    by_email: dict[str, list[int]]
+
+    def add(self, record: SppClient) -> None:
+        self.by_id[record.id] = (record.email, record.company, record.phone, record.contact_name)
+        if record.email:
+            self.by_email[record.email.casefold()].append(record.id)
+
+
+def _in_order(items: Iterable[Any], fetch: Callable[[Any], Any], workers: int) -> Iterator[Any]:
+    """`fetch(item)` for each item, at most `workers` at once, handed back in the items' order.
+
+    A new fetch starts as each result is taken, so at most `workers` results wait in memory.
+    """
+    items = iter(items)
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="drift") as pool:
+        pending = deque(pool.submit(fetch, item) for item in itertools.islice(items, max(1, workers)))
+        while pending:
+            result = pending.popleft().result()
+            for item in itertools.islice(items, 1):
+                pending.append(pool.submit(fetch, item))
+            yield result
+
+
+def _progress(run: DriftRun, **fields: int) -> None:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    DriftRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **fields)
+
+
+def read_spp(run: DriftRun, workers: int) -> SppIndex:
+    spp = get_spp_client()
+    index = SppIndex(by_id={}, by_email=defaultdict(list))
+    # By id: a client added while the build reads does not shift the pages under it.
+    first = spp.list_clients(sort="id:asc", page=1, limit=MAX_PAGE_SIZE)
+    last_page = max(1, first.meta.last_page)
+    for record in first.data:
+        index.add(record)
+    _progress(run, spp_pages=1, spp_pages_total=last_page)
+
+    def fetch(page: int) -> list[SppClient]:
+        return spp.list_clients(sort="id:asc", page=page, limit=MAX_PAGE_SIZE).data
+
+    for number, records in enumerate(_in_order(range(2, last_page + 1), fetch, workers), start=2):
+        for record in records:
+            index.add(record)
+        _progress(run, spp_pages=number)
+    return index
+
+
+def compare_gcore(run: DriftRun, index: SppIndex, workers: int, actor: AbstractBaseUser | None) -> None:
+    gcore = get_gcore_client()
+    links = dict(BillingLink.objects.values_list("gcore_client_id", "spp_client_id"))
+    linked_spp = set(links.values())
+
+    def fetch(offset: int) -> Page[ClientContact]:
+        filters = {"deleted": "false"}
+        return gcore.list_clients(
+            filters=filters, ordering="id", limit=GCORE_PAGE_SIZE, offset=offset, model=ClientContact
+        )
+
+    first = fetch(0)
+    pages = max(1, -(-first.count // GCORE_PAGE_SIZE))
+    _progress(run, gcore_pages_total=pages)
+    offsets = range(GCORE_PAGE_SIZE, pages * GCORE_PAGE_SIZE, GCORE_PAGE_SIZE)
+    for number, page in enumerate([first], start=1):
+        _compare_page(run, page.results, index, links, linked_spp, actor)
+        _progress(run, gcore_pages=number)
+    for number, page in enumerate(_in_order(offsets, fetch, workers), start=2):
+        _compare_page(run, page.results, index, links, linked_spp, actor)
+        _progress(run, gcore_pages=number)
+
+
+def _compare_page(
+    run: DriftRun,
+    clients: list[ClientContact],
+    index: SppIndex,
+    links: dict[int, int],
+    linked_spp: set[int],
+    actor: AbstractBaseUser | None,
+) -> None:
+    entries = []
+    for client in clients:
+        spp_id = links.get(client.id)
+        if spp_id is None and client.email:
+            candidates = index.by_email.get(client.email.casefold(), [])
+            if len(candidates) == 1 and candidates[0] not in linked_spp:
+                try:
+                    link_clients(
+                        client_id=client.id,
+                        spp_id=candidates[0],
+                        method=BillingLink.Method.EMAIL,
+                        actor=actor,
+                        known_email=index.by_id[candidates[0]][0],
+                    )
+                except BillingLinkError:
+                    continue  # linked meanwhile (a person, another run): the next run compares it
+                spp_id = links[client.id] = candidates[0]
+                linked_spp.add(spp_id)
+                run.linked += 1
+        theirs = index.by_id.get(spp_id) if spp_id is not None else None
+        if theirs is None:
+            continue
+        run.compared += 1
+        ours = (client.email, client.company_name, client.phone, client.name)
+        differences = [
+            {"field": key, "label": label, "gcore": gcore_value, "spp": spp_value}
+            for (key, label), gcore_value, spp_value in zip(SHARED.items(), ours, theirs, strict=True)
+            if differs(key, gcore_value, spp_value)
+        ]
+        if differences:
+            entries.append(
+                DriftEntry(
+                    run=run,
+                    gcore_client_id=client.id,
+                    spp_client_id=spp_id,
+                    company_name=client.company_name[:255],
+                    differences=differences,
+                )
+            )
+    DriftEntry.objects.bulk_create(entries)
+    run.drifted += len(entries)
+    _progress(run, compared=run.compared, drifted=run.drifted, linked=run.linked)
+
+
+def drift_build(*, actor: AbstractBaseUser | None = None, run: DriftRun | None = None) -> DriftRun:
+    """Build the drift list now (in this thread); the finished run, DONE or FAILED (audited)."""
+    run = run or DriftRun.objects.create(
+        started_by=actor if actor is not None and actor.is_authenticated else None
+    )
+    workers = max(1, settings.BILLING_DRIFT_CONCURRENCY)
+    try:
+        index = read_spp(run, workers)
+        compare_gcore(run, index, workers, actor)
+    except UpstreamError as exc:
+        log.warning(
+            "drift build %s failed: %s (request id %s)", run.pk, type(exc).__name__, exc.request_id or "-"
+        )
+        run.state, run.message, run.finished_at = DriftRun.State.FAILED, error_text(exc), timezone.now()
+        run.save(update_fields=["state", "message", "finished_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=Action.BILLING_DRIFT,
+            outcome=Outcome.UPSTREAM_ERROR,
+            upstream_status=exc.status_code,
+            upstream_request_id=exc.request_id,
+            message=f"The drift list was not rebuilt: {error_text(exc)}",
+            details={"run": run.pk},
+        )
+        return run
+    with transaction.atomic():
+        run.state, run.finished_at = DriftRun.State.DONE, timezone.now()
+        run.save(update_fields=["state", "finished_at", "updated_at"])
+        # The list shows the newest finished run: older ones' entries are of no use any more.
+        DriftEntry.objects.filter(run__finished_at__lt=run.finished_at).exclude(run=run).delete()
+    audit_record(
+        actor=actor,
+        action=Action.BILLING_DRIFT,
+        outcome=Outcome.SAVED,
+        message=(
+            f"Compared {run.compared} linked clients: {run.drifted} differ; "
+            f"{run.linked} newly linked by email."
+        ),
+        details={"run": run.pk, "compared": run.compared, "drifted": run.drifted, "linked": run.linked},
+    )
+    return run
+
+
+def drift_running() -> DriftRun | None:
+    """The run in progress, if one is and it is still moving."""
+    run = DriftRun.objects.filter(state=DriftRun.State.RUNNING).first()
+    if run is not None and timezone.now() - run.updated_at > STALE_AFTER:
+        return None
+    return run
+
+
+def drift_start(*, actor: AbstractBaseUser) -> DriftRun:
+    """Start a build in a background thread of this process (unless one is running); its run."""
+    if (running := drift_running()) is not None:
+        return running
+    run = DriftRun.objects.create(started_by=actor)
+
+    def build() -> None:
+        try:
+            drift_build(actor=actor, run=run)
+        except Exception:  # a thread has nobody to raise to: log it (log.exception) and record it
+            log.exception("drift build %s stopped", run.pk)
+            DriftRun.objects.filter(pk=run.pk).update(
+                state=DriftRun.State.FAILED,
+                message="The build stopped unexpectedly.",
+                finished_at=timezone.now(),
+            )
+        finally:
+            connection.close()
+
+    close_old_connections()
+    transaction.on_commit(lambda: threading.Thread(target=build, name=f"drift-{run.pk}", daemon=True).start())
+    return run
+
+
+def drift_latest() -> DriftRun | None:
+    """The newest finished run: the one the list shows."""
+    return DriftRun.objects.filter(state=DriftRun.State.DONE).first()
