@@ -266,6 +266,8 @@ class IntegerListField(forms.CharField):
     """Integers separated by commas ("25, 31"), as a list."""
 
     def to_python(self, value: Any) -> list[int]:
+        if isinstance(value, list | tuple):  # a disabled field's initial value, already a list
+            return [int(item) for item in value]
         text = super().to_python(value) or ""
         parts = [part.strip() for part in text.split(",") if part.strip()]
         if not all(part.isdigit() for part in parts):

@@ -209,6 +209,48 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
+# -- billing (SPP) helpers ---------------------------------------------------------------------------
+
+
+def gcore_clients_by_spp_matches(sandbox, spp_sandbox, matches: int) -> list[dict[str, Any]]:
+    """Live Gcore clients (with users) whose email has exactly `matches` SPP clients."""
+    found = []
+    for client_id in sandbox.client_ids():
+        client = sandbox.client_json(client_id)
+        if (
+            not client["deleted"]
+            and client["users"]
+            and len(spp_sandbox.ids_with_email(client["email"])) == matches
+        ):
+            found.append(client)
+    return found
+
+
+def linkable_client(sandbox, spp_sandbox, *, differing: str | None = None) -> tuple[dict[str, Any], int]:
+    """A Gcore client with exactly one SPP client of the same email, and that SPP client's id.
+
+    `differing`: "phone", "company" or "contact" for one whose SPP record differs there.
+    """
+    for client in gcore_clients_by_spp_matches(sandbox, spp_sandbox, 1):
+        spp_id = spp_sandbox.ids_with_email(client["email"])[0]
+        record = spp_sandbox.client_json(spp_id)
+        theirs = {
+            "phone": record["phone"] or "",
+            "company": record["company"],
+            "contact": f"{record['name_f']} {record['name_l']}".strip(),
+        }
+        ours = {
+            "phone": client["phone"] or "",
+            "company": client["companyName"],
+            "contact": client["name"] or "",
+        }
+        if differing is None and ours == theirs:
+            return client, spp_id
+        if differing is not None and "".join(ours[differing].split()) != "".join(theirs[differing].split()):
+            return client, spp_id
+    raise AssertionError(f"no linkable client (differing={differing!r}) in the sandboxes")
+
+
 # -- manage.py helper ----------------------------------------------------------------------------
 
 
