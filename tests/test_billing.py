@@ -11,6 +11,7 @@ from django.test import override_settings
 from dashboard.models import AuditEntry, BillingLink, DriftEntry, DriftRun
 from dashboard.services.billing import split_contact
 from dashboard.services.drift import drift_build
+from dashboard.services.versions import client_changed
 from tests.helpers import (
     form_data,
     gcore_clients_by_spp_matches,
@@ -446,3 +447,27 @@ def test_without_an_spp_key_in_production_only_administrators_hear_of_it(manager
     admin_page = admin_http.get(f"/clients/{client_id}/").content.decode()
     assert "SPP is not connected" in admin_page and "<code>SPP_API_TOKEN</code>" in admin_page
     assert "SPP is not connected" in admin_http.get("/billing/drift/").content.decode()
+
+
+def test_with_gcore_down_a_linked_panel_still_shows_spps_values(manager_client, sandbox, spp_sandbox):
+    client, spp_id = linked(manager_client, sandbox, spp_sandbox)
+    client_changed(client["id"])  # no cached copy of Gcore's record either
+    sandbox.add_fault("status", method="GET", path=f"/iam/clients/{client['id']}", status=503, times=20)
+    body = panel(manager_client, client["id"]).content.decode()
+    record = spp_sandbox.client_json(spp_id)
+    assert "Gcore's side cannot be shown, so differences are not marked" in body
+    assert record["email"] in body and record["company"] in body
+    assert "badge-differs" not in body
+
+
+def test_a_write_whose_answer_cannot_be_read_may_have_been_applied(support_client, sandbox, spp_sandbox):
+    client, spp_id = linked(support_client, sandbox, spp_sandbox)
+    form = open_form(support_client, f"/clients/{client['id']}/billing/edit/")
+    spp_sandbox.add_fault("malformed", method="PUT")
+    response = support_client.post(
+        f"/clients/{client['id']}/billing/edit/", form_data(form, tax_id="GARBLED-1"), headers=HTMX
+    )
+    assert response.status_code == 422
+    assert "The change may or may not have been applied in SPP" in response.content.decode()
+    assert spp_sandbox.client_json(spp_id)["tax_id"] == "GARBLED-1"  # it was: SPP answered 200
+    assert "may or may not have been applied" in AuditEntry.objects.get(action="billing.update").message

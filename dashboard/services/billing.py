@@ -134,8 +134,11 @@ class BillingState:
 
     @property
     def shared(self) -> list[SharedValue]:
-        if self.record is None or self.client is None:
+        if self.record is None:
             return []
+        if self.client is None:  # Gcore did not answer: SPP's values, nothing to compare with
+            theirs = spp_shared(self.record)
+            return [SharedValue(key, label, None, theirs[key], False) for key, label in SHARED.items()]
         return shared_values(self.client, self.record)
 
     @property

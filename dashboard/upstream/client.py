@@ -203,4 +203,7 @@ class UpstreamClient:
             self.log.warning(
                 "%s response did not match %s: %s error(s)", self.system.lower(), shape_name, errors
             )
-            raise self.error_classes[UpstreamResponseError](status_code=response.status_code) from exc
+            error = self.error_classes[UpstreamResponseError](status_code=response.status_code)
+            # A write answered with a success status was applied, whatever its body says.
+            error.maybe_applied = response.request.method != "GET"
+            raise error from exc

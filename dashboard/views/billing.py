@@ -248,13 +248,27 @@ def billing_sync_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
                 return _synced(request, client_id, result.outcome)
             else:  # one system took its changes and the other did not, or neither did
                 status = 502
-                context |= {
-                    "client": client_get(client_id=client_id, fresh=True).value,
-                    "record": get_spp_client().get_client(spp_id),
-                }
-                context["current"] = sync_values(context["client"], context["record"])  # type: ignore[arg-type]
-                form = BillingSyncForm(current=context["current"])  # type: ignore[arg-type]
+                form = _after_partial_sync(context, client_id, spp_id) or form
     return _sync_page(request, context, form, status)
+
+
+def _after_partial_sync(context: dict[str, object], client_id: int, spp_id: int) -> BillingSyncForm | None:
+    """After a sync only part of which went through: a new form on what both systems hold now.
+
+    If either system cannot be read again, the outcomes still show, over the values read before
+    the sync, and the page says that they may be out of date.
+    """
+    try:
+        client, record = (
+            client_get(client_id=client_id, fresh=True).value,
+            get_spp_client().get_client(spp_id),
+        )
+    except UpstreamError:
+        context["stale_values"] = True
+        return None
+    current = sync_values(client, record)
+    context |= {"client": client, "record": record, "current": current}
+    return BillingSyncForm(current=current)
 
 
 def _sync_page(
