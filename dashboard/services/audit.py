@@ -27,7 +27,14 @@ class FieldChange:
     new: Any
 
 
-def audit_record(
+def audit_record(**fields: Any) -> AuditEntry:
+    """Write one entry; called for every attempt, successful or not (fields: `audit_entry`'s)."""
+    entry = audit_entry(**fields)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
     *,
     actor: AbstractBaseUser | None,
     action: str,
@@ -41,8 +48,8 @@ def audit_record(
     ip_address: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Write one entry; called for every attempt, successful or not."""
-    return AuditEntry.objects.create(
+    """One entry, not yet written: `audit_record` writes one, a batch writes many at once."""
+    return AuditEntry(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_username=actor.get_username() if actor is not None and actor.is_authenticated else "",
         action=action,

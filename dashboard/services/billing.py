@@ -24,10 +24,10 @@ from django.db import IntegrityError, transaction
 
 from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import Client, ClientUpdate
-from dashboard.models import BillingLink
+from dashboard.models import AuditEntry, BillingLink
 from dashboard.roles import perm
 from dashboard.services import versions
-from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
+from dashboard.services.audit import Action, FieldChange, Outcome, audit_entry, audit_record
 from dashboard.services.saves import Save, SaveResult, Step, normalise, run_save
 from dashboard.spp import SppNotFound, get_spp_client, spp_mode
 from dashboard.spp.models import ADDRESS_FIELDS, SppClient, SppClientUpdate
@@ -222,17 +222,63 @@ def link_clients(
         raise BillingLinkError(
             "This client was linked a moment ago; reload to see to which SPP client."
         ) from None
-    audit_record(
+    _link_entry(link, email, actor=actor, ip_address=ip_address).save(force_insert=True)
+    return link
+
+
+def _link_entry(
+    link: BillingLink, email: str, *, actor: AbstractBaseUser | None, ip_address: str | None = None
+) -> AuditEntry:
+    return audit_entry(
         actor=actor,
         action=Action.BILLING_LINK,
         outcome=Outcome.SAVED,
-        client_id=client_id,
-        changes=[FieldChange("spp_client", None, spp_id)],
-        message=f"{link.get_method_display()}: SPP client {spp_id} ({email or 'no email'}).",
+        client_id=link.gcore_client_id,
+        changes=[FieldChange("spp_client", None, link.spp_client_id)],
+        message=f"{link.get_method_display()}: SPP client {link.spp_client_id} ({email or 'no email'}).",
         ip_address=ip_address,
-        details={"spp_client_id": spp_id, "method": method},
+        details={"spp_client_id": link.spp_client_id, "method": link.method},
     )
-    return link
+
+
+def link_by_email_batch(
+    pairs: list[tuple[int, int, str]], *, actor: AbstractBaseUser | None
+) -> list[tuple[int, int]]:
+    """Links by email for many clients at once (Gcore id, SPP id, email), each audited: the drift
+    build's, a page at a time, in one transaction. If any was linked meanwhile (a person, another
+    run), they are made one by one instead, leaving that one out. The (Gcore, SPP) pairs linked."""
+    by = actor if actor is not None and actor.is_authenticated else None
+    links = [
+        BillingLink(
+            gcore_client_id=gcore_id, spp_client_id=spp_id, method=BillingLink.Method.EMAIL, created_by=by
+        )
+        for gcore_id, spp_id, _ in pairs
+    ]
+    try:
+        with transaction.atomic():
+            BillingLink.objects.bulk_create(links)
+            AuditEntry.objects.bulk_create(
+                [
+                    _link_entry(link, email, actor=actor)
+                    for link, (_, _, email) in zip(links, pairs, strict=True)
+                ]
+            )
+    except IntegrityError:
+        made = []
+        for gcore_id, spp_id, email in pairs:
+            try:
+                link_clients(
+                    client_id=gcore_id,
+                    spp_id=spp_id,
+                    method=BillingLink.Method.EMAIL,
+                    actor=actor,
+                    known_email=email,
+                )
+            except BillingLinkError:
+                continue
+            made.append((gcore_id, spp_id))
+        return made
+    return [(gcore_id, spp_id) for gcore_id, spp_id, _ in pairs]
 
 
 def unlink_clients(*, client_id: int, actor: AbstractBaseUser, ip_address: str | None = None) -> int | None:
