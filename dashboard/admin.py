@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from dashboard.models import AuditEntry, SavedView
+from dashboard.models import AuditEntry, BillingLink, DriftRun, SavedView
 
 admin.site.site_header = "Gcore reseller dashboard: administration"
 admin.site.site_title = "Gcore reseller dashboard"
@@ -48,3 +48,35 @@ class SavedViewAdmin(admin.ModelAdmin):
     list_filter = ("shared",)
     search_fields = ("name", "owner__username", "query")
     raw_id_fields = ("owner",)
+
+
+@admin.register(BillingLink)
+class BillingLinkAdmin(admin.ModelAdmin):
+    """Read-only: links are made and removed on the client page, where each change is audited."""
+
+    list_display = ("gcore_client_id", "spp_client_id", "method", "created_by", "created_at")
+    list_filter = ("method",)
+    search_fields = ("=gcore_client_id", "=spp_client_id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: BillingLink | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: BillingLink | None = None) -> bool:
+        return False
+
+
+@admin.register(DriftRun)
+class DriftRunAdmin(admin.ModelAdmin):
+    """Read-only: each build of the drift list, how far it got and how it ended."""
+
+    list_display = ("started_at", "started_by", "state", "compared", "drifted", "linked", "finished_at")
+    list_filter = ("state",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DriftRun | None = None) -> bool:
+        return False
