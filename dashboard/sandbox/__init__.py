@@ -6,16 +6,42 @@ It knows nothing of Django or of the dashboard (stdlib + httpx only), and it run
 * over loopback: ``server = make_server(sb, port=0)``; ``server.serve_forever()`` in a thread
   (or ``python manage.py gcore_sandbox``).
 
-Endpoints (auth ``Authorization: APIKey <token>`` on all of them, the scheme word case-insensitive)::
+Endpoints (auth ``Authorization: APIKey <token>`` on all of them, the scheme word case-insensitive;
+each follows Gcore's ``iam_reseller_api.yaml``, or ``iam_api.yaml`` for the user calls)::
 
-    GET   /iam/clients                                every documented filter; plain array without `limit`,
+    GET    /iam/clients                               every documented filter; plain array without `limit`,
                                                       {count, next, previous, results} with it
-    GET   /iam/clients/{id}                           the Client with users[]
-    PATCH /iam/clients/{id}                           UpdateClientRequest
-    GET   /iam/users/{id}                             the User (without client_and_roles)
-    PATCH /iam/users/{id}                             email, name, lang, phone, company, auth_types
-    GET   /iam/clients/{cid}/client-users/{uid}       {"user_role": {"id", "name"}}
-    PUT   /iam/clients/{cid}/client-users/{uid}       {"user_role": {"id", "name"}} -> 204
+    GET    /iam/clients/{id}                          the Client with users[]
+    PATCH  /iam/clients/{id}                          UpdateClientRequest
+    POST   /iam/users                                 CreateUserRequest: new client + first user -> 201
+    GET    /iam/users/{id}                            the User (without client_and_roles)
+    PATCH  /iam/users/{id}                            email, name, lang, phone, company, auth_types
+    GET    /iam/clients/{cid}/client-users/{uid}      {"user_role": {"id", "name"}}
+    PUT    /iam/clients/{cid}/client-users/{uid}      {"user_role": {"id", "name"}} -> 204
+    GET    /iam/clients/{cid}/services                plain array of the client's six services
+    GET    /iam/clients/{cid}/services/{sid}          one service (404 if it is another client's)
+    PUT    /iam/clients/{cid}/services/{sid}          UpdateServiceRequest (`status` required)
+    PATCH  /iam/clients/{cid}/services/{sid}          deprecated: the same fields, all optional
+    GET    /iam/products/availability/defaults        [{product_name, available}] of the six products
+    PATCH  /iam/products/availability/defaults        one ProductAvailability; 403 if it would turn off a
+                                                      product in use by a client that follows the default
+    GET    /iam/products/availability/clients/{cid}   the client's effective availability
+    PATCH  /iam/products/availability/clients/{cid}   one ProductAvailability, personalised; 403 as above
+    DELETE /iam/products/availability/clients/{cid}   {"product_names": [...]}: follow the defaults -> 204
+    DELETE /iam/products/availability/clients         the same for every client -> 204
+    GET    /iam/admin/feature                         the feature catalogue (plain array)
+    GET    /iam/admin/feature/{id}                    one Feature
+    GET    /iam/admin/free_features                   every client's activated free features (plain array)
+    POST   /iam/admin/free_features                   {client_id, feature_id} -> 201 ActivatedFeature
+    GET    /iam/admin/free_features/{id}              one activation
+    DELETE /iam/admin/free_features/{id}              -> 204
+    ...    /iam/admin/paid_features[/{id}]            the same four for paid features
+    GET    /iam/admin/sellers                         the sellers; plain array without `limit`, a page with it
+
+Writes stamp their times (created_at, status_changed_at, created_date) from ``Sandbox(clock=...)``,
+real UTC time by default; the seeded data stays anchored on ``now``. A password sent to POST
+/iam/users is checked and dropped: nothing keeps it, and the request log holds method, path and
+query only.
 
 Any other method (TRACE, PROPFIND, any token) on those paths answers DRF's 405 with ``Allow``, after
 the key is checked (401 first); an unknown path answers 404. In-process and over the socket alike.

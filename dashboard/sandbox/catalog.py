@@ -78,3 +78,131 @@ FEATURES: tuple[Feature, ...] = (
     Feature(601, "STORAGE", "S3 Versioning", True),
     Feature(602, "STORAGE", "Geo Replication", False),
 )
+FEATURES_BY_ID: dict[int, Feature] = {feature.feature_id: feature for feature in FEATURES}
+
+# The reseller's default product availability (GET /iam/products/availability/defaults), over the
+# ServiceName products only, since ProductAvailability names a ServiceName (iam_reseller_api.yaml).
+# The sandbox's choice: the four core products on, the two that usually need a contract off.
+DEFAULT_AVAILABILITY: dict[str, bool] = {
+    "CDN": True,
+    "STORAGE": True,
+    "STREAMING": False,
+    "DNS": True,
+    "DDOS": False,
+    "CLOUD": True,
+}
+# Gcore: a product cannot be made unavailable while a service of it is in one of these statuses
+# (ProductAvailabilityEditingForbiddenSchema, iam_reseller_api.yaml; docs/gcore-api-notes.md §10).
+LOCKING_SERVICE_STATUSES: tuple[str, ...] = ("trial", "activating", "active")
+
+# The sandbox's own name for the reseller it plays, shown as a seller's `reseller_name`.
+RESELLER_NAME = "Edge Reseller Ltd"
+
+
+@dataclass(frozen=True)
+class Seller:
+    """One of the sandbox's sellers (GET /iam/admin/sellers); `SELLER_IDS` lists the same ids."""
+
+    seller_id: int
+    email: str
+    full_name: str
+    phone: str | None
+    joined_days_ago: int  # date_joined is this many days before the sandbox's `now`
+    activated: bool
+
+
+# Gcore: Seller.phone must match `^[a-z0-9+\-()#, *]*$` (iam_reseller_api.yaml).
+SELLERS: tuple[Seller, ...] = (
+    Seller(51, "greta.lindqvist@edge-reseller.example", "Greta Lindqvist", "+46 8 5551 2031", 1390, True),
+    Seller(52, "tomas.garcia@edge-reseller.example", "Tomás García", "+34 91 555 0142", 1212, True),
+    Seller(53, "mei.chen@edge-reseller.example", "Mei Chen", None, 980, True),
+    Seller(54, "liam.oconnor@edge-reseller.example", "Liam O'Connor", "+44 20 5550 1198", 731, True),
+    Seller(55, "elif.yilmaz@edge-reseller.example", "Elif Yılmaz", "+90 212 555 0177", 402, True),  # noqa: RUF001
+    Seller(56, "viktor.novak@edge-reseller.example", "Viktor Novák", "+420 2 5550 1234", 12, False),
+)
+
+
+@dataclass(frozen=True)
+class OptionTemplate:
+    """A ServiceOption the seeded services may carry; `values` are the sandbox's plausible choices."""
+
+    name: str
+    value_type: str  # Gcore: ServiceOption.value_type enum (iam_reseller_api.yaml)
+    category: str
+    title: str
+    description: str
+    values: tuple[str, ...]
+
+
+# The sandbox's own plausible service options: Gcore publishes the ServiceOption shape, not a list.
+SERVICE_OPTIONS: dict[str, tuple[OptionTemplate, ...]] = {
+    "CDN": (
+        OptionTemplate(
+            "max_resources",
+            "int",
+            "limits",
+            "Maximum CDN resources",
+            "The largest number of CDN resources the client can create.",
+            ("50", "100", "200"),
+        ),
+        OptionTemplate(
+            "origin_shielding",
+            "bool",
+            "features",
+            "Origin shielding",
+            "Whether CDN resources may use an origin shield.",
+            ("true", "false"),
+        ),
+    ),
+    "STORAGE": (
+        OptionTemplate(
+            "max_storages",
+            "int",
+            "limits",
+            "Maximum storages",
+            "The largest number of storages the client can create.",
+            ("5", "10", "25"),
+        ),
+    ),
+    "STREAMING": (
+        OptionTemplate(
+            "max_live_streams",
+            "int",
+            "limits",
+            "Maximum live streams",
+            "The largest number of simultaneous live streams.",
+            ("2", "5", "10"),
+        ),
+    ),
+    "DNS": (
+        OptionTemplate(
+            "max_zones",
+            "int",
+            "limits",
+            "Maximum DNS zones",
+            "The largest number of DNS zones the client can create.",
+            ("10", "50", "100"),
+        ),
+    ),
+    "DDOS": (),
+    "CLOUD": (
+        OptionTemplate(
+            "regions",
+            "json",
+            "limits",
+            "Allowed regions",
+            "The cloud regions the client can create resources in.",
+            ('["Luxembourg", "Frankfurt"]', '["Amsterdam"]', '["Luxembourg", "Singapore", "Ashburn"]'),
+        ),
+    ),
+}
+# A trial's length as a status transition option (UpdateServiceRequest.status_transition_options):
+# the sandbox's choice for seeded services in trial.
+TRIAL_LENGTH_OPTION = OptionTemplate(
+    "trial_days",
+    "int",
+    "trial",
+    "Trial length (days)",
+    "How many days the trial lasts before the service turns to trialend.",
+    ("14", "30"),
+)

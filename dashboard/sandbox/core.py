@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar, Unpack
 from urllib.parse import parse_qsl
 
+from .api import ApiRequest
 from .auth import authenticate
 from .catalog import RESELLER_IDS, SELLER_IDS
 from .data import seeded_store
@@ -28,7 +29,7 @@ from .faults import (
     malformed,
     status_fault_response,
 )
-from .handlers import ApiRequest, resolve
+from .handlers import resolve
 from .query import parse_list_query, select_clients
 from .responses import SandboxResponse, method_not_allowed, not_found
 from .store import Store
@@ -198,7 +199,13 @@ class Sandbox(SandboxBase[Store]):
     """An in-memory Gcore IAM reseller API. Every public method is safe to call from many threads."""
 
     def __init__(
-        self, seed: int = 42, clients: int = 600, token: str | None = None, *, now: datetime | None = None
+        self,
+        seed: int = 42,
+        clients: int = 600,
+        token: str | None = None,
+        *,
+        now: datetime | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.seed = seed
         self.client_count = clients
@@ -206,6 +213,8 @@ class Sandbox(SandboxBase[Store]):
         # Creation dates are relative to `now`; the default (today, midnight UTC) keeps the data
         # identical all day while "created in the last 7 days" still means something.
         self.now = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        # What a write stamps (created_at, status_changed_at, created_date): an aware UTC datetime.
+        self.clock: Callable[[], datetime] = clock or _utc_now
         super().__init__()
 
     # -- inspection (for tests) ----------------------------------------------------------------
@@ -257,6 +266,7 @@ class Sandbox(SandboxBase[Store]):
             params=dict(parse_qsl(query, keep_blank_values=True)),
             body=body,
             url=f"{scheme}://{host}{path}" + (f"?{query}" if query else ""),
+            now=self.clock(),
         )
         with self._lock:
             return handler(request, self._store, **path_params)
@@ -264,6 +274,10 @@ class Sandbox(SandboxBase[Store]):
     def _fresh_store(self) -> Store:
         """This sandbox's own copy of the seeded data (see `data.seeded_store`)."""
         return seeded_store(seed=self.seed, count=self.client_count, now=self.now)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _query_value(value: Any) -> str:

@@ -3,6 +3,11 @@
 The generator draws every value from one `random.Random(seed)` in a fixed order. Company names
 deliberately include accents, quotes, ampersands and markup, because real upstream text is
 untrusted and the dashboard must escape it.
+
+What came later draws from other generators, so that every value the first one gave stays exactly
+as it was: personal availability values from `random.Random(f"extra:{seed}")`, and each client's
+service records from its own `random.Random(f"services:{seed}:{client_id}")`. Service records are
+built on first use (`services_of`), not up front: they would triple what copying a store costs.
 """
 
 from __future__ import annotations
@@ -22,18 +27,25 @@ from typing import Any, Generic, TypeVar
 from .catalog import (
     ADMIN_GROUP_ID,
     CLIENT_STATUSES,
+    DEFAULT_AVAILABILITY,
     FEATURES,
     HIDDEN_SERVICES,
     LANGUAGES,
+    LOCKING_SERVICE_STATUSES,
     PRODUCTS,
     RESELLER_IDS,
+    RESELLER_NAME,
     SELLER_IDS,
+    SELLERS,
+    SERVICE_OPTIONS,
     SERVICE_STATUSES,
     SERVICES,
     SIGNUP_PROCESSES,
+    TRIAL_LENGTH_OPTION,
     Feature,
+    OptionTemplate,
 )
-from .store import ClientRecord, Store, UserRecord
+from .store import ClientRecord, ServiceRecord, Store, UserRecord, api_datetime
 
 T = TypeVar("T")
 
@@ -129,6 +141,15 @@ LAST_NAMES = (
     "Yılmaz",  # noqa: RUF001 - Turkish dotless i (U+0131) on purpose: real names are not ASCII
     "Chen", "Fernández", "van der Berg", "Petrov", "Lindqvist", "Aliyev", "Kim",
 )
+# A seeded service's plausible previous status, given its status (one that is not `new`).
+PREVIOUS_STATUSES = {
+    "trial": ("new",),
+    "trialend": ("trial",),
+    "active": ("trial", "trial", "activating", "paused", "new"),
+    "paused": ("active", "trialend"),
+    "activating": ("new", "trial", "trialend"),
+    "deleted": ("trialend", "paused"),
+}
 PROMOCODES = ("WELCOME10", "SPRING2024", "PARTNER50", "BLACKFRIDAY", "STARTUP100")
 ENTRY_DOMAINS = ("cp.edge-reseller.example", "portal.cdn-partner.example")
 HOST_LABELS = ("cdn", "static", "media", "img", "video", "assets")
@@ -170,7 +191,7 @@ def ascii_slug(text: str, *, separator: str = "") -> str:
 
 def generate(*, seed: int, count: int, now: datetime) -> Store:
     """Build `count` clients (and their users) from `seed`; `now` anchors every creation date."""
-    return _Generator(FastRandom(seed), now).build(count)
+    return _Generator(seed, now).build(count)
 
 
 # By (seed, count, now), least recently used first: the pickled store, or None after a first build
@@ -213,8 +234,10 @@ def seeded_store(*, seed: int, count: int, now: datetime) -> Store:
 class _Generator:
     """Holds the running id counters; one instance builds one store."""
 
-    def __init__(self, rng: random.Random, now: datetime) -> None:
-        self.rng = rng
+    def __init__(self, seed: int, now: datetime) -> None:
+        self.seed = seed
+        self.rng = FastRandom(seed)
+        self.extra = FastRandom(f"extra:{seed}")  # for what came later; never mixed with `rng`
         self.now = now
         self.next_user_id = FIRST_USER_ID
         self.next_activation_id = FIRST_ACTIVATION_ID
@@ -228,7 +251,19 @@ class _Generator:
             clients[client.id] = client
             # Gaps between ids, as in a real database where some accounts were never finished.
             client_id += self.rng.randint(1, 3)
-        return Store(clients=clients, users=users)
+        return Store(
+            clients=clients,
+            users=users,
+            seed=self.seed,
+            now=self.now,
+            default_availability=dict(DEFAULT_AVAILABILITY),
+            sellers=self.sellers(),
+            next_ids={
+                "client": client_id,
+                "user": self.next_user_id,
+                "activation": self.next_activation_id,
+            },
+        )
 
     # -- clients ----------------------------------------------------------------------------
 
@@ -281,7 +316,7 @@ class _Generator:
             hidden_service_statuses={name: SERVICE_STATUS.pick(rng) for name in HIDDEN_SERVICES},
             secondary_hostnames=self.hostnames(domain),
             promocode=rng.choice(PROMOCODES) if rng.random() < 0.3 else None,
-            personal_products=self.personal_products(),
+            product_overrides=self.product_overrides(self.personal_products(), service_statuses),
             feature_ids=feature_ids,
         )
 
@@ -350,10 +385,40 @@ class _Generator:
         labels = self.rng.sample(HOST_LABELS, self.rng.choice((0, 0, 1, 2, 3)))
         return tuple(f"{label}.{domain}" for label in labels)
 
-    def personal_products(self) -> frozenset[str]:
+    def personal_products(self) -> list[str]:
         if self.rng.random() < 0.75:
-            return frozenset()
-        return frozenset(self.rng.sample(PRODUCTS, self.rng.randint(1, 3)))
+            return []
+        return self.rng.sample(PRODUCTS, self.rng.randint(1, 3))
+
+    # -- drawn from `extra` only -------------------------------------------------------------
+
+    def product_overrides(self, products: list[str], statuses: dict[str, dict[str, Any]]) -> dict[str, bool]:
+        """A value for each personalised product, in PRODUCTS order (never a set's order, which
+        changes between processes). A product whose service is in trial, activating or active
+        stays available: Gcore would refuse to turn it off."""
+        overrides: dict[str, bool] = {}
+        for product in PRODUCTS:
+            if product in products:
+                locked = product in statuses and statuses[product]["status"] in LOCKING_SERVICE_STATUSES
+                overrides[product] = locked or self.extra.random() < 0.6
+        return overrides
+
+    def sellers(self) -> list[dict[str, Any]]:
+        """The Seller objects of catalog.SELLERS (no draws)."""
+        return [
+            {
+                "id": seller.seller_id,
+                "email": seller.email,
+                "full_name": seller.full_name,
+                "phone": seller.phone or "",
+                "reseller_name": RESELLER_NAME,
+                "company": RESELLER_NAME,
+                "date_joined": api_datetime(self.now - timedelta(days=seller.joined_days_ago)),
+                "activated": seller.activated,
+                "deleted": False,
+            }
+            for seller in SELLERS
+        ]
 
     # -- users ------------------------------------------------------------------------------
 
@@ -408,3 +473,76 @@ class _Generator:
         }
         group_id = ADMIN_GROUP_ID if position == 0 else GROUP.pick(rng)
         return UserRecord(id=user_id, client_id=client_id, group_id=group_id, fields=fields)
+
+
+# -- service records, built on first use ---------------------------------------------------------
+
+
+def services_of(store: Store, client: ClientRecord) -> dict[str, ServiceRecord]:
+    """The client's service records, built the first time anything asks (every handler that changes
+    a service asks first, so they are built from the statuses the client was seeded or created with)."""
+    if not client.services:
+        client.services = _seeded_services(store, client)
+    return client.services
+
+
+def service_id(client_id: int, name: str) -> int:
+    """The sandbox's choice: a service's id is a function of its client's id, so that ids stay
+    unique across the sandbox whichever client's services are built first."""
+    return client_id * 10 + SERVICES.index(name) + 1
+
+
+def _seeded_services(store: Store, client: ClientRecord) -> dict[str, ServiceRecord]:
+    """Six records whose history is plausible for the status each service has now."""
+    rng = FastRandom(f"services:{store.seed}:{client.id}")
+    created_at = client.created_at
+    now = max(store.now or created_at, created_at)
+    records: dict[str, ServiceRecord] = {}
+    for name in SERVICES:
+        status = client.service_state(name)["status"]
+        start = changed = created_at
+        previous = "new"
+        if status == "trial":  # a trial of at most 30 days, still running
+            start = changed = max(created_at, now - timedelta(seconds=rng.uniform(3_600, 30 * 86_400)))
+        elif status != "new":
+            start = created_at + (now - created_at) * (rng.random() * 0.5)
+            changed = start + (now - start) * rng.random()
+            if status in ("trialend", "paused"):  # recent enough that deleted_date is still ahead
+                changed = max(start, now - timedelta(seconds=rng.uniform(3_600, 29 * 86_400)))
+            previous = rng.choice(PREVIOUS_STATUSES.get(status, ("new",)))
+        sid = service_id(client.id, name)
+        options = _options(rng, sid, name, status)
+        transition = [_option(rng, sid * 10 + 9, TRIAL_LENGTH_OPTION)] if status == "trial" else []
+        records[name] = ServiceRecord(
+            id=sid,
+            name=name,
+            previous_status=previous,
+            status_changed_at=changed,
+            start=start,
+            options=options,
+            status_transition_options=transition,
+        )
+    return records
+
+
+def _options(rng: random.Random, sid: int, service: str, status: str) -> list[dict[str, Any]]:
+    """A service in use carries its first option, and half the time its second."""
+    templates = SERVICE_OPTIONS[service]
+    if status in ("new", "deleted") or not templates:
+        return []
+    chosen = [templates[0], *(t for t in templates[1:] if rng.random() < 0.5)]
+    # Option ids follow their service's id, as service ids follow their client's.
+    return [_option(rng, sid * 10 + n, template) for n, template in enumerate(chosen, start=1)]
+
+
+def _option(rng: random.Random, option_id: int, template: OptionTemplate) -> dict[str, Any]:
+    """ServiceOption, its properties in the spec's order."""
+    return {
+        "id": option_id,
+        "value": rng.choice(template.values),
+        "value_type": template.value_type,
+        "name": template.name,
+        "category": template.category,
+        "description": template.description,
+        "title": template.title,
+    }

@@ -1,15 +1,18 @@
-"""The API endpoints: routing table and one handler per (path, method).
+"""The API's routing table, and the handlers of clients and users (one per path and method).
 
-Handlers run with the sandbox lock held and read or change the Store directly.
+The other endpoints have their own modules: `signup` (POST /iam/users), `client_services`,
+`availability`, `features` and `sellers`. Handlers run with the sandbox lock held and read or
+change the Store directly.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from . import availability, client_services, features, sellers, signup
+from .api import ApiRequest, Handler, Route
 from .catalog import AUTH_TYPES, GROUPS, LANGUAGES, RESELLER_IDS, SELLER_IDS
 from .query import QueryErrors, page_links, parse_list_query, select_clients
 from .responses import (
@@ -36,23 +39,7 @@ from .validation import (
     validate_fields,
 )
 
-
-@dataclass(frozen=True)
-class ApiRequest:
-    """What a handler needs from the HTTP request."""
-
-    params: dict[str, str]  # query parameters; the last of a repeated name wins, as in Django
-    body: bytes
-    url: str  # absolute request URL, for the pagination links
-
-
-Handler = Callable[..., SandboxResponse]
-
-
-@dataclass(frozen=True)
-class Route:
-    pattern: re.Pattern[str]
-    methods: dict[str, Handler]
+__all__ = ["ROUTES", "ApiRequest", "Handler", "Route", "resolve"]
 
 
 # -- clients ---------------------------------------------------------------------------------
@@ -202,17 +189,70 @@ def _client_user(store: Store, client_id: int, user_id: int) -> UserRecord | Non
     return store.users[user_id]
 
 
-# Gcore: paths exactly as the API spells them, no trailing slash (docs/gcore-api-notes.md §1, §2).
-# Ids must be digits: Django's `<int:...>` converter would not match anything else, so anything
-# else is an unknown path.
+def _route(pattern: str, methods: dict[str, Handler]) -> Route:
+    return Route(re.compile(pattern.replace("{id}", "[0-9]+")), methods)
+
+
+# Gcore: paths exactly as the API spells them, no trailing slash (docs/gcore-api-notes.md §1, §2, §8;
+# iam_reseller_api.yaml). Ids must be digits: Django's `<int:...>` converter would not match
+# anything else, so anything else is an unknown path. A method not listed answers 405.
+CLIENT = r"/iam/clients/(?P<client_id>{id})"
 ROUTES: tuple[Route, ...] = (
-    Route(re.compile(r"/iam/clients"), {"GET": list_clients}),
-    Route(re.compile(r"/iam/clients/(?P<client_id>[0-9]+)"), {"GET": get_client, "PATCH": patch_client}),
-    Route(re.compile(r"/iam/users/(?P<user_id>[0-9]+)"), {"GET": get_user, "PATCH": patch_user}),
-    Route(
-        re.compile(r"/iam/clients/(?P<client_id>[0-9]+)/client-users/(?P<user_id>[0-9]+)"),
-        {"GET": get_role, "PUT": put_role},
+    _route(r"/iam/clients", {"GET": list_clients}),
+    _route(CLIENT, {"GET": get_client, "PATCH": patch_client}),
+    _route(r"/iam/users", {"POST": signup.create_user}),
+    _route(r"/iam/users/(?P<user_id>{id})", {"GET": get_user, "PATCH": patch_user}),
+    _route(CLIENT + r"/client-users/(?P<user_id>{id})", {"GET": get_role, "PUT": put_role}),
+    _route(CLIENT + r"/services", {"GET": client_services.list_services}),
+    _route(
+        CLIENT + r"/services/(?P<service_id>{id})",
+        {
+            "GET": client_services.get_service,
+            "PUT": client_services.put_service,
+            "PATCH": client_services.patch_service,
+        },
     ),
+    _route(
+        r"/iam/products/availability/defaults",
+        {"GET": availability.get_defaults, "PATCH": availability.patch_defaults},
+    ),
+    _route(r"/iam/products/availability/clients", {"DELETE": availability.reset_all_clients}),
+    _route(
+        r"/iam/products/availability/clients/(?P<client_id>{id})",
+        {
+            "GET": availability.get_client,
+            "PATCH": availability.patch_client,
+            "DELETE": availability.reset_client,
+        },
+    ),
+    _route(r"/iam/admin/feature", {"GET": features.list_features}),
+    _route(r"/iam/admin/feature/(?P<feature_id>{id})", {"GET": features.get_feature}),
+    _route(
+        r"/iam/admin/free_features",
+        {"GET": partial(features.list_activations, free=True), "POST": partial(features.activate, free=True)},
+    ),
+    _route(
+        r"/iam/admin/free_features/(?P<activation_id>{id})",
+        {
+            "GET": partial(features.get_activation, free=True),
+            "DELETE": partial(features.deactivate, free=True),
+        },
+    ),
+    _route(
+        r"/iam/admin/paid_features",
+        {
+            "GET": partial(features.list_activations, free=False),
+            "POST": partial(features.activate, free=False),
+        },
+    ),
+    _route(
+        r"/iam/admin/paid_features/(?P<activation_id>{id})",
+        {
+            "GET": partial(features.get_activation, free=False),
+            "DELETE": partial(features.deactivate, free=False),
+        },
+    ),
+    _route(r"/iam/admin/sellers", {"GET": sellers.list_sellers}),
 )
 
 

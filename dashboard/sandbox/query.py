@@ -273,6 +273,25 @@ def parse_list_query(params: dict[str, str]) -> ListQuery:
     )
 
 
+def parse_page(params: dict[str, str]) -> tuple[int | None, int]:
+    """(limit, offset) of a list that takes nothing else (the sellers), checked and capped as for
+    GET /iam/clients; QueryErrors if either is malformed."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, int] = {}
+    for name, minimum in (("limit", 1), ("offset", 0)):
+        raw = params.get(name, "")
+        if raw == "":
+            continue
+        try:
+            values[name] = _bounded_int(minimum)(raw)
+        except ParamError as exc:
+            errors[name] = [str(exc)]
+    if errors:
+        raise QueryErrors(errors)
+    limit = values.get("limit")
+    return (None if limit is None else min(limit, MAX_LIMIT)), values.get("offset", 0)
+
+
 def _bounded_int(minimum: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
         number = parse_int(value)
@@ -315,6 +334,18 @@ def _nulls_last(value: Any) -> tuple[bool, Any]:
 
 
 # -- pagination links -------------------------------------------------------------------------
+
+
+def page_body(url: str, items: list[Any], *, limit: int, offset: int) -> dict[str, Any]:
+    """`{count, next, previous, results}`: one page of `items` (already rendered), as DRF's
+    LimitOffsetPagination answers."""
+    next_url, previous_url = page_links(url, count=len(items), limit=limit, offset=offset)
+    return {
+        "count": len(items),
+        "next": next_url,
+        "previous": previous_url,
+        "results": items[offset : offset + limit],
+    }
 
 
 def page_links(url: str, *, count: int, limit: int, offset: int) -> tuple[str | None, str | None]:

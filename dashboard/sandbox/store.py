@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .catalog import ADMIN_GROUP_ID, GROUPS
+from .catalog import ADMIN_GROUP_ID, FEATURES_BY_ID, GROUPS, SERVICES
+
+# The sandbox's choice: Gcore says only that `deleted_date` is when a `trialend` or `paused` service
+# will turn to `deleted`; the sandbox puts it this long after the status changed.
+DELETION_GRACE = timedelta(days=30)
+STATUSES_WITH_DELETED_DATE = ("trialend", "paused")
 
 
 @dataclass
@@ -20,10 +26,25 @@ class UserRecord:
 
 
 @dataclass
+class ServiceRecord:
+    """One of a client's services (iam_reseller_Service). Its `status` and `enabled` live in the
+    client's `serviceStatuses` only, so the Client, the service and the list filters cannot
+    disagree; this record keeps the rest."""
+
+    id: int
+    name: str
+    previous_status: str
+    status_changed_at: datetime
+    start: datetime
+    options: list[dict[str, Any]]
+    status_transition_options: list[dict[str, Any]]
+
+
+@dataclass
 class ClientRecord:
     """A client. `fields` holds emitted values under their API names; the rest is internal state
     that only the list filters and ordering see (Gcore's Client schema has no such properties,
-    docs/gcore-api-notes.md §4)."""
+    docs/gcore-api-notes.md §4), or that other endpoints show (services, product availability)."""
 
     id: int
     fields: dict[str, Any]
@@ -34,8 +55,50 @@ class ClientRecord:
     hidden_service_statuses: dict[str, str]
     secondary_hostnames: tuple[str, ...]
     promocode: str | None
-    personal_products: frozenset[str]
+    # Personal product availability: product name -> available, for the products this client no
+    # longer takes from the reseller's defaults (the extra PRODUCTS included).
+    product_overrides: dict[str, bool]
     feature_ids: frozenset[int] = field(default_factory=frozenset)
+    # By ServiceName, in SERVICES order; empty until first used (data.services_of builds them).
+    services: dict[str, ServiceRecord] = field(default_factory=dict)
+
+    @property
+    def personal_products(self) -> frozenset[str]:
+        """The products with personal availability (the `personal_product_availability` filter)."""
+        return frozenset(self.product_overrides)
+
+    def service_state(self, name: str) -> dict[str, Any]:
+        """`{"status", "enabled"}` of one service: the client's `serviceStatuses` entry itself."""
+        state: dict[str, Any] = self.fields["serviceStatuses"][name]
+        return state
+
+    def set_service_state(self, name: str, *, status: str | None = None, enabled: bool | None = None) -> None:
+        """Change a service's status or enabled flag; `capabilities` (the enabled services) follows."""
+        state = self.service_state(name)
+        if status is not None:
+            state["status"] = status
+        if enabled is not None:
+            state["enabled"] = enabled
+        self.fields["capabilities"] = [s for s in SERVICES if self.fields["serviceStatuses"][s]["enabled"]]
+
+    def sync_feature_ids(self) -> None:
+        """`feature_ids` (the `feature_id_in` filter) from the activations in the Client JSON."""
+        self.feature_ids = frozenset(
+            item["feature_id"]
+            for key in ("paidFeatures", "freeFeatures")
+            for items in self.fields[key].values()
+            for item in items
+        )
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activated feature, as GET /iam/admin/{free,paid}_features lists it."""
+
+    id: int
+    client_id: int
+    feature_id: int
+    created_date: str
 
 
 @dataclass
@@ -44,6 +107,37 @@ class Store:
 
     clients: dict[int, ClientRecord]
     users: dict[int, UserRecord]
+    # What the data was generated from: service records are built from them on first use (data.py).
+    seed: int = 0
+    now: datetime | None = None
+    # The reseller's default availability of the ServiceName products.
+    default_availability: dict[str, bool] = field(default_factory=dict)
+    sellers: list[dict[str, Any]] = field(default_factory=list)  # Seller objects, by id
+    # The next id of each kind of record a write creates ("client", "user", "activation"): like
+    # database sequences, an id is never given twice, even after a delete.
+    next_ids: dict[str, int] = field(default_factory=dict)
+
+    def take_id(self, kind: str) -> int:
+        value = self.next_ids[kind]
+        self.next_ids[kind] = value + 1
+        return value
+
+    def is_available(self, client: ClientRecord, product: str) -> bool:
+        """The client's effective availability: its personal setting, else the default."""
+        if product in client.product_overrides:
+            return client.product_overrides[product]
+        return self.default_availability[product]
+
+    def availability_json(self, client: ClientRecord) -> list[dict[str, Any]]:
+        return [{"product_name": p, "available": self.is_available(client, p)} for p in SERVICES]
+
+    def activations(self, *, free: bool) -> Iterator[Activation]:
+        """Every client's free (or paid) activations, read from the Client JSON they live in."""
+        key, id_key = feature_keys(free=free)
+        for client in self.clients.values():
+            for items in client.fields[key].values():
+                for item in items:
+                    yield Activation(item[id_key], client.id, item["feature_id"], item["create_date"])
 
     def users_of(self, client: ClientRecord) -> list[UserRecord]:
         return [self.users[user_id] for user_id in client.user_ids]
@@ -99,6 +193,61 @@ class Store:
             "two_fa": f["two_fa"],
             "auth_types": list(f["auth_types"]),
         }
+
+
+def service_json(client: ClientRecord, service: ServiceRecord) -> dict[str, Any]:
+    """iam_reseller_Service."""
+    state = client.service_state(service.name)
+    deleted_date = (
+        api_datetime(service.status_changed_at + DELETION_GRACE)
+        if state["status"] in STATUSES_WITH_DELETED_DATE
+        else None
+    )
+    return {
+        "id": service.id,
+        "name": service.name,
+        "client": client.id,
+        "status": state["status"],
+        "previous_status": service.previous_status,
+        "status_changed_at": api_datetime(service.status_changed_at),
+        "start": api_datetime(service.start),
+        "deleted_date": deleted_date,
+        "enabled": state["enabled"],
+        "options": [dict(option) for option in service.options],
+        "status_transition_options": [dict(option) for option in service.status_transition_options],
+    }
+
+
+def feature_json(feature_id: int) -> dict[str, Any]:
+    """Feature: an entry of the catalogue."""
+    feature = FEATURES_BY_ID[feature_id]
+    return {
+        "id": feature.feature_id,
+        "name": feature.name,
+        "service": feature.service,
+        "is_free": feature.is_free,
+    }
+
+
+def activation_json(activation: Activation) -> dict[str, Any]:
+    """ActivatedFeature."""
+    return {
+        "id": activation.id,
+        "client_id": activation.client_id,
+        "feature_id": activation.feature_id,
+        "feature": feature_json(activation.feature_id),
+        "created_date": activation.created_date,
+    }
+
+
+def feature_keys(*, free: bool) -> tuple[str, str]:
+    """Where a client's activations of one kind are, and the name of their id."""
+    return ("freeFeatures", "free_feature_id") if free else ("paidFeatures", "paid_feature_id")
+
+
+def api_datetime(moment: datetime) -> str:
+    """A UTC date-time as the seeded feature activations write theirs (`create_date`)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def group_json(group_id: int) -> dict[str, Any]:

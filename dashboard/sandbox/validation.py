@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .responses import SandboxResponse, field_errors, json_parse_error
 
@@ -102,21 +102,33 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-def validate_fields(data: Mapping[str, Any], validators: Mapping[str, Validator]) -> dict[str, Any]:
+def validate_fields(
+    data: Mapping[str, Any], validators: Mapping[str, Validator], *, required: Collection[str] = ()
+) -> dict[str, Any]:
     """Clean every known key present in `data`; unknown keys are ignored, as DRF ignores them.
     All fields' errors are collected before failing, so the caller sees them at once."""
+    cleaned, errors = clean_fields(data, validators, required=required)
+    if errors:
+        raise BodyError(field_errors(errors))
+    return cleaned
+
+
+def clean_fields(
+    data: Mapping[str, Any], validators: Mapping[str, Validator], *, required: Collection[str] = ()
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """(cleaned values, errors by field), the errors in the validators' order as DRF lists them."""
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name, validate in validators.items():
         if name not in data:
+            if name in required:
+                errors[name] = [REQUIRED]
             continue
         try:
             cleaned[name] = validate(data[name])
         except FieldError as exc:
             errors[name] = exc.messages
-    if errors:
-        raise BodyError(field_errors(errors))
-    return cleaned
+    return cleaned, errors
 
 
 # -- field validators -------------------------------------------------------------------------
@@ -178,6 +190,11 @@ def boolean(value: object) -> bool:
     raise FieldError("Must be a valid boolean.")
 
 
+def nullable_boolean(value: object) -> bool | None:
+    """DRF BooleanField(allow_null=True)."""
+    return None if value is None else boolean(value)
+
+
 def choice(choices: Collection[str]) -> Validator:
     """DRF ChoiceField."""
 
@@ -191,22 +208,67 @@ def choice(choices: Collection[str]) -> Validator:
     return validate
 
 
-def choice_list(choices: Collection[str]) -> Validator:
-    """A non-empty list of distinct choices (auth_types)."""
+def choice_list(choices: Collection[str], *, allow_empty: bool = False, distinct: bool = True) -> Validator:
+    """A list of choices: by default non-empty and without repeats (auth_types)."""
 
     def validate(value: object) -> list[str]:
         if value is None:
             raise FieldError(MAY_NOT_BE_NULL)
         if not isinstance(value, list):
-            raise FieldError(f'Expected a list of items but got type "{type(value).__name__}".')
-        if not value:
+            raise FieldError(_not_a_list(value))
+        if not value and not allow_empty:
             raise FieldError("This list may not be empty.")
-        invalid = [f'"{item}" is not a valid choice.' for item in value if item not in choices]
+        invalid = [f'"{item}" is not a valid choice.' for item in value if not _is_choice(item, choices)]
         if invalid:
             raise FieldError(*invalid)
-        if len(set(value)) != len(value):
+        if distinct and len(set(value)) != len(value):
             raise FieldError("Duplicate values are not allowed.")
         return list(value)
+
+    return validate
+
+
+def object_list(item: Validator | None = None) -> Validator:
+    """A list of objects (DRF's ListSerializer), each cleaned by `item` or, without one, kept as sent.
+
+    DRF would report errors item by item (`[{}, {"name": [...]}]`), but Gcore's published
+    ValidationError holds strings only, so the sandbox lists each distinct message once, a nested
+    field's prefixed with its name ("product_name: This field is required.")."""
+
+    def validate(value: object) -> list[Any]:
+        if value is None:
+            raise FieldError(MAY_NOT_BE_NULL)
+        if not isinstance(value, list):
+            raise FieldError(_not_a_list(value))
+        cleaned: list[Any] = []
+        messages: list[str] = []
+        for entry in value:
+            try:
+                if entry is None:
+                    raise FieldError(MAY_NOT_BE_NULL)
+                if not isinstance(entry, dict):
+                    raise FieldError(f"Invalid data. Expected a dictionary, but got {type(entry).__name__}.")
+                cleaned.append(dict(entry) if item is None else item(entry))
+            except FieldError as exc:
+                messages.extend(m for m in exc.messages if m not in messages)
+        if messages:
+            raise FieldError(*messages)
+        return cleaned
+
+    return validate
+
+
+def nested(validators: Mapping[str, Validator], *, required: Collection[str] = ()) -> Validator:
+    """One object of a list, as a nested DRF serializer cleans it (for `object_list`)."""
+
+    def validate(value: object) -> dict[str, Any]:
+        data = cast(dict[str, Any], value)  # object_list passes dicts only
+        cleaned, errors = clean_fields(data, validators, required=required)
+        if errors:
+            raise FieldError(
+                *(f"{name}: {message}" for name, messages in errors.items() for message in messages)
+            )
+        return cleaned
 
     return validate
 
@@ -227,6 +289,45 @@ def primary_key(existing: Callable[[], Collection[int]], *, allow_null: bool) ->
         return value
 
     return validate
+
+
+def _is_choice(item: object, choices: Collection[str]) -> bool:
+    return isinstance(item, str) and item in choices  # a list or dict item is no choice (nor hashable)
+
+
+def _not_a_list(value: object) -> str:
+    return f'Expected a list of items but got type "{type(value).__name__}".'
+
+
+# -- passwords ---------------------------------------------------------------------------------
+
+# Django's default AUTH_PASSWORD_VALIDATORS, as a DRF serializer reports them under `password`:
+# MinimumLengthValidator (8), CommonPasswordValidator, NumericPasswordValidator, in that order.
+# The common passwords are a few of Django's list (which holds 20,000), compared lower-cased.
+MIN_PASSWORD_LENGTH = 8
+COMMON_PASSWORDS = frozenset(
+    {
+        "000000", "00000000", "111111", "11111111", "123123", "123456", "1234567", "12345678",
+        "123456789", "1234567890", "1q2w3e4r", "abc123", "admin", "admin123", "baseball", "changeme",
+        "dragon", "football", "iloveyou", "letmein", "master", "monkey", "passw0rd", "password",
+        "password1", "password123", "princess", "qwerty", "qwerty123", "qwertyuiop", "shadow",
+        "starwars", "sunshine", "superman", "trustno1", "welcome", "welcome1", "zaq12wsx",
+    }
+)  # fmt: skip
+
+
+def password_problems(password: str) -> list[str]:
+    """Django's messages for a password its default validators refuse (none for a good one)."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(
+            f"This password is too short. It must contain at least {MIN_PASSWORD_LENGTH} characters."
+        )
+    if password.lower().strip() in COMMON_PASSWORDS:
+        problems.append("This password is too common.")
+    if password.isdigit():
+        problems.append("This password is entirely numeric.")
+    return problems
 
 
 def _refuse_null(*, allowed: bool) -> None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import httpx
+import jsonschema
 import pytest
+import yaml
 
 from dashboard.sandbox import Sandbox
 from tests.helpers import TOKEN, make_api
@@ -17,10 +24,30 @@ def shared_sb() -> Sandbox:
     return Sandbox(seed=42, clients=600, token=TOKEN)
 
 
+class Clock:
+    """A sandbox clock that stands still until a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=250_000)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
 @pytest.fixture
-def sb() -> Sandbox:
-    """A fresh, smaller sandbox for tests that change data, faults or the log."""
-    return Sandbox(seed=7, clients=120, token=TOKEN)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def sb(clock: Clock) -> Sandbox:
+    """A fresh, smaller sandbox for tests that change data, faults or the log; its writes are
+    stamped by `clock`."""
+    return Sandbox(seed=7, clients=120, token=TOKEN, clock=clock)
 
 
 @pytest.fixture
@@ -33,3 +60,76 @@ def api(sb: Sandbox) -> Iterator[httpx.Client]:
 def shared_api(shared_sb: Sandbox) -> Iterator[httpx.Client]:
     with make_api(shared_sb) as client:
         yield client
+
+
+# -- Gcore's published schemas ---------------------------------------------------------------------
+
+# Copies kept in the repository (a clone stands alone; seeds/README.md says where they come from).
+SEEDS = Path(__file__).resolve().parent / "seeds"
+YAML_BLOCK = re.compile(r"^````yaml[^\n]*\n(.*?)^````", re.MULTILINE | re.DOTALL)
+
+
+class Schemas:
+    """Check sandbox answers against Gcore's schemas: a seed page's, or the full reseller spec's."""
+
+    GET_CLIENTS = "gcore-iam-get-clients.openapi.md"
+    PATCH_CLIENT = "gcore-iam-patch-client.openapi.md"
+    SPEC = "iam_reseller_api.yaml"
+
+    def document(self, source: str = SPEC) -> dict[str, Any]:
+        """The OpenAPI document: the YAML block of a seed page, or the spec file itself."""
+        return _openapi(source)
+
+    def schema(self, name: str, source: str = SPEC) -> dict[str, Any]:
+        schema: dict[str, Any] = _openapi(source)["components"]["schemas"][name]
+        return schema
+
+    def required(self, name: str, source: str = SPEC) -> set[str]:
+        return set(self.schema(name, source).get("required", []))
+
+    def assert_valid(self, instance: Any, name: str, source: str = SPEC) -> None:
+        errors = sorted(_validator(source, name).iter_errors(instance), key=lambda e: list(e.path))
+        assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
+
+
+@pytest.fixture(scope="session")
+def schemas() -> Schemas:
+    return Schemas()
+
+
+@cache
+def _openapi(source: str) -> dict[str, Any]:
+    text = (SEEDS / source).read_text(encoding="utf-8")
+    if source.endswith(".md"):
+        match = YAML_BLOCK.search(text)
+        assert match, f"no yaml block in {source}"
+        text = match.group(1)
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document
+
+
+def _to_json_schema(node: Any) -> Any:
+    """OpenAPI 3.0 `nullable: true` becomes "or null"; everything else is already JSON Schema."""
+    if isinstance(node, list):
+        return [_to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _to_json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable") is True:
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+@cache
+def _validator(source: str, name: str) -> jsonschema.Draft202012Validator:
+    components = _to_json_schema(_openapi(source)["components"])
+    schemas = components["schemas"]
+    if "PaginatedItemsArray" in schemas:
+        # docs/gcore-api-notes.md §6: the published schema types next/previous as strings,
+        # but DRF sends null at the ends.
+        for link in ("next", "previous"):
+            schemas["PaginatedItemsArray"]["properties"][link] = {"type": ["string", "null"]}
+    root = {"$ref": f"#/components/schemas/{name}", "components": components}
+    return jsonschema.Draft202012Validator(
+        root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )

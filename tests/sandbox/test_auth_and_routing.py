@@ -63,8 +63,11 @@ def test_token_none_accepts_any_non_empty_key() -> None:
         "/iam/clients/",
         "/iam/client",
         "/",
-        "/iam/users",
+        "/iam/users/",
         "/iam/clients/abc",
+        "/iam/clients/1/services/abc",
+        "/iam/admin/features",
+        "/iam/products/availability",
         "/iam/users/1.5",
     ],
 )
@@ -96,6 +99,7 @@ def test_client_detail(sb: Sandbox, api: httpx.Client) -> None:
         ("PUT", "/iam/clients/{cid}", "GET, PATCH"),
         ("DELETE", "/iam/users/{uid}", "GET, PATCH"),
         ("PATCH", "/iam/clients/{cid}/client-users/{uid}", "GET, PUT"),
+        ("GET", "/iam/users", "POST"),  # Gcore's GET /iam/users (the caller's own users) is not served
     ],
 )
 def test_method_not_allowed(sb: Sandbox, api: httpx.Client, method: str, path: str, allow: str) -> None:

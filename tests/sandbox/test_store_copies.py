@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -120,3 +121,30 @@ def _mutable_ids(value: Any) -> Iterator[int]:
     elif isinstance(value, tuple | frozenset):
         for item in value:
             yield from _mutable_ids(item)
+
+
+def test_reset_undoes_the_writes_of_every_endpoint() -> None:
+    sandbox = new_sandbox()
+    seeded = everything(sandbox)
+    client_id = sandbox.client_ids()[0]
+    with httpx.Client(
+        transport=SandboxTransport(sandbox), base_url="https://api.gcore.com", headers=AUTH
+    ) as api:
+        seeded_services = api.get(f"/iam/clients/{client_id}/services").json()
+        seeded_defaults = api.get("/iam/products/availability/defaults").json()
+        seeded_free = api.get("/iam/admin/free_features").json()
+        new = api.post(
+            "/iam/users", json={"email": "reset@example.org", "password": "Reset-Me-Later-1", "company": "R"}
+        ).json()
+        api.put(f"/iam/clients/{client_id}/services/{seeded_services[0]['id']}", json={"status": "deleted"})
+        api.patch("/iam/products/availability/defaults", json={"product_name": "DDOS", "available": True})
+        api.post("/iam/admin/free_features", json={"client_id": new["client"], "feature_id": 104})
+        # A changed store still pickles, as `seeded_store` and a deep copy need.
+        assert pickle.loads(pickle.dumps(sandbox._store)) == sandbox._store  # noqa: S301 - our own bytes
+        assert everything(sandbox) != seeded
+
+        sandbox.reset()
+        assert everything(sandbox) == seeded
+        assert api.get(f"/iam/clients/{client_id}/services").json() == seeded_services
+        assert api.get("/iam/products/availability/defaults").json() == seeded_defaults
+        assert api.get("/iam/admin/free_features").json() == seeded_free
