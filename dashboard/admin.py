@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from dashboard.models import AuditEntry, BillingLink, DriftRun, SavedView
+from dashboard.models import AuditEntry, BillingLink, BulkChange, BulkItem, DriftRun, SavedView
 
 admin.site.site_header = "Gcore reseller dashboard: administration"
 admin.site.site_title = "Gcore reseller dashboard"
@@ -50,22 +50,47 @@ class SavedViewAdmin(admin.ModelAdmin):
     raw_id_fields = ("owner",)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here: the dashboard's own pages make these, audited."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(BillingLink)
-class BillingLinkAdmin(admin.ModelAdmin):
-    """Read-only: links are made and removed on the client page, where each change is audited."""
+class BillingLinkAdmin(ReadOnlyAdmin):
+    """Links are made and removed on the client page, where each change is audited."""
 
     list_display = ("gcore_client_id", "spp_client_id", "method", "created_by", "created_at")
     list_filter = ("method",)
     search_fields = ("=gcore_client_id", "=spp_client_id")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+
+class BulkItemInline(admin.TabularInline):
+    model = BulkItem
+    fields = ("client_id", "company_name", "old_status", "state", "message", "attempts", "updated_at")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: BillingLink | None = None) -> bool:
-        return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: BillingLink | None = None) -> bool:
-        return False
+@admin.register(BulkChange)
+class BulkChangeAdmin(ReadOnlyAdmin):
+    """Changes across many clients, each client's result with it; made and run on /clients/bulk/."""
+
+    list_display = ("created_at", "created_by_username", "service", "status", "state", "finished_at")
+    list_filter = ("state", "service", "status")
+    search_fields = ("reason", "created_by_username")
+    inlines = (BulkItemInline,)
 
 
 @admin.register(DriftRun)

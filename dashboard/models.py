@@ -25,6 +25,13 @@ class StaffAccess(models.Model):
             ("change_billing", "Can edit SPP contact fields, link, unlink and sync"),
             ("change_billing_account", "Can change an SPP client's balance, status, Stripe ID and employees"),
             ("rebuild_billing_drift", "Can rebuild the drift list"),
+            ("create_clients", "Can create clients"),
+            ("change_services", "Can change a client's service statuses, except to deleted"),
+            ("delete_services", "Can set a service's status to deleted"),
+            ("change_availability", "Can change which products a client sees"),
+            ("manage_free_features", "Can enable and disable free features"),
+            ("manage_paid_features", "Can enable and disable paid features"),
+            ("bulk_change_services", "Can change a service's status across many clients at once"),
         ]
 
     def __str__(self) -> str:
@@ -43,6 +50,12 @@ class AuditEntry(models.Model):
         BILLING_UPDATE = "billing.update", "SPP client edited"
         BILLING_SYNC = "billing.sync", "Gcore and SPP synced"
         BILLING_DRIFT = "billing.drift", "Drift list rebuilt"
+        CLIENT_CREATE = "client.create", "Client created"
+        SERVICE_UPDATE = "service.update", "Service changed"
+        AVAILABILITY_UPDATE = "availability.update", "Product availability changed"
+        FEATURE_ENABLE = "feature.enable", "Feature enabled"
+        FEATURE_DISABLE = "feature.disable", "Feature disabled"
+        BULK_SERVICE = "bulk.service", "Bulk service change"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"
@@ -192,3 +205,72 @@ class DriftEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_name or self.gcore_client_id}: {len(self.differences)} difference(s)"
+
+
+class BulkChange(models.Model):
+    """One service-status change across many clients: its preview, its run and its result."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Previewed, not started"
+        RUNNING = "running", "Running"
+        STOPPING = "stopping", "Stopping"
+        STOPPED = "stopped", "Stopped"
+        DONE = "done", "Finished"
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_username = models.CharField(max_length=150)
+    # Touched as each client is done: a run that stopped moving long ago died with its process.
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    service = models.CharField(max_length=32)  # Gcore's product name: CDN, STORAGE, ...
+    status = models.CharField(max_length=32)  # the status every selected client's service is set to
+    reason = models.TextField(blank=True)
+    # What was selected: the client list's query string ("all matching"), or the ticked ids.
+    query = models.CharField(max_length=2000, blank=True)
+    selection = models.CharField(max_length=8, default="ids")  # "ids" or "query"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Bulk change {self.pk}: {self.service} to {self.status} ({self.state})"
+
+
+class BulkItem(models.Model):
+    """One client of a bulk change, and what happened to it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        EXCLUDED = "excluded", "Excluded"
+        SENDING = "sending", "Sending"
+        CHANGED = "changed", "Changed"
+        UNCHANGED = "unchanged", "Already so"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "May or may not have changed"
+        SKIPPED = "skipped", "Not sent (stopped)"
+
+    bulk = models.ForeignKey(BulkChange, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    client_id = models.BigIntegerField()
+    company_name = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    # The service's status in the preview, then as Gcore had it just before the change.
+    old_status = models.CharField(max_length=32, blank=True)
+    message = models.TextField(blank=True)  # why excluded, or Gcore's message on failure
+    upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    upstream_request_id = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["bulk", "position"]
+        constraints = [models.UniqueConstraint("bulk", "client_id", name="bulk_item_unique_client")]
+
+    def __str__(self) -> str:
+        return f"{self.company_name or self.client_id}: {self.get_state_display()}"

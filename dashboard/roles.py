@@ -6,7 +6,8 @@ MANAGERS = "Managers"
 SUPPORT_AGENTS = "Support agents"
 
 # Permission codenames of the `dashboard` app. Reassigning reseller or seller is left to superusers.
-# An SPP client's balance, status, Stripe ID and employees, and rebuilding the drift list, are too.
+# An SPP client's balance, status, Stripe ID and employees, and rebuilding the drift list, are too;
+# so are setting a service to `deleted`, paid features (they cost the reseller money) and bulk changes.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     MANAGERS: ("view_clients", "export_clients", "view_activity", "view_billing"),
     SUPPORT_AGENTS: (
@@ -17,6 +18,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "change_client_users",
         "view_billing",
         "change_billing",
+        "create_clients",
+        "change_services",
+        "change_availability",
+        "manage_free_features",
     ),
 }
 

@@ -226,6 +226,9 @@ SPP_STATUS_NAMES = {
     for number, _, name in (item.partition("=") for item in env.list("SPP_STATUS_NAMES", default=[]))
     if number.strip().isdigit() and name.strip()
 }
+# Changes across many clients: how many clients one change may cover, and how many run at once.
+BULK_MAX_CLIENTS = env.int("BULK_MAX_CLIENTS", default=500)
+BULK_CONCURRENCY = env.int("BULK_CONCURRENCY", default=4)
 # Building the drift list: SPP and Gcore pages read at once.
 BILLING_DRIFT_CONCURRENCY = env.int("BILLING_DRIFT_CONCURRENCY", default=4)
 # Decided once, at start-up: "api", "sandbox" (no key, DEBUG on) or "off" (no key, DEBUG off).

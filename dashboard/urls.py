@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import activity, billing, clients, core, edits, export, overview, saved_views
+from dashboard.views import (
+    account,
+    activity,
+    billing,
+    bulk,
+    clients,
+    core,
+    edits,
+    export,
+    overview,
+    saved_views,
+)
 
 urlpatterns = [
     path("", overview.overview_view, name="home"),
@@ -10,9 +21,18 @@ urlpatterns = [
     path("readyz", core.readyz, name="readyz"),
     path("clients/", clients.client_list_view, name="client-list"),
     path("clients/export.csv", export.client_export_view, name="client-export"),
+    path("clients/new/", account.client_create_view, name="client-create"),
+    path("clients/bulk/", bulk.bulk_view, name="client-bulk"),
     path("clients/<int:client_id>/", clients.client_detail_view, name="client-detail"),
     path("clients/<int:client_id>/edit/", edits.client_edit_view, name="client-edit"),
     path("clients/<int:client_id>/users/<int:user_id>/edit/", edits.user_edit_view, name="user-edit"),
+    path(
+        "clients/<int:client_id>/services/<int:service_id>/edit/",
+        account.service_edit_view,
+        name="service-edit",
+    ),
+    path("clients/<int:client_id>/availability/", account.availability_view, name="client-availability"),
+    path("clients/<int:client_id>/features/", account.features_view, name="client-features"),
     path("clients/<int:client_id>/billing/", billing.billing_view, name="client-billing"),
     path("clients/<int:client_id>/billing/edit/", billing.billing_edit_view, name="billing-edit"),
     path("clients/<int:client_id>/billing/sync/", billing.billing_sync_view, name="billing-sync"),

@@ -88,3 +88,23 @@ def support_client(support) -> DjangoClient:
 @pytest.fixture
 def admin_client_(admin_user) -> DjangoClient:
     return logged_in(admin_user)
+
+
+@pytest.fixture
+def wire(monkeypatch):
+    """Every request the dashboard sends to the in-process Gcore sandbox, with its JSON body, in order:
+    [(method, path, body or None)]. Watched at the edge: the sandbox transport."""
+    import json
+
+    from dashboard.sandbox import SandboxTransport
+
+    sent: list[tuple[str, str, object]] = []
+    original = SandboxTransport.handle_request
+
+    def recording(self, request):
+        content = request.read()
+        sent.append((request.method, request.url.path, json.loads(content) if content else None))
+        return original(self, request)
+
+    monkeypatch.setattr(SandboxTransport, "handle_request", recording)
+    return sent

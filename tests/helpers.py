@@ -6,6 +6,7 @@ another test module or from a conftest (tests/test_layout.py checks that).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -81,6 +82,36 @@ def first_client_with_users(sandbox) -> dict:
     return next(
         c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["users"]
     )
+
+
+def gcore_call(sandbox, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """Call the in-process sandbox as the dashboard would (for setting up and checking state in a test):
+    (status, decoded body or None)."""
+    from django.conf import settings
+
+    headers = {"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}", "Content-Type": "application/json"}
+    payload = json.dumps(body).encode() if body is not None else b""
+    path, _, query = path.partition("?")
+    response = sandbox.handle(method, path, query, headers=headers, body=payload)
+    return response.status, (response.json() if response.body else None)
+
+
+def services_of(sandbox, client_id: int) -> dict[str, dict[str, Any]]:
+    """The client's services as GET /iam/clients/{id}/services lists them, by product name."""
+    status, items = gcore_call(sandbox, "GET", f"/iam/clients/{client_id}/services")
+    assert status == 200
+    return {item["name"]: item for item in items}
+
+
+def client_with_service(sandbox, status: str, service: str = "CDN") -> tuple[int, dict[str, Any]]:
+    """A live client whose `service` has `status`, and that service."""
+    for client_id in sandbox.client_ids():
+        if sandbox.client_json(client_id)["deleted"]:
+            continue
+        found = services_of(sandbox, client_id).get(service)
+        if found and found["status"] == status:
+            return client_id, found
+    raise AssertionError(f"no live client has {service} {status}")
 
 
 def calls(sandbox, method):

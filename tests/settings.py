@@ -28,3 +28,13 @@ WHITENOISE_AUTOREFRESH = True
 
 # Outermost, so it sees every final response (test client and live server): token leaks and CSP.
 MIDDLEWARE = ["tests.security.evidence.EvidenceMiddleware", *MIDDLEWARE]  # noqa: F405 - from dashboard.settings
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405 - from dashboard.settings
+    # A file, not SQLite's shared in-memory database: there a reader locks a table and a writer in
+    # another thread (a bulk change's runner while its page polls) fails at once with "database
+    # table is locked"; a file gets the WAL journal and the waiting timeout that `make run` has.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405 - from dashboard.settings
+        "NAME": os.path.join(tempfile.gettempdir(), f"gcore-dashboard-test-{os.getpid()}.sqlite3")
+    }

@@ -48,7 +48,9 @@ def test_a_save_invalidates_the_detail_and_the_lists(support_client, sandbox):
     detail = support_client.get(f"/clients/{client_id}/").content.decode()
     listing = support_client.get("/clients/").content.decode()
     assert "After The Save" in detail and "After The Save" in listing
-    assert len(upstream_gets(sandbox)) == 2
+    # The client, its services (read with it, under its version) and the list: each once, afresh.
+    paths = sorted(entry["path"] for entry in upstream_gets(sandbox))
+    assert paths == ["/iam/clients", f"/iam/clients/{client_id}", f"/iam/clients/{client_id}/services"]
 
 
 def test_a_user_save_invalidates_the_client(support_client, sandbox):

@@ -12,12 +12,27 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+import httpx
 from pydantic import BaseModel, ConfigDict
 
 from dashboard.upstream.client import UpstreamClient
 
 from .errors import ERROR_CLASSES, REQUEST_ID_HEADER, GcoreResponseError, GcoreUnavailable
-from .models import Client, ClientUpdate, Group, Page, User, UserUpdate
+from .models import (
+    ActivatedFeature,
+    CatalogFeature,
+    Client,
+    ClientUpdate,
+    Group,
+    NewClient,
+    Page,
+    ProductAvailability,
+    Seller,
+    Service,
+    ServiceUpdate,
+    User,
+    UserUpdate,
+)
 
 log = logging.getLogger("dashboard.gcore")
 
@@ -135,6 +150,110 @@ class GcoreClient(UpstreamClient):
             f"/iam/clients/{int(client_id)}/client-users/{int(user_id)}",
             json={"user_role": {"id": role.id, "name": role.name}},
         )
+
+    # -- creating a client -------------------------------------------------------------------------
+
+    def create_client(self, new: NewClient) -> User:
+        """POST /iam/users: a client and its first user, both active at once; 201 with the User.
+
+        The User's `client` is the new client's id. Only the fields set on `new` are sent.
+        """
+        body = new.model_dump(exclude_unset=True)
+        return self._read(User, self._request("POST", "/iam/users", json=body))
+
+    def list_sellers(self) -> list[Seller]:
+        """GET /iam/admin/sellers, every seller (without `limit` the API sends them all)."""
+        return self._items(Seller, self._request("GET", "/iam/admin/sellers"))
+
+    # -- services ----------------------------------------------------------------------------------
+
+    def list_services(self, client_id: int) -> list[Service]:
+        """GET /iam/clients/{id}/services: each product's service record."""
+        return self._items(Service, self._request("GET", f"/iam/clients/{int(client_id)}/services"))
+
+    def get_service(self, client_id: int, service_id: int) -> Service:
+        """GET /iam/clients/{id}/services/{serviceId}."""
+        path = f"/iam/clients/{int(client_id)}/services/{int(service_id)}"
+        return self._read(Service, self._request("GET", path))
+
+    def update_service(self, client_id: int, service_id: int, changes: ServiceUpdate) -> Service:
+        """PUT /iam/clients/{id}/services/{serviceId} (never the deprecated PATCH): `status` always
+        goes, `enabled` only when set."""
+        path = f"/iam/clients/{int(client_id)}/services/{int(service_id)}"
+        body = changes.model_dump(exclude_none=True)
+        return self._read(Service, self._request("PUT", path, json=body))
+
+    # -- product availability ----------------------------------------------------------------------
+
+    def default_availability(self) -> list[ProductAvailability]:
+        """GET /iam/products/availability/defaults: what a client sees unless personalised."""
+        response = self._request("GET", "/iam/products/availability/defaults")
+        return self._items(ProductAvailability, response)
+
+    def client_availability(self, client_id: int) -> list[ProductAvailability]:
+        """GET /iam/products/availability/clients/{id}: what this client sees."""
+        response = self._request("GET", f"/iam/products/availability/clients/{int(client_id)}")
+        return self._items(ProductAvailability, response)
+
+    def set_client_availability(self, client_id: int, product: str, available: bool) -> None:
+        """PATCH /iam/products/availability/clients/{id} with one `{product_name, available}`.
+
+        The answer is not read: the caller reads the client's availability again.
+        """
+        # Gcore: the spec's body and answer are ONE ProductAvailability, while GET lists them all
+        # (docs/gcore-api-notes.md §10); one product is sent per call, so either reading of the
+        # answer (an object or a list) is fine, and it is not parsed.
+        self._request(
+            "PATCH",
+            f"/iam/products/availability/clients/{int(client_id)}",
+            json={"product_name": product, "available": available},
+        )
+
+    def reset_client_availability(self, client_id: int, products: list[str]) -> None:
+        """DELETE /iam/products/availability/clients/{id} `{"product_names": [...]}`: those products
+        follow the reseller's defaults again (204)."""
+        self._request(
+            "DELETE",
+            f"/iam/products/availability/clients/{int(client_id)}",
+            json={"product_names": list(products)},
+        )
+
+    # -- features ----------------------------------------------------------------------------------
+
+    def feature_catalogue(self) -> list[CatalogFeature]:
+        """GET /iam/admin/feature: every feature the reseller can switch on, free or paid."""
+        return self._items(CatalogFeature, self._request("GET", "/iam/admin/feature"))
+
+    def activated_features(self, *, paid: bool) -> list[ActivatedFeature]:
+        """GET /iam/admin/{free,paid}_features: the activations of every client (no filter exists)."""
+        return self._items(ActivatedFeature, self._request("GET", _features_path(paid)))
+
+    def enable_feature(self, client_id: int, feature_id: int, *, paid: bool) -> ActivatedFeature:
+        """POST /iam/admin/{free,paid}_features `{client_id, feature_id}`: 201 with the activation."""
+        body = {"client_id": int(client_id), "feature_id": int(feature_id)}
+        return self._read(ActivatedFeature, self._request("POST", _features_path(paid), json=body))
+
+    def disable_feature(self, activation_id: int, *, paid: bool) -> None:
+        """DELETE /iam/admin/{free,paid}_features/{activatedFeatureId} (204)."""
+        self._request("DELETE", f"{_features_path(paid)}/{int(activation_id)}")
+
+    # -- reading lists -----------------------------------------------------------------------------
+
+    def _items(self, model: type[M], response: httpx.Response) -> list[M]:
+        """A list endpoint's items: the spec's plain array, or a page envelope (`results`/`result`)
+        as GET /iam/clients answers with `limit`, in case an implementation pages it."""
+        if response.content.lstrip()[:1] == b"[":
+            return self._read(list[model], response)  # type: ignore[valid-type]
+        page = self._read(_Envelope[model], response)  # type: ignore[valid-type]
+        items = page.results if page.results is not None else page.result
+        if items is None:
+            log.warning("gcore response did not match a list of %s", model.__name__)
+            raise GcoreResponseError(status_code=response.status_code)
+        return items
+
+
+def _features_path(paid: bool) -> str:
+    return "/iam/admin/paid_features" if paid else "/iam/admin/free_features"
 
 
 __all__ = ["CLIENT_FILTERS", "ORDERING_FIELDS", "GcoreClient", "GcoreUnavailable"]

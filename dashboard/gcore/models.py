@@ -231,6 +231,93 @@ class ClientUpdate(GcoreModel):
     is_test: bool | None = None
 
 
+class ServiceOption(GcoreModel):
+    """One option of a service (ServiceOption): the value is a string typed by `value_type`."""
+
+    id: int | None = None
+    value: str | None = None
+    value_type: str | None = None
+    name: str = ""
+    category: str | None = None
+    description: str | None = None
+    title: str | None = None
+
+
+class Service(GcoreModel):
+    """One product of a client as GET /iam/clients/{id}/services lists it (iam_reseller_Service)."""
+
+    id: int
+    name: str
+    client: int | None = None
+    status: str | None = None
+    previous_status: str | None = None
+    status_changed_at: datetime | None = None
+    start: datetime | None = None  # the trial's start
+    deleted_date: datetime | None = None  # when a paused or ended trial becomes `deleted`
+    enabled: bool = False
+    options: list[ServiceOption] = []
+    status_transition_options: list[ServiceOption] = []
+
+
+class ServiceUpdate(GcoreModel):
+    """PUT /iam/clients/{id}/services/{serviceId} body (UpdateServiceRequest): `status` is required."""
+
+    status: str
+    enabled: bool | None = None
+
+
+class ProductAvailability(GcoreModel):
+    """Whether a product is offered to a client in its control panel (not whether it is active)."""
+
+    product_name: str
+    available: bool | None = None
+
+
+class CatalogFeature(GcoreModel):
+    """An entry of the reseller's feature catalogue (GET /iam/admin/feature)."""
+
+    id: int
+    name: str = ""
+    service: str | None = None
+    is_free: bool = False
+
+
+class ActivatedFeature(GcoreModel):
+    """A feature switched on for a client (GET/POST /iam/admin/{free,paid}_features)."""
+
+    id: int
+    client_id: int | None = None
+    feature_id: int | None = None
+    feature: CatalogFeature | None = None
+    created_date: datetime | None = None
+
+
+class Seller(GcoreModel):
+    """One of the reseller's sellers (GET /iam/admin/sellers)."""
+
+    id: int
+    email: str = ""
+    full_name: str = ""
+    deleted: bool = False
+
+
+class NewClient(GcoreModel):
+    """POST /iam/users body (CreateUserRequest): a client and its first user. Unset fields are not sent."""
+
+    email: str
+    password: str = Field(repr=False)
+    company: str
+    user_type: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    seller: int | None = None
+    services: list[ProductAvailability] | None = None
+    lang: str | None = None
+    custom_id: str | None = None
+    country_code: str | None = None
+    is_test: bool | None = None
+
+
 class UserUpdate(GcoreModel):
     """PATCH /iam/users/{id} body; only the fields set are sent."""
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dashboard.gcore import get_gcore_client
@@ -251,7 +251,6 @@ def drift_start(*, actor: AbstractBaseUser) -> DriftRun:
         finally:
             connection.close()
 
-    close_old_connections()
     transaction.on_commit(lambda: threading.Thread(target=build, name=f"drift-{run.pk}", daemon=True).start())
     return run
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -12,14 +14,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from dashboard.forms import ClientFilterForm
-from dashboard.http import HtmxHttpRequest, render_page, wants_fresh, wants_partial
+from dashboard.forms import SERVICE_STATUS_LABELS, ClientFilterForm
+from dashboard.gcore.models import SERVICE_NAMES, Client, Service
+from dashboard.http import HtmxHttpRequest, render_page, upstream_failure, wants_fresh, wants_partial
 from dashboard.roles import perm
+from dashboard.services.account import services_get_soon
 from dashboard.services.audit import audit_for_client
 from dashboard.services.billing import billing_connected
+from dashboard.services.cache import Cached
 from dashboard.services.client_query import ADVANCED, ClientQuery
 from dashboard.services.clients import client_get_soon, client_list_soon
 from dashboard.services.saved_views import saved_views_visible
+from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
+
+BULK_STATUS_CHOICES = tuple(SERVICE_STATUS_LABELS.items())
 
 # The advanced filters' open or closed state, kept by app.js in a cookie so every page load and
 # every htmx swap of the filters shows them as the person left them (UI state, not list state).
@@ -60,6 +68,10 @@ def client_list_view(request: HtmxHttpRequest) -> HttpResponse:
         "oob_errors": bool(request.htmx) and partial == "client-results",
         # The sidebar's views without their counts (those load by themselves): full pages only.
         "saved_views": saved_views_visible(user=request.user) if whole_page else [],
+        # The change-many-clients bar (administrators): its choices.
+        "service_names": SERVICE_NAMES,
+        "status_choices": BULK_STATUS_CHOICES,
+        "bulk_max": settings.BULK_MAX_CLIENTS,
     }
     return render_page(request, "clients/list.html", context, partial=partial)
 
@@ -87,8 +99,8 @@ def back_to_list(request: HtmxHttpRequest) -> str:
 @permission_required(perm("view_clients"), raise_exception=True)
 def client_detail_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     target = request.htmx.target if wants_partial(request) else None
-    if target == "user-editor":  # closing the user form: nothing to fetch
-        return render_page(request, "clients/detail.html", {"client_id": client_id}, partial="user-editor")
+    if target in ("user-editor", "service-editor"):  # closing a form: nothing to fetch
+        return render_page(request, "clients/detail.html", {"client_id": client_id}, partial=target)
     if target == "client-history":
         history = audit_for_client(client_id=client_id)
         # The history lives in the dashboard's database: refreshing it needs no call to Gcore.
@@ -98,16 +110,39 @@ def client_detail_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse
             {"client_id": client_id, "history": history},
             partial="client-history",
         )
-    # Gcore answers while the history is read from the database.
-    read = client_get_soon(client_id=client_id, fresh=wants_fresh(request))
-    history = audit_for_client(client_id=client_id)
-    context = {
+    # Gcore answers (the client and its services, at once) while the history is read from the database.
+    fresh = wants_fresh(request)
+    read = client_get_soon(client_id=client_id, fresh=fresh)
+    services = None if target == "client-users" else services_get_soon(client_id=client_id, fresh=fresh)
+    context = detail_context(request, client_id, read, services)
+    if target == "client-users":
+        partial = "client-users"
+    elif target == "client-services":
+        partial = "client-services"
+    else:
+        partial = "client-summary"
+    return render_page(request, "clients/detail.html", context, partial=partial)
+
+
+def detail_context(
+    request: HtmxHttpRequest, client_id: int, read: Cached[Client], services: Cached[list[Service]] | None
+) -> dict[str, Any]:
+    """What the client page shows: the client, its services (or why they could not be read), its history."""
+    context: dict[str, Any] = {
         "client": read.value,
         "read": read,
         "client_id": client_id,
-        "history": history,
+        "history": audit_for_client(client_id=client_id),
         "back_url": back_to_list(request),
         "billing": _billing_section(request),
     }
-    partial = "client-users" if target == "client-users" else "client-summary"
-    return render_page(request, "clients/detail.html", context, partial=partial)
+    if services is None:
+        return context
+    try:
+        context["services"] = services.value
+    except UpstreamNotFound:
+        context["services"], context["services_error"] = [], "Gcore lists no services for this client."
+    except UpstreamError as exc:
+        # The rest of the page is still worth showing: the failure is said in the services' place.
+        context["services"], context["services_error"] = [], upstream_failure(exc).headline
+    return context

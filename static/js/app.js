@@ -65,6 +65,20 @@
     document.cookie = details.dataset.remember + "=" + state + "; path=/; max-age=31536000; SameSite=Lax" + secure;
   }, true);
 
+  // A page answering a form POST that stands for another address (a new client's page) puts that
+  // address in the bar, so a reload shows the page itself rather than posting the form again.
+  var replace = document.querySelector("[data-replace-url]");
+  if (replace && window.history.replaceState) window.history.replaceState(null, "", replace.dataset.replaceUrl);
+
+  // <button data-copy="#id">: copies that element's text (a new client's password) to the clipboard.
+  document.body.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!button) return;
+    var source = document.querySelector(button.dataset.copy);
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.textContent).then(function () { button.textContent = "Copied"; });
+  });
+
   document.body.addEventListener("htmx:sendError", function () {
     showAlert("The dashboard did not answer. Check your connection and try again.");
   });

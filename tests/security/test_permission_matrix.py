@@ -93,6 +93,14 @@ EXPECTED: dict[str, Row] = {
     "billing-edit": CLIENT_EDITING,
     "billing-sync": CLIENT_EDITING,
     "billing-drift": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, DENIED, OK)),
+    # Running a client's account: support agents create clients and change services (an empty POST
+    # is a form error, 422), products and free features; managers only look at products and
+    # features; changes across many clients are for superusers.
+    "client-create": CLIENT_EDITING,
+    "service-edit": CLIENT_EDITING,
+    "client-availability": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
+    "client-features": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
+    "client-bulk": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, DENIED, DENIED, OK)),
 }
 
 
@@ -127,8 +135,18 @@ def _linked_client(sb) -> dict:
     raise AssertionError("the sandboxes have no client linkable by email")
 
 
+def _service_id(sb) -> int:
+    """The linked client's first service, as GET /iam/clients/{id}/services lists it."""
+    from django.conf import settings
+
+    client_id = _linked_client(sb)["id"]
+    headers = {"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}"}
+    return sb.handle("GET", f"/iam/clients/{client_id}/services", headers=headers).json()[0]["id"]
+
+
 PARAMS = {
     "client_id": lambda sb: _linked_client(sb)["id"],
+    "service_id": _service_id,
     "user_id": lambda sb: _linked_client(sb)["users"][0]["id"],
     "view_id": _shared_saved_view,
     "object_id": "987654321",

@@ -18,7 +18,7 @@ from dashboard.roles import MANAGERS, SUPPORT_AGENTS
 DEMO_ACCOUNTS: dict[str, tuple[str | None, str]] = {
     "admin": (None, "administrator: everything, plus staff accounts in /admin/"),
     "manager": (MANAGERS, "manager: browses, filters and exports"),
-    "support": (SUPPORT_AGENTS, "support agent: edits clients and their users"),
+    "support": (SUPPORT_AGENTS, "support agent: creates and edits clients, their users and services"),
 }
 
 

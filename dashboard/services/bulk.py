@@ -1,0 +1,411 @@
+"""One service's status changed across many clients: preview, run, stop, retry.
+
+A preview is saved as a draft (`BulkChange` with one `BulkItem` per client), so what the person
+confirms is exactly what runs. The run goes in a thread of this process, a few clients at a time
+(BULK_CONCURRENCY); each client is re-read first, then changed with one PUT that is never sent
+again: a write whose answer never came is re-read and reported as "may or may not have been
+applied". The person can stop the run, and retry a failed client explicitly. Every client's
+attempt is audited, and so is the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from dashboard.gcore import get_gcore_client
+from dashboard.gcore.models import SERVICE_NAMES, ClientSummary, ServiceStatus, ServiceUpdate
+from dashboard.models import BulkChange, BulkItem
+from dashboard.roles import perm
+from dashboard.services import versions
+from dashboard.services.account import may_set_status
+from dashboard.services.audit import Action, FieldChange, Outcome, audit_record, error_text
+from dashboard.services.client_query import ClientQuery
+from dashboard.services.clients import client_get
+from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
+
+log = logging.getLogger("dashboard.bulk")
+
+# A run that has not moved for this long died with its process (a client takes at most its
+# timeouts and retries, well under a minute).
+STALE_AFTER = timedelta(minutes=2)
+LIST_PAGE = 100  # clients per GET /iam/clients while a preview gathers "all matching"
+ACTIVE = (BulkChange.State.RUNNING, BulkChange.State.STOPPING)
+DONE_STATES = (BulkItem.State.CHANGED, BulkItem.State.UNCHANGED)
+
+
+class BulkRefused(ValueError):
+    """A change that cannot be previewed as asked: the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts of a bulk change's clients by state, for the preview, the progress and the result."""
+
+    counts: Counter[str]
+    total: int
+
+    def __getattr__(self, state: str) -> int:
+        if state.startswith("_"):
+            raise AttributeError(state)
+        return self.counts.get(state, 0)
+
+    @property
+    def to_send(self) -> int:
+        """Clients that a run will (or did) consider: every one not excluded."""
+        return self.total - self.counts.get(BulkItem.State.EXCLUDED, 0)
+
+    @property
+    def finished(self) -> int:
+        """Clients with a result: changed, already so, failed, in doubt or skipped."""
+        waiting = (BulkItem.State.PENDING, BulkItem.State.SENDING, BulkItem.State.EXCLUDED)
+        return sum(count for state, count in self.counts.items() if state not in waiting)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.finished / self.to_send) if self.to_send else 100
+
+
+def summary(bulk: BulkChange) -> Summary:
+    rows = bulk.items.order_by().values("state").annotate(n=Count("id"))
+    counts = Counter({row["state"]: row["n"] for row in rows})
+    return Summary(counts=counts, total=sum(counts.values()))
+
+
+# -- the preview -----------------------------------------------------------------------------------
+
+
+def _matching(query: ClientQuery, cap: int) -> list[ClientSummary]:
+    """Every client the list query matches, a page at a time; BulkRefused past `cap`."""
+    gcore = get_gcore_client()
+    found: list[ClientSummary] = []
+    offset = 0
+    while True:
+        page = gcore.list_clients(
+            filters=query.filters,
+            ordering=query.ordering,
+            limit=LIST_PAGE,
+            offset=offset,
+            model=ClientSummary,
+        )
+        if page.count > cap:
+            raise BulkRefused(
+                f"{page.count:,} clients match these filters; one change may cover at most {cap:,} "
+                "(BULK_MAX_CLIENTS). Narrow the filters and try again."
+            )
+        found += page.results
+        offset += LIST_PAGE
+        if not page.results or offset >= page.count:
+            return found
+
+
+def _chosen(client_ids: Iterable[int]) -> Iterator[tuple[int, ClientSummary | None]]:
+    """Each ticked client as Gcore has it now (None when Gcore no longer has it)."""
+    for client_id in client_ids:
+        try:
+            yield client_id, client_get(client_id=client_id).value
+        except UpstreamNotFound:
+            yield client_id, None
+
+
+def _item(bulk: BulkChange, position: int, client_id: int, client: ClientSummary | None) -> BulkItem:
+    item = BulkItem(bulk=bulk, position=position, client_id=client_id)
+    if client is None:
+        item.state, item.message = BulkItem.State.EXCLUDED, "Gcore has no such client (any more)."
+        return item
+    item.company_name = client.company_name[:255]
+    state = client.service_statuses.get(bulk.service)
+    item.old_status = (state.status or "") if state else ""
+    if client.deleted:
+        item.state, item.message = BulkItem.State.EXCLUDED, "The client is deleted at Gcore."
+    elif state is None:
+        item.state = BulkItem.State.EXCLUDED
+        item.message = f"Gcore lists no {bulk.service} service for this client."
+    return item
+
+
+def bulk_preview(
+    *,
+    service: str,
+    status: str,
+    actor: AbstractBaseUser,
+    client_ids: list[int] | None = None,
+    query: ClientQuery | None = None,
+) -> BulkChange:
+    """A draft for the ticked clients (`client_ids`) or all that `query` matches, with each client's
+    place in it: to change, already so, or excluded and why. Nothing is sent to Gcore but reads."""
+    if not actor.has_perm(perm("bulk_change_services")) or not may_set_status(actor, status):
+        raise PermissionDenied("Your role does not allow changes across many clients.")
+    if service not in SERVICE_NAMES or status not in {s.value for s in ServiceStatus}:
+        raise BulkRefused("Choose one of the services and one of the statuses.")
+    cap = settings.BULK_MAX_CLIENTS
+    if query is not None:
+        chosen: list[tuple[int, ClientSummary | None]] = [(c.id, c) for c in _matching(query, cap)]
+    else:
+        ids = list(dict.fromkeys(client_ids or []))
+        if not ids:
+            raise BulkRefused("Tick at least one client, or choose all clients matching the filters.")
+        if len(ids) > cap:
+            raise BulkRefused(f"One change may cover at most {cap:,} clients (BULK_MAX_CLIENTS).")
+        chosen = list(_chosen(ids))
+    if not chosen:
+        raise BulkRefused("No clients match these filters.")
+    with transaction.atomic():
+        bulk = BulkChange.objects.create(
+            created_by=actor,
+            created_by_username=actor.get_username(),
+            service=service,
+            status=status,
+            selection="query" if query is not None else "ids",
+            query=query.tidy()[:2000] if query is not None else "",
+        )
+        BulkItem.objects.bulk_create(
+            _item(bulk, position, client_id, client) for position, (client_id, client) in enumerate(chosen)
+        )
+    return bulk
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one client's change did at Gcore: worked out in a worker thread, recorded by the runner."""
+
+    state: str  # BulkItem.State
+    message: str = ""
+    old_status: str = ""
+    error: UpstreamError | None = None
+    outcome: str = Outcome.SAVED  # the audit entry's
+
+
+def attempt(client_id: int, service_name: str, status: str) -> Attempt:
+    """Re-read the client's service, then set its status with one PUT that is never sent twice.
+
+    Gcore calls only (no database): it runs in the pool's threads.
+    """
+    gcore = get_gcore_client()
+    try:
+        service = next((s for s in gcore.list_services(client_id) if s.name == service_name), None)
+    except UpstreamError as exc:  # nothing was sent
+        message = f"Not sent: the client's services could not be read ({error_text(exc)})."
+        return Attempt(BulkItem.State.FAILED, message, error=exc, outcome=Outcome.UPSTREAM_ERROR)
+    if service is None:
+        message = f"Not sent: Gcore lists no {service_name} service for this client."
+        return Attempt(BulkItem.State.FAILED, message, outcome=Outcome.UNCHANGED)
+    old = service.status or ""
+    if service.status == status:
+        return Attempt(BulkItem.State.UNCHANGED, "", old, outcome=Outcome.UNCHANGED)
+    try:
+        gcore.update_service(client_id, service.id, ServiceUpdate(status=status))
+    except UpstreamError as exc:
+        if not exc.maybe_applied:
+            return Attempt(BulkItem.State.FAILED, error_text(exc), old, exc, Outcome.UPSTREAM_ERROR)
+        return _in_doubt(client_id, service.id, status, old, exc)
+    finally:
+        versions.client_changed(client_id)
+    return Attempt(BulkItem.State.CHANGED, "", old)
+
+
+def _in_doubt(client_id: int, service_id: int, status: str, old: str, exc: UpstreamError) -> Attempt:
+    """The PUT may have reached Gcore without an answer coming back: re-read, never re-send."""
+    try:
+        now = get_gcore_client().get_service(client_id, service_id).status
+    except UpstreamError:
+        now = None
+    if now == status:
+        message = f"No answer came ({error_text(exc)}); a re-read shows the change was applied."
+        return Attempt(BulkItem.State.CHANGED, message, old)
+    shown = f"a re-read shows {now}" if now else "it could not be re-read"
+    message = (
+        f"No answer came ({error_text(exc)}): the change may or may not have been applied in Gcore "
+        f"({shown}). It was not sent again."
+    )
+    return Attempt(BulkItem.State.UNKNOWN, message, old, exc, Outcome.UPSTREAM_ERROR)
+
+
+def _sending(item: BulkItem) -> None:
+    item.state, item.attempts = BulkItem.State.SENDING, item.attempts + 1
+    item.message, item.upstream_status, item.upstream_request_id = "", None, ""
+    item.save(
+        update_fields=["state", "attempts", "message", "upstream_status", "upstream_request_id", "updated_at"]
+    )
+
+
+def _record(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None, result: Attempt) -> BulkItem:
+    """The client's result on its row, and its own entry in the activity log."""
+    item.state, item.message = result.state, result.message[:2000]
+    item.old_status = result.old_status or item.old_status
+    exc = result.error
+    if exc is not None:
+        item.upstream_status, item.upstream_request_id = exc.status_code, (exc.request_id or "")[:100]
+    item.save(
+        update_fields=[
+            "state",
+            "message",
+            "old_status",
+            "upstream_status",
+            "upstream_request_id",
+            "updated_at",
+        ]
+    )
+    default = f"Already {bulk.status}: nothing was sent." if result.state == BulkItem.State.UNCHANGED else ""
+    audit_record(
+        actor=actor,
+        action=Action.SERVICE_UPDATE,
+        outcome=result.outcome,
+        client_id=item.client_id,
+        changes=[FieldChange(f"{bulk.service}.status", item.old_status or None, bulk.status)],
+        upstream_status=exc.status_code if exc is not None else (200 if result.state == "changed" else None),
+        upstream_request_id=exc.request_id if exc is not None else None,
+        message=result.message or default,
+        details={"service": bulk.service, "reason": bulk.reason, "bulk": bulk.pk},
+    )
+    return item
+
+
+def change_one(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkItem:
+    """One client's change, now, in this thread: re-read, one PUT at most, recorded and audited."""
+    _sending(item)
+    return _record(item, bulk, actor, attempt(item.client_id, bulk.service, bulk.status))
+
+
+def _stop_requested(bulk: BulkChange) -> bool:
+    return BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.STOPPING).exists()
+
+
+def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkChange:
+    """Change every waiting client, BULK_CONCURRENCY at a time; the finished (or stopped) run.
+
+    The pool's threads only talk to Gcore; this thread alone writes to the database (each client's
+    row as its answer comes, the audit, the heartbeat), so any database, SQLite included, copes.
+    """
+    pending = deque(bulk.items.filter(state=BulkItem.State.PENDING).order_by("position"))
+    workers = max(1, settings.BULK_CONCURRENCY)
+    in_flight: dict[Future[Attempt], BulkItem] = {}
+    stopping = False
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
+        while True:
+            while pending and len(in_flight) < workers and not stopping:
+                item = pending.popleft()
+                _sending(item)
+                in_flight[pool.submit(attempt, item.client_id, bulk.service, bulk.status)] = item
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                _record(in_flight.pop(future), bulk, actor, future.result())
+            BulkChange.objects.filter(pk=bulk.pk).update(updated_at=timezone.now())
+            stopping = stopping or _stop_requested(bulk)
+    if pending:
+        BulkItem.objects.filter(pk__in=[item.pk for item in pending]).update(
+            state=BulkItem.State.SKIPPED, message="Not sent: the change was stopped."
+        )
+    bulk.state = BulkChange.State.STOPPED if stopping else BulkChange.State.DONE
+    bulk.finished_at = timezone.now()
+    bulk.save(update_fields=["state", "finished_at", "updated_at"])
+    _audit_batch(bulk, actor)
+    return bulk
+
+
+def _audit_batch(bulk: BulkChange, actor: AbstractBaseUser | None) -> None:
+    """The batch's own entry in the activity log, beside its clients' entries."""
+    counts = summary(bulk)
+    failed = counts.failed + counts.unknown
+    audit_record(
+        actor=actor,
+        action=Action.BULK_SERVICE,
+        outcome=Outcome.SAVED if not failed else Outcome.PARTIAL,
+        message=(
+            f"{bulk.service} to {bulk.status}, {bulk.get_state_display().lower()}: {counts.changed} changed, "
+            f"{counts.unchanged} already so, {counts.failed} failed, {counts.unknown} in doubt, "
+            f"{counts.skipped} not sent, {counts.excluded} excluded."
+        ),
+        changes=[FieldChange(f"{bulk.service}.status", None, bulk.status)],
+        details={"bulk": bulk.pk, "reason": bulk.reason, "service": bulk.service, "clients": counts.total},
+    )
+
+
+def bulk_start(bulk: BulkChange, *, reason: str, actor: AbstractBaseUser) -> BulkChange:
+    """Start a previewed draft in a background thread of this process, once (a second start is ignored)."""
+    if bulk.created_by_id != actor.pk and not actor.is_superuser:
+        raise PermissionDenied("Only the person who previewed this change can start it.")
+    started = BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.DRAFT).update(
+        state=BulkChange.State.RUNNING, reason=reason, started_at=timezone.now()
+    )
+    bulk.refresh_from_db()
+    if not started:
+        return bulk
+
+    def run() -> None:
+        try:
+            bulk_run(bulk, actor)
+        except Exception:  # a thread has nobody to raise to: log it (log.exception) and record it
+            log.exception("bulk change %s stopped", bulk.pk)
+            _interrupt(bulk, "The change stopped unexpectedly.")
+        finally:
+            connection.close()
+
+    transaction.on_commit(lambda: threading.Thread(target=run, name=f"bulk-{bulk.pk}", daemon=True).start())
+    return bulk
+
+
+def bulk_stop(bulk: BulkChange) -> BulkChange:
+    """Ask a running change to stop: clients already sent finish, the rest are not sent."""
+    BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.RUNNING).update(
+        state=BulkChange.State.STOPPING, updated_at=timezone.now()
+    )
+    bulk.refresh_from_db()
+    return bulk
+
+
+def _interrupt(bulk: BulkChange, message: str) -> None:
+    """A run whose process died: what was being sent is in doubt, what waited was not sent."""
+    with transaction.atomic():
+        moved = BulkChange.objects.filter(pk=bulk.pk, state__in=ACTIVE).update(
+            state=BulkChange.State.INTERRUPTED, finished_at=timezone.now()
+        )
+        if not moved:
+            return
+        bulk.items.filter(state=BulkItem.State.SENDING).update(
+            state=BulkItem.State.UNKNOWN,
+            message=f"{message} The change may or may not have been applied; it was not sent again.",
+        )
+        bulk.items.filter(state=BulkItem.State.PENDING).update(
+            state=BulkItem.State.SKIPPED, message=f"Not sent: {message[0].lower()}{message[1:]}"
+        )
+    bulk.refresh_from_db()
+    _audit_batch(bulk, bulk.created_by)
+
+
+def bulk_get(bulk_id: int) -> BulkChange:
+    """A bulk change; one whose run stopped moving long ago is marked interrupted first."""
+    bulk = BulkChange.objects.select_related("created_by").get(pk=bulk_id)
+    if bulk.state in ACTIVE and timezone.now() - bulk.updated_at > STALE_AFTER:
+        _interrupt(bulk, "The dashboard process running this change stopped.")
+    return bulk
+
+
+def bulk_retry(bulk: BulkChange, item: BulkItem, *, actor: AbstractBaseUser) -> BulkItem:
+    """Try one failed (or in-doubt) client again, now, at the person's explicit request."""
+    if not actor.has_perm(perm("bulk_change_services")) or not may_set_status(actor, bulk.status):
+        raise PermissionDenied("Your role does not allow changes across many clients.")
+    if bulk.state in ACTIVE or item.state not in (BulkItem.State.FAILED, BulkItem.State.UNKNOWN):
+        return item
+    return change_one(item, bulk, actor)
+
+
+def recent_bulk_changes(limit: int = 20) -> list[BulkChange]:
+    return list(BulkChange.objects.select_related("created_by").exclude(state=BulkChange.State.DRAFT)[:limit])

@@ -1,0 +1,147 @@
+"""`/clients/bulk/`: one service's status across many clients. Preview, start, progress, stop, result.
+
+`?batch=<id>` is the change's own page (its preview, its progress, then its result), so it can be
+bookmarked and opened again afterwards; without it, the page lists recent changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from dashboard.forms import SERVICE_STATUS_LABELS, BulkPreviewForm, BulkStartForm
+from dashboard.http import HtmxHttpRequest, render_page
+from dashboard.models import BulkChange, BulkItem
+from dashboard.roles import perm
+from dashboard.services.account import STATUS_MEANINGS, STOPPING_STATUSES, consequence
+from dashboard.services.bulk import (
+    ACTIVE,
+    BulkRefused,
+    bulk_get,
+    bulk_preview,
+    bulk_retry,
+    bulk_start,
+    bulk_stop,
+    recent_bulk_changes,
+    summary,
+)
+from dashboard.services.client_query import ClientQuery
+
+
+def _page(bulk_id: int) -> str:
+    return f"{reverse('client-bulk')}?batch={bulk_id}"
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perm("bulk_change_services"), raise_exception=True)
+def bulk_view(request: HtmxHttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _act(request)
+    batch = request.GET.get("batch", "")
+    if not batch:
+        context = _landing(BulkPreviewForm())
+        return render_page(request, "clients/bulk.html", context, partial="bulk")
+    bulk = _bulk(batch)
+    return _bulk_page(request, bulk)
+
+
+def _bulk(batch: str) -> BulkChange:
+    if not batch.isdigit():
+        raise Http404("No such bulk change.")
+    try:
+        return bulk_get(int(batch))
+    except BulkChange.DoesNotExist:
+        raise Http404("No such bulk change.") from None
+
+
+def _bulk_page(
+    request: HtmxHttpRequest, bulk: BulkChange, *, start_form: BulkStartForm | None = None, status: int = 200
+) -> HttpResponse:
+    counts = summary(bulk)
+    pending = bulk.items.filter(state=BulkItem.State.PENDING)
+    already = pending.filter(old_status=bulk.status).count() if bulk.state == BulkChange.State.DRAFT else 0
+    context: dict[str, Any] = {
+        "will_change": counts.pending - already,
+        "already": already,
+        "bulk": bulk,
+        "counts": counts,
+        "items": bulk.items.all(),
+        "running": bulk.state in ACTIVE,
+        "status_label": SERVICE_STATUS_LABELS.get(bulk.status, bulk.status),
+        "meaning": STATUS_MEANINGS.get(bulk.status, ""),
+        "start_form": start_form or BulkStartForm(),
+        "consequence": consequence(bulk.status, bulk.service, "each selected client")
+        if bulk.status in STOPPING_STATUSES
+        else "",
+        "list_url": f"{reverse('client-list')}?{bulk.query}" if bulk.query else reverse("client-list"),
+    }
+    # While it runs, the progress polls itself; the rest of the page stays as it is.
+    partial = "bulk-progress" if request.htmx.target == "bulk-progress" else "bulk"
+    return render_page(request, "clients/bulk.html", context, partial=partial, status=status)
+
+
+def _act(request: HtmxHttpRequest) -> HttpResponse:
+    action = request.POST.get("action", "preview")
+    if action == "preview":
+        return _preview(request)
+    bulk = _bulk(request.POST.get("batch", ""))
+    if action == "start":
+        form = BulkStartForm(request.POST)
+        if bulk.state != BulkChange.State.DRAFT:
+            return redirect(_page(bulk.pk))
+        if not form.is_valid():
+            return _bulk_page(request, bulk, start_form=form, status=422)
+        bulk_start(bulk, reason=form.cleaned_data["reason"], actor=request.user)
+        return redirect(_page(bulk.pk))
+    if action == "stop":
+        bulk_stop(bulk)
+        messages.info(request, "Stopping: clients already sent finish; the others are not sent.")
+        return redirect(_page(bulk.pk))
+    if action == "retry":
+        item = bulk.items.filter(pk=request.POST.get("item") or 0).first()
+        if item is None:
+            raise Http404("No such client in this change.")
+        item = bulk_retry(bulk, item, actor=request.user)
+        level = (
+            messages.SUCCESS
+            if item.state in (BulkItem.State.CHANGED, BulkItem.State.UNCHANGED)
+            else messages.ERROR
+        )
+        label = item.company_name or f"client {item.client_id}"
+        messages.add_message(request, level, f"Tried {label} again: {item.get_state_display().lower()}.")
+        return redirect(_page(bulk.pk))
+    raise Http404("No such action.")
+
+
+def _preview(request: HtmxHttpRequest) -> HttpResponse:
+    form = BulkPreviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        query = ClientQuery.from_data(data["query"]) if data["scope"] == "query" else None
+        try:
+            bulk = bulk_preview(
+                service=data["service"],
+                status=data["status"],
+                actor=request.user,
+                client_ids=data["client"],
+                query=query,
+            )
+        except BulkRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(_page(bulk.pk))
+    else:
+        form.add_error(None, "Choose a service and its new status in the list's bar, then preview again.")
+    context = _landing(form)
+    return render_page(request, "clients/bulk.html", context, partial="bulk", status=422)
+
+
+def _landing(form: BulkPreviewForm) -> dict[str, Any]:
+    return {"recent": recent_bulk_changes(), "form": form, "max_clients": settings.BULK_MAX_CLIENTS}

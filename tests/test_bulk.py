@@ -1,0 +1,217 @@
+"""A service's status across many clients: the preview, the run (bounded, never re-sent, stoppable),
+retrying one client, the result page and the activity log, against the sandbox."""
+
+from __future__ import annotations
+
+import html
+import time
+
+import pytest
+from django.test import override_settings
+
+from dashboard.models import AuditEntry, BulkChange, BulkItem
+from dashboard.services.bulk import bulk_run, bulk_stop
+from tests.helpers import services_of
+
+PREVIEW = {"action": "preview", "service": "CDN", "status": "paused"}
+
+
+def preview(http, **data):
+    response = http.post("/clients/bulk/", PREVIEW | data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    return BulkChange.objects.get(pk=int(response["Location"].rsplit("=", 1)[1]))
+
+
+def cdn_statuses(sandbox, client_ids):
+    return {client_id: services_of(sandbox, client_id)["CDN"]["status"] for client_id in client_ids}
+
+
+def live_ids(sandbox, count):
+    return [i for i in sandbox.client_ids() if not sandbox.client_json(i)["deleted"]][:count]
+
+
+# -- preview ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_preview_counts_what_will_change_what_already_is_and_what_is_excluded(admin_client_, sandbox, wire):
+    deleted = next(i for i in sandbox.client_ids() if sandbox.client_json(i)["deleted"])
+    chosen = [*live_ids(sandbox, 12), deleted]
+    bulk = preview(admin_client_, scope="ids", client=chosen)
+    assert bulk.state == "draft" and bulk.selection == "ids"
+    statuses = cdn_statuses(sandbox, chosen[:-1])
+    page = admin_client_.get(f"/clients/bulk/?batch={bulk.pk}")
+    assert page.context["already"] == sum(1 for s in statuses.values() if s == "paused")
+    assert page.context["will_change"] == sum(1 for s in statuses.values() if s != "paused")
+    excluded = bulk.items.get(state=BulkItem.State.EXCLUDED)
+    assert excluded.client_id == deleted and excluded.message == "The client is deleted at Gcore."
+    body = html.unescape(page.content.decode())
+    assert "The client is deleted at Gcore." in body and "Start the change" in body
+    assert "all of its CDN resources stop working" in body  # the consequence, before anything is sent
+    assert not [call for call in wire if call[0] not in ("GET",)]  # a preview only reads
+
+
+@pytest.mark.django_db
+def test_all_matching_takes_every_page_of_the_filters(admin_client_, sandbox):
+    bulk = preview(admin_client_, scope="query", query="cdn=active&page_size=25&ordering=-id")
+    expected = sandbox.matching_count(cdn="active", deleted="false")
+    assert bulk.items.count() == expected > 25
+    assert bulk.query == "cdn=active&ordering=-id&page_size=25"  # the filters, without the page number
+
+
+@pytest.mark.django_db
+def test_more_matching_clients_than_the_cap_are_refused_with_a_way_out(admin_client_, sandbox):
+    with override_settings(BULK_MAX_CLIENTS=5):
+        response = admin_client_.post("/clients/bulk/", PREVIEW | {"scope": "query", "query": "cdn=active"})
+    assert response.status_code == 422
+    assert "at most 5 (BULK_MAX_CLIENTS). Narrow the filters" in html.unescape(response.content.decode())
+    assert not BulkChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_nothing_ticked_is_refused(admin_client_):
+    response = admin_client_.post("/clients/bulk/", PREVIEW | {"scope": "ids"})
+    assert response.status_code == 422 and "Tick at least one client" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_bulk_changes_are_for_administrators(support_client, manager_client):
+    for http in (support_client, manager_client):
+        assert http.get("/clients/bulk/").status_code == 403
+        assert 'form="bulk-form"' not in http.get("/clients/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_list_offers_the_boxes_and_the_bar_to_administrators(admin_client_, sandbox):
+    body = admin_client_.get("/clients/?cdn=active").content.decode()
+    assert body.count('form="bulk-form"') == 25 and 'id="bulk-form"' in body
+    assert "Preview for all" in body
+
+
+# -- the run -----------------------------------------------------------------------------------------
+
+
+def started(http, bulk, reason="Unpaid since March"):
+    response = http.post(
+        "/clients/bulk/", {"action": "start", "batch": bulk.pk, "reason": reason, "confirm": "on"}
+    )
+    assert response.status_code == 302
+    return response
+
+
+def finished(bulk, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        bulk.refresh_from_db()
+        if bulk.state not in ("running", "stopping"):
+            return bulk
+        time.sleep(0.05)
+    raise AssertionError(f"bulk change {bulk.pk} still {bulk.state}")
+
+
+@pytest.mark.django_db
+def test_starting_needs_a_reason_and_the_confirmation(admin_client_, sandbox):
+    bulk = preview(admin_client_, scope="ids", client=live_ids(sandbox, 3))
+    response = admin_client_.post("/clients/bulk/", {"action": "start", "batch": bulk.pk, "reason": ""})
+    assert response.status_code == 422
+    assert set(response.context["start_form"].errors) == {"reason", "confirm"}
+    bulk.refresh_from_db()
+    assert bulk.state == "draft"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_changes_each_client_once_reports_each_and_audits_all(admin_client_, sandbox, wire):
+    chosen = live_ids(sandbox, 8)
+    before = cdn_statuses(sandbox, chosen)
+    failing = next(i for i in chosen if before[i] != "paused")
+    failing_service = services_of(sandbox, failing)["CDN"]["id"]
+    sandbox.add_fault(
+        "status", status=400, method="PUT", path=f"/iam/clients/{failing}/services/{failing_service}"
+    )
+    bulk = preview(admin_client_, scope="ids", client=chosen)
+    with override_settings(BULK_CONCURRENCY=3):
+        started(admin_client_, bulk)
+        bulk = finished(bulk)
+    assert bulk.state == "done"
+    states = dict(bulk.items.values_list("client_id", "state"))
+    assert states[failing] == "failed"
+    for client_id in chosen:
+        if client_id != failing:
+            assert states[client_id] == ("unchanged" if before[client_id] == "paused" else "changed")
+    after = cdn_statuses(sandbox, chosen)
+    assert all(after[i] == "paused" for i in chosen if i != failing) and after[failing] == before[failing]
+    puts = [call for call in wire if call[0] == "PUT"]
+    assert sorted(path for _, path, _ in puts) == sorted(
+        f"/iam/clients/{i}/services/{services_of(sandbox, i)['CDN']['id']}"
+        for i in chosen
+        if before[i] != "paused"
+    )  # each once, the failed one too: never re-sent
+    assert all(body == {"status": "paused"} for _, _, body in puts)
+    entries = AuditEntry.objects.filter(details__bulk=bulk.pk)
+    assert entries.filter(action="service.update").count() == len(chosen)
+    batch = entries.get(action="bulk.service")
+    assert batch.outcome == "partial" and "1 failed" in batch.message
+    assert batch.details["reason"] == "Unpaid since March"
+    page = html.unescape(admin_client_.get(f"/clients/bulk/?batch={bulk.pk}").content.decode())
+    assert "Bad Request" in page and "Retry" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_client_is_retried_only_when_asked(admin_client_, sandbox, wire):
+    chosen = [i for i in live_ids(sandbox, 20) if services_of(sandbox, i)["CDN"]["status"] == "active"][:2]
+    service = services_of(sandbox, chosen[0])["CDN"]["id"]
+    sandbox.add_fault(
+        "status", status=503, method="PUT", path=f"/iam/clients/{chosen[0]}/services/{service}", times=1
+    )
+    bulk = preview(admin_client_, scope="ids", client=chosen)
+    started(admin_client_, bulk)
+    bulk = finished(bulk)
+    item = bulk.items.get(client_id=chosen[0])
+    assert item.state == "failed" and item.attempts == 1
+    assert len([c for c in wire if c[0] == "PUT" and c[1].startswith(f"/iam/clients/{chosen[0]}/")]) == 1
+    response = admin_client_.post(
+        "/clients/bulk/", {"action": "retry", "batch": bulk.pk, "item": item.pk}, follow=True
+    )
+    item.refresh_from_db()
+    assert item.state == "changed" and item.attempts == 2
+    assert "Tried" in response.content.decode()
+    assert services_of(sandbox, chosen[0])["CDN"]["status"] == "paused"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_timeout_during_a_put_is_re_read_never_re_sent(admin_client_, sandbox, wire):
+    chosen = [i for i in live_ids(sandbox, 20) if services_of(sandbox, i)["CDN"]["status"] == "active"][:1]
+    service = services_of(sandbox, chosen[0])["CDN"]["id"]
+    path = f"/iam/clients/{chosen[0]}/services/{service}"
+    sandbox.add_fault("timeout", method="PUT", path=path, times=1)
+    bulk = preview(admin_client_, scope="ids", client=chosen)
+    started(admin_client_, bulk)
+    bulk = finished(bulk)
+    item = bulk.items.get()
+    # The sandbox applied it before the answer was lost: the re-read says so.
+    assert item.state == "changed" and "a re-read shows the change was applied" in item.message
+    assert [c[1] for c in wire if c[0] == "PUT"] == [path]
+    assert [c[1] for c in wire if c[0] == "GET" and c[1] == path] == [path]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_run_sends_nothing_more(admin_user, sandbox, wire):
+    from dashboard.services.bulk import bulk_preview
+
+    bulk = bulk_preview(service="CDN", status="paused", actor=admin_user, client_ids=live_ids(sandbox, 10))
+    BulkChange.objects.filter(pk=bulk.pk).update(state="running", reason="test")
+    bulk_stop(bulk)  # asked before the first answer comes back
+    with override_settings(BULK_CONCURRENCY=2):
+        bulk = bulk_run(bulk, admin_user)
+    assert bulk.state == "stopped"
+    states = list(bulk.items.values_list("state", flat=True))
+    assert states.count("skipped") == 8  # the two already sent finished, the rest were not sent
+    assert len([c for c in wire if c[0] == "GET" and c[1].endswith("/services")]) == 2
+    assert AuditEntry.objects.get(action="bulk.service").message.startswith("CDN to paused, stopped")
+
+
+@pytest.mark.django_db
+def test_a_preview_without_a_service_or_status_says_what_to_choose(admin_client_):
+    response = admin_client_.post("/clients/bulk/", {"action": "preview", "scope": "ids", "client": [1]})
+    assert response.status_code == 422
+    assert "Choose a service and its new status" in response.content.decode()
