@@ -312,7 +312,11 @@ class ServiceEditForm(RecordEditForm):
         super().__init__(*args, **kwargs)
         current = (self.initial or {}).get("status")
         statuses = [s for s in ServiceStatus if s != ServiceStatus.DELETED or can_delete or current == s]
-        self.fields["status"].choices = [(s.value, SERVICE_STATUS_LABELS[s.value]) for s in statuses]
+        choices = [(s.value, SERVICE_STATUS_LABELS[s.value]) for s in statuses]
+        if current and current not in SERVICE_STATUS_LABELS:
+            # Gcore: a status the spec does not list yet is kept as it is, never replaced unasked.
+            choices.insert(0, (current, current))
+        self.fields["status"].choices = choices
         self.can_delete = can_delete
         self.consequence = consequence  # status -> the plain-words consequence, for the confirmation
 
@@ -361,7 +365,7 @@ class AvailabilityForm(RecordEditForm):
 class ClientCreateForm(UpstreamErrorsForm):
     """POST /iam/users (CreateUserRequest): the client and its first user."""
 
-    upstream_fields: ClassVar[dict[str, str]] = {"services": "products", "user_type": "email"}
+    upstream_fields: ClassVar[dict[str, str]] = {"services": "products"}
 
     email = forms.EmailField(
         label="Email", max_length=254, help_text="The first user's sign-in, and the client's e-mail."

@@ -56,6 +56,7 @@ class AuditEntry(models.Model):
         FEATURE_ENABLE = "feature.enable", "Feature enabled"
         FEATURE_DISABLE = "feature.disable", "Feature disabled"
         BULK_SERVICE = "bulk.service", "Bulk service change"
+        BULK_STOP = "bulk.stop", "Bulk service change stopped"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"
@@ -64,6 +65,7 @@ class AuditEntry(models.Model):
         REJECTED = "rejected", "Rejected by validation"
         CONFLICT = "conflict", "Conflict"
         UPSTREAM_ERROR = "upstream_error", "Gcore error"
+        STARTED = "started", "Started"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

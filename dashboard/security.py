@@ -144,10 +144,15 @@ def _secrets() -> list[str]:
 
 class SecretsReporterFilter(SafeExceptionReporterFilter):
     """Django's filter (settings and request data named like secrets are hidden) plus: any local
-    variable of a traceback frame whose value shows the Gcore token is replaced, whatever its name."""
+    variable of a traceback frame whose value shows the Gcore token is replaced, whatever its name;
+    and a request whose view marked POST parameters as sensitive (a new client's password) shows no
+    local variable at all, in any frame: the password travels through the form, the request body,
+    the Gcore client and httpx under many names."""
 
     def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> Any:
         variables = super().get_traceback_frame_variables(request, tb_frame)
+        if request is not None and getattr(request, "sensitive_post_parameters", None):
+            return [(name, self.cleansed_substitute) for name, _ in variables]
         secrets = _secrets()
         if not secrets:
             return variables

@@ -124,6 +124,18 @@ def test_the_list_shows_the_new_status_at_once(support_client, sandbox):
     assert after.count == before.count + 1  # no stale cached page
 
 
+def test_the_overview_counts_the_new_status_at_once(support_client, sandbox):
+    def cdn_paused() -> int:
+        overview = support_client.get("/").context["overview"]
+        return next(t.count for g in overview.groups() for t in g.tallies if t.key == "cdn-paused")
+
+    client_id, service = client_with_service(sandbox, "active")
+    before = cdn_paused()  # now cached for OVERVIEW_CACHE_SECONDS
+    form = open_service_form(support_client, client_id, service["id"])
+    post_service(support_client, client_id, service["id"], form, status="paused", reason="x", confirm="on")
+    assert cdn_paused() == before + 1
+
+
 def test_a_status_that_does_not_stop_anything_needs_no_reason(support_client, sandbox, wire):
     client_id, service = client_with_service(sandbox, "paused")
     form = open_service_form(support_client, client_id, service["id"])
@@ -238,6 +250,7 @@ def test_a_timeout_during_the_put_is_in_doubt_and_never_sent_again(support_clien
     body = response.content.decode()
     assert "may or may not have been applied in Gcore" in body and "it was not sent again" in body
     assert [call for call in wire if call[0] == "PUT"] == [("PUT", path, {"status": "paused"})]
+    assert "Read again just now, Gcore shows CDN as paused" in body  # re-read, not re-sent
     entry = AuditEntry.objects.get(action=AuditEntry.Action.SERVICE_UPDATE)
     assert entry.outcome == "upstream_error" and "may or may not have been applied" in entry.message
     # The client page reads Gcore again (not a cached copy): the timed-out PUT did land here.

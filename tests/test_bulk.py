@@ -63,15 +63,16 @@ def test_all_matching_takes_every_page_of_the_filters(admin_client_, sandbox):
 def test_more_matching_clients_than_the_cap_are_refused_with_a_way_out(admin_client_, sandbox):
     with override_settings(BULK_MAX_CLIENTS=5):
         response = admin_client_.post("/clients/bulk/", PREVIEW | {"scope": "query", "query": "cdn=active"})
-    assert response.status_code == 422
-    assert "at most 5 (BULK_MAX_CLIENTS). Narrow the filters" in html.unescape(response.content.decode())
+    assert response.status_code == 302 and response["Location"] == "/clients/?cdn=active"  # the filters kept
+    page = html.unescape(admin_client_.get(response["Location"]).content.decode())
+    assert "at most 5 (BULK_MAX_CLIENTS). Narrow the filters" in page
     assert not BulkChange.objects.exists()
 
 
 @pytest.mark.django_db
 def test_nothing_ticked_is_refused(admin_client_):
-    response = admin_client_.post("/clients/bulk/", PREVIEW | {"scope": "ids"})
-    assert response.status_code == 422 and "Tick at least one client" in response.content.decode()
+    response = admin_client_.post("/clients/bulk/", PREVIEW | {"scope": "ids"}, follow=True)
+    assert "Tick at least one client" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -149,7 +150,8 @@ def test_a_run_changes_each_client_once_reports_each_and_audits_all(admin_client
     assert all(body == {"status": "paused"} for _, _, body in puts)
     entries = AuditEntry.objects.filter(details__bulk=bulk.pk)
     assert entries.filter(action="service.update").count() == len(chosen)
-    batch = entries.get(action="bulk.service")
+    started_entry, batch = entries.filter(action="bulk.service").order_by("id")
+    assert started_entry.outcome == "started" and f"for up to {len(chosen)} clients" in started_entry.message
     assert batch.outcome == "partial" and "1 failed" in batch.message
     assert batch.details["reason"] == "Unpaid since March"
     page = html.unescape(admin_client_.get(f"/clients/bulk/?batch={bulk.pk}").content.decode())
@@ -208,10 +210,121 @@ def test_a_stopped_run_sends_nothing_more(admin_user, sandbox, wire):
     assert states.count("skipped") == 8  # the two already sent finished, the rest were not sent
     assert len([c for c in wire if c[0] == "GET" and c[1].endswith("/services")]) == 2
     assert AuditEntry.objects.get(action="bulk.service").message.startswith("CDN to paused, stopped")
+    assert AuditEntry.objects.get(action="bulk.stop").details == {"bulk": bulk.pk}
 
 
 @pytest.mark.django_db
 def test_a_preview_without_a_service_or_status_says_what_to_choose(admin_client_):
-    response = admin_client_.post("/clients/bulk/", {"action": "preview", "scope": "ids", "client": [1]})
-    assert response.status_code == 422
+    data = {"action": "preview", "scope": "ids", "client": [1], "query": "cdn=active"}
+    response = admin_client_.post("/clients/bulk/", data, follow=True)
+    assert response.redirect_chain == [("/clients/?cdn=active", 302)]
     assert "Choose a service and its new status" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_put_whose_answer_never_came_and_did_not_land_is_in_doubt(
+    admin_client_, sandbox, wire, monkeypatch
+):
+    """An implementation that loses the PUT before applying it: the re-read shows the old status, the
+    client is reported in doubt, nothing is sent again, and Retry (asked for) re-reads first."""
+    import httpx
+
+    from dashboard.sandbox import SandboxTransport
+
+    original = SandboxTransport.handle_request
+    lost = {"times": 1}
+
+    def losing(self, request):
+        if request.method == "PUT" and lost["times"]:
+            lost["times"] -= 1
+            wire.append(("PUT", request.url.path, None))
+            raise httpx.ReadTimeout("no answer", request=request)
+        return original(self, request)
+
+    chosen = [i for i in live_ids(sandbox, 20) if services_of(sandbox, i)["CDN"]["status"] == "active"][:1]
+    bulk = preview(admin_client_, scope="ids", client=chosen)
+    monkeypatch.setattr(SandboxTransport, "handle_request", losing)
+    started(admin_client_, bulk)
+    bulk = finished(bulk)
+    item = bulk.items.get()
+    assert item.state == "unknown"
+    assert "may or may not have been applied in Gcore (a re-read shows active)" in item.message
+    assert len([c for c in wire if c[0] == "PUT"]) == 1
+    admin_client_.post("/clients/bulk/", {"action": "retry", "batch": bulk.pk, "item": item.pk})
+    item.refresh_from_db()
+    assert item.state == "changed" and item.attempts == 2
+    assert services_of(sandbox, chosen[0])["CDN"]["status"] == "paused"
+
+
+@pytest.mark.django_db
+def test_a_retry_is_claimed_once_so_two_clicks_send_one_put(admin_user, sandbox, wire):
+    from dashboard.services.bulk import bulk_preview, bulk_retry
+
+    chosen = [i for i in live_ids(sandbox, 20) if services_of(sandbox, i)["CDN"]["status"] == "active"][:1]
+    bulk = bulk_preview(service="CDN", status="paused", actor=admin_user, client_ids=chosen)
+    BulkChange.objects.filter(pk=bulk.pk).update(state="done", reason="test")
+    bulk.refresh_from_db()
+    BulkItem.objects.filter(bulk=bulk).update(state="failed")
+    first, second = BulkItem.objects.get(bulk=bulk), BulkItem.objects.get(bulk=bulk)  # two requests' copies
+    bulk_retry(bulk, first, actor=admin_user)
+    bulk_retry(bulk, second, actor=admin_user)  # the other click: its copy still says "failed"
+    assert len([c for c in wire if c[0] == "PUT"]) == 1
+
+
+@pytest.mark.django_db
+def test_a_change_whose_heartbeat_stopped_is_interrupted_and_said_so(admin_client_, sandbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    bulk = preview(admin_client_, scope="ids", client=live_ids(sandbox, 3))
+    items = list(bulk.items.order_by("position"))
+    BulkItem.objects.filter(pk=items[0].pk).update(state="changed")
+    BulkItem.objects.filter(pk=items[1].pk).update(state="sending")
+    long_ago = timezone.now() - timedelta(minutes=10)
+    BulkChange.objects.filter(pk=bulk.pk).update(state="running", reason="r", updated_at=long_ago)
+    page = admin_client_.get(f"/clients/bulk/?batch={bulk.pk}")
+    bulk.refresh_from_db()
+    assert bulk.state == "interrupted"
+    states = list(bulk.items.order_by("position").values_list("state", flat=True))
+    assert states == ["changed", "unknown", "skipped"]
+    body = html.unescape(page.content.decode())
+    assert "may or may not have been applied" in body and "Retry" in body
+    batch = AuditEntry.objects.get(action="bulk.service")
+    assert batch.actor is None and "interrupted" in batch.message
+
+
+@pytest.mark.django_db
+def test_a_change_started_after_a_long_look_at_its_preview_is_not_taken_for_dead(admin_client_, sandbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    bulk = preview(admin_client_, scope="ids", client=live_ids(sandbox, 2))
+    BulkChange.objects.filter(pk=bulk.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
+    started(admin_client_, bulk)  # the run's thread starts on commit; this test's transaction never commits
+    admin_client_.get(f"/clients/bulk/?batch={bulk.pk}")
+    bulk.refresh_from_db()
+    assert bulk.state == "running"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_marked_interrupted_meanwhile_sends_nothing_more(admin_user, sandbox, wire, monkeypatch):
+    """Another server took the run for dead while its first client was at Gcore: the run sends no more."""
+    from dashboard.sandbox import SandboxTransport
+    from dashboard.services.bulk import bulk_preview
+
+    bulk = bulk_preview(service="CDN", status="paused", actor=admin_user, client_ids=live_ids(sandbox, 6))
+    BulkChange.objects.filter(pk=bulk.pk).update(state="running", reason="r")
+    original = SandboxTransport.handle_request
+
+    def meanwhile(self, request):
+        BulkChange.objects.filter(pk=bulk.pk).update(state="interrupted")  # as bulk_get would
+        return original(self, request)
+
+    monkeypatch.setattr(SandboxTransport, "handle_request", meanwhile)
+    with override_settings(BULK_CONCURRENCY=1):
+        bulk = bulk_run(bulk, admin_user)
+    assert len([c for c in wire if c[0] == "GET" and c[1].endswith("/services")]) == 1
+    assert bulk.state == "interrupted"  # left as whoever marked it said
+    assert not AuditEntry.objects.filter(action="bulk.service").exists()  # no second batch entry

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.models import AuditEntry
 from dashboard.services.onboarding import generate_password
-from tests.helpers import gcore_call
+from tests.helpers import gcore_call, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -132,19 +132,22 @@ def test_a_create_whose_answer_never_came_is_looked_up_not_sent_again(support_cl
     response = support_client.post("/clients/new/", new_client(support_client))
     assert response.status_code == 502
     body = html.unescape(response.content.decode())
-    assert "it was created" in body and "reset the user's password" in body
+    assert "it was created" in body and "send the user a password reset" in body
     assert len([call for call in wire if call[0] == "POST"]) == 1
     existing = response.context["existing"]
     assert sandbox.client_json(existing)["email"] == "ines.new@example.org"
 
 
 def test_a_create_that_never_reached_gcore_says_nothing_was_saved(support_client, sandbox, wire):
-    sandbox.add_fault(
-        "disconnect", method="POST", path="/iam/users"
-    )  # every attempt (a connect error is retried)
+    # Every attempt: a connection refused before anything was sent is retried (GCORE_MAX_RETRIES).
+    sandbox.add_fault("disconnect", method="POST", path="/iam/users")
+    count_before = len(sandbox.client_ids())
     response = support_client.post("/clients/new/", new_client(support_client))
+    assert response.status_code == 503
     assert "Nothing was saved" in response.content.decode()
     assert response.context["form"]["company"].value() == "Nouvelle Vague SARL"
+    assert len([call for call in wire if call[0] == "POST"]) == 3  # the first try and two retries
+    assert len(sandbox.client_ids()) == count_before
 
 
 def test_managers_cannot_create_clients(manager_client):
@@ -159,3 +162,27 @@ def test_generated_passwords_are_strong_and_differ():
         assert len(password) == 20 and password[0] in string.ascii_letters
         assert any(c.islower() for c in password) and any(c.isupper() for c in password)
         assert any(c.isdigit() for c in password) and any(not c.isalnum() for c in password)
+
+
+def test_an_error_report_of_a_create_shows_no_variable_that_could_hold_the_password(support, monkeypatch):
+    """Whatever fails while a client is created, the report (debug page, admin e-mail) hides every
+    local of every frame: the password passes through the form, the body, the client and httpx."""
+    from django.views.debug import ExceptionReporter
+
+    from dashboard.gcore import GcoreClient
+
+    def explode(self, method, path, **kwargs):
+        raise RuntimeError("unexpected")
+
+    http = logged_in(support)
+    http.raise_request_exception = False
+    password = "-".join(("Visible", "If", "Leaked", "77"))  # never written whole in this file's source
+    data = new_client(http, password=password)
+    monkeypatch.setattr(GcoreClient, "_request", explode)
+    response = http.post("/clients/new/", data)
+    assert response.status_code == 500
+    request, exc_info = response.wsgi_request, response.exc_info
+    reporter = ExceptionReporter(request, *exc_info)
+    report = reporter.get_traceback_html() + reporter.get_traceback_text()
+    assert password not in report
+    assert "explode" in report  # still a useful report

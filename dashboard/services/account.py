@@ -203,7 +203,10 @@ def availability_get(*, client_id: int, fresh: bool = False) -> list[Availabilit
         key, partial(get_gcore_client().client_availability, client_id), adapter=AVAILABILITY, fresh=fresh
     )
     values = _availability_values(read.value)
-    defaults = default_availability()
+    try:
+        defaults = default_availability()
+    except UpstreamError:  # the client's own values are what matters; the defaults show as unknown
+        defaults = {}
     order = {name: index for index, name in enumerate(SERVICE_NAMES)}
     products = sorted(values, key=lambda name: (order.get(name, len(order)), name))
     return [Availability(name, values[name], defaults.get(name)) for name in products]
@@ -365,8 +368,12 @@ def feature_toggle(
     activation_id: int | None,
     actor: AbstractBaseUser,
     ip_address: str | None = None,
-) -> ActivatedFeature | None:
-    """Enable (POST) or disable (DELETE by activation id) one feature for the client; audited."""
+) -> str:
+    """Enable (POST) or disable (DELETE by activation id) one feature for the client; audited.
+
+    `activation_id` is the client's activation as just read (None: it does not have the feature).
+    A feature already as asked (another tab, another person) sends nothing: UNCHANGED, audited.
+    """
     paid = not feature.is_free
     if not may_manage_feature(actor, paid=paid):
         raise PermissionDenied("Only administrators may switch paid features on or off.")
@@ -380,15 +387,16 @@ def feature_toggle(
         changes=[FieldChange(f"{kind} feature {feature.id}", not enable, enable)],
         details={"feature_id": feature.id, "feature": feature.name, "paid": paid},
     )
+    if (activation_id is not None) == enable:
+        state = "enabled" if enable else "disabled"
+        audit(outcome=Outcome.UNCHANGED, message=f"{feature.name} was already {state}: nothing was sent.")
+        return Outcome.UNCHANGED
     gcore = get_gcore_client()
     try:
         if enable:
-            activated: ActivatedFeature | None = gcore.enable_feature(client_id, feature.id, paid=paid)
+            gcore.enable_feature(client_id, feature.id, paid=paid)
         else:
-            if activation_id is None:
-                raise GcoreNotFound(f"Client {client_id} does not have feature {feature.id}.")
             gcore.disable_feature(activation_id, paid=paid)
-            activated = None
     except UpstreamError as exc:
         audit_failure(exc, audit=audit)
         raise
@@ -396,4 +404,4 @@ def feature_toggle(
         versions.client_changed(client_id)
     verb = "Enabled" if enable else "Disabled"
     audit(outcome=Outcome.SAVED, upstream_status=201 if enable else 204, message=f"{verb} {feature.name}.")
-    return activated
+    return Outcome.SAVED

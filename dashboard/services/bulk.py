@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +21,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F
+from django.http import Http404
 from django.utils import timezone
 
 from dashboard.gcore import get_gcore_client
@@ -38,8 +38,9 @@ from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
 
 log = logging.getLogger("dashboard.bulk")
 
-# A run that has not moved for this long died with its process (a client takes at most its
-# timeouts and retries, well under a minute).
+# A running change writes a heartbeat this often, even while every client waits on Gcore; one
+# whose heartbeat is older than STALE_AFTER died with its process.
+HEARTBEAT = timedelta(seconds=15)
 STALE_AFTER = timedelta(minutes=2)
 LIST_PAGE = 100  # clients per GET /iam/clients while a preview gathers "all matching"
 ACTIVE = (BulkChange.State.RUNNING, BulkChange.State.STOPPING)
@@ -78,6 +79,15 @@ class Summary:
         return round(100 * self.finished / self.to_send) if self.to_send else 100
 
 
+def preview_counts(bulk: BulkChange) -> tuple[int, int]:
+    """A draft's clients to change and already in the status (as the preview read them)."""
+    if bulk.state != BulkChange.State.DRAFT:
+        return 0, 0
+    pending = bulk.items.filter(state=BulkItem.State.PENDING)
+    already = pending.filter(old_status=bulk.status).count()
+    return pending.count() - already, already
+
+
 def summary(bulk: BulkChange) -> Summary:
     rows = bulk.items.order_by().values("state").annotate(n=Count("id"))
     counts = Counter({row["state"]: row["n"] for row in rows})
@@ -108,16 +118,22 @@ def _matching(query: ClientQuery, cap: int) -> list[ClientSummary]:
         found += page.results
         offset += LIST_PAGE
         if not page.results or offset >= page.count:
-            return found
+            return list({client.id: client for client in found}.values())  # each client once
 
 
-def _chosen(client_ids: Iterable[int]) -> Iterator[tuple[int, ClientSummary | None]]:
-    """Each ticked client as Gcore has it now (None when Gcore no longer has it)."""
-    for client_id in client_ids:
+def _chosen(client_ids: list[int]) -> list[tuple[int, ClientSummary | None]]:
+    """Each ticked client as Gcore has it now (None when Gcore no longer has it), a few at once."""
+
+    def read(client_id: int) -> tuple[int, ClientSummary | None]:
         try:
-            yield client_id, client_get(client_id=client_id).value
+            return client_id, client_get(client_id=client_id).value
         except UpstreamNotFound:
-            yield client_id, None
+            return client_id, None
+
+    with ThreadPoolExecutor(
+        max_workers=max(1, settings.BULK_CONCURRENCY), thread_name_prefix="bulk-read"
+    ) as pool:
+        return list(pool.map(read, client_ids))
 
 
 def _item(bulk: BulkChange, position: int, client_id: int, client: ClientSummary | None) -> BulkItem:
@@ -159,7 +175,7 @@ def bulk_preview(
             raise BulkRefused("Tick at least one client, or choose all clients matching the filters.")
         if len(ids) > cap:
             raise BulkRefused(f"One change may cover at most {cap:,} clients (BULK_MAX_CLIENTS).")
-        chosen = list(_chosen(ids))
+        chosen = _chosen(ids)
     if not chosen:
         raise BulkRefused("No clients match these filters.")
     with transaction.atomic():
@@ -236,12 +252,19 @@ def _in_doubt(client_id: int, service_id: int, status: str, old: str, exc: Upstr
     return Attempt(BulkItem.State.UNKNOWN, message, old, exc, Outcome.UPSTREAM_ERROR)
 
 
-def _sending(item: BulkItem) -> None:
-    item.state, item.attempts = BulkItem.State.SENDING, item.attempts + 1
-    item.message, item.upstream_status, item.upstream_request_id = "", None, ""
-    item.save(
-        update_fields=["state", "attempts", "message", "upstream_status", "upstream_request_id", "updated_at"]
+def _claim(item: BulkItem, *states: str) -> bool:
+    """Mark the client as being sent, if it is still in one of `states`: one claim wins, so two
+    clicks (or two people) never send its PUT twice."""
+    claimed = BulkItem.objects.filter(pk=item.pk, state__in=states).update(
+        state=BulkItem.State.SENDING,
+        attempts=F("attempts") + 1,
+        message="",
+        upstream_status=None,
+        upstream_request_id="",
+        updated_at=timezone.now(),
     )
+    item.refresh_from_db()
+    return bool(claimed)
 
 
 def _record(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None, result: Attempt) -> BulkItem:
@@ -276,14 +299,16 @@ def _record(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None, re
     return item
 
 
-def change_one(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkItem:
-    """One client's change, now, in this thread: re-read, one PUT at most, recorded and audited."""
-    _sending(item)
+def change_one(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None, *states: str) -> BulkItem:
+    """One client's change, now, in this thread, if it can be claimed from `states`: re-read, one
+    PUT at most, recorded and audited."""
+    if not _claim(item, *(states or (BulkItem.State.PENDING,))):
+        return item
     return _record(item, bulk, actor, attempt(item.client_id, bulk.service, bulk.status))
 
 
-def _stop_requested(bulk: BulkChange) -> bool:
-    return BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.STOPPING).exists()
+def _state(bulk: BulkChange) -> str:
+    return BulkChange.objects.filter(pk=bulk.pk).values_list("state", flat=True).get()
 
 
 def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkChange:
@@ -291,32 +316,41 @@ def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkChange:
 
     The pool's threads only talk to Gcore; this thread alone writes to the database (each client's
     row as its answer comes, the audit, the heartbeat), so any database, SQLite included, copes.
+    The heartbeat is written every HEARTBEAT seconds even while every client waits on Gcore; a run
+    marked interrupted meanwhile (its heartbeat looked dead) sends nothing more.
     """
     pending = deque(bulk.items.filter(state=BulkItem.State.PENDING).order_by("position"))
     workers = max(1, settings.BULK_CONCURRENCY)
     in_flight: dict[Future[Attempt], BulkItem] = {}
-    stopping = False
+    state = BulkChange.State.RUNNING
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
         while True:
-            while pending and len(in_flight) < workers and not stopping:
+            while pending and len(in_flight) < workers and state == BulkChange.State.RUNNING:
                 item = pending.popleft()
-                _sending(item)
-                in_flight[pool.submit(attempt, item.client_id, bulk.service, bulk.status)] = item
+                if _claim(item, BulkItem.State.PENDING):
+                    in_flight[pool.submit(attempt, item.client_id, bulk.service, bulk.status)] = item
             if not in_flight:
                 break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            done, _ = wait(in_flight, timeout=HEARTBEAT.total_seconds(), return_when=FIRST_COMPLETED)
             for future in done:
                 _record(in_flight.pop(future), bulk, actor, future.result())
             BulkChange.objects.filter(pk=bulk.pk).update(updated_at=timezone.now())
-            stopping = stopping or _stop_requested(bulk)
-    if pending:
-        BulkItem.objects.filter(pk__in=[item.pk for item in pending]).update(
-            state=BulkItem.State.SKIPPED, message="Not sent: the change was stopped."
+            state = _state(bulk)
+    if state not in ACTIVE:  # interrupted meanwhile: that already said what happened
+        bulk.refresh_from_db()
+        return bulk
+    final = BulkChange.State.STOPPED if state == BulkChange.State.STOPPING else BulkChange.State.DONE
+    with transaction.atomic():
+        if pending:
+            BulkItem.objects.filter(
+                pk__in=[item.pk for item in pending], state=BulkItem.State.PENDING
+            ).update(state=BulkItem.State.SKIPPED, message="Not sent: the change was stopped.")
+        moved = BulkChange.objects.filter(pk=bulk.pk, state__in=ACTIVE).update(
+            state=final, finished_at=timezone.now(), updated_at=timezone.now()
         )
-    bulk.state = BulkChange.State.STOPPED if stopping else BulkChange.State.DONE
-    bulk.finished_at = timezone.now()
-    bulk.save(update_fields=["state", "finished_at", "updated_at"])
-    _audit_batch(bulk, actor)
+    bulk.refresh_from_db()
+    if moved:
+        _audit_batch(bulk, actor)
     return bulk
 
 
@@ -342,12 +376,25 @@ def bulk_start(bulk: BulkChange, *, reason: str, actor: AbstractBaseUser) -> Bul
     """Start a previewed draft in a background thread of this process, once (a second start is ignored)."""
     if bulk.created_by_id != actor.pk and not actor.is_superuser:
         raise PermissionDenied("Only the person who previewed this change can start it.")
+    now = timezone.now()
     started = BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.DRAFT).update(
-        state=BulkChange.State.RUNNING, reason=reason, started_at=timezone.now()
+        state=BulkChange.State.RUNNING, reason=reason, started_at=now, updated_at=now
     )
     bulk.refresh_from_db()
     if not started:
         return bulk
+    counts = summary(bulk)
+    audit_record(
+        actor=actor,
+        action=Action.BULK_SERVICE,
+        outcome=Outcome.STARTED,
+        message=(
+            f"Started {bulk.service} to {bulk.status} for up to {counts.to_send} clients "
+            f"({counts.excluded} excluded)."
+        ),
+        changes=[FieldChange(f"{bulk.service}.status", None, bulk.status)],
+        details={"bulk": bulk.pk, "reason": reason, "service": bulk.service, "clients": counts.total},
+    )
 
     def run() -> None:
         try:
@@ -362,12 +409,20 @@ def bulk_start(bulk: BulkChange, *, reason: str, actor: AbstractBaseUser) -> Bul
     return bulk
 
 
-def bulk_stop(bulk: BulkChange) -> BulkChange:
-    """Ask a running change to stop: clients already sent finish, the rest are not sent."""
-    BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.RUNNING).update(
-        state=BulkChange.State.STOPPING, updated_at=timezone.now()
+def bulk_stop(bulk: BulkChange, *, actor: AbstractBaseUser | None = None) -> BulkChange:
+    """Ask a running change to stop: clients already sent finish, the rest are not sent; audited."""
+    asked = BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.RUNNING).update(
+        state=BulkChange.State.STOPPING
     )
     bulk.refresh_from_db()
+    if asked:
+        audit_record(
+            actor=actor,
+            action=Action.BULK_STOP,
+            outcome=Outcome.SAVED,
+            message=f"Asked to stop {bulk.service} to {bulk.status}: clients not yet sent will not be.",
+            details={"bulk": bulk.pk},
+        )
     return bulk
 
 
@@ -387,7 +442,7 @@ def _interrupt(bulk: BulkChange, message: str) -> None:
             state=BulkItem.State.SKIPPED, message=f"Not sent: {message[0].lower()}{message[1:]}"
         )
     bulk.refresh_from_db()
-    _audit_batch(bulk, bulk.created_by)
+    _audit_batch(bulk, None)  # the dashboard's own finding, not the creator's doing
 
 
 def bulk_get(bulk_id: int) -> BulkChange:
@@ -402,9 +457,17 @@ def bulk_retry(bulk: BulkChange, item: BulkItem, *, actor: AbstractBaseUser) -> 
     """Try one failed (or in-doubt) client again, now, at the person's explicit request."""
     if not actor.has_perm(perm("bulk_change_services")) or not may_set_status(actor, bulk.status):
         raise PermissionDenied("Your role does not allow changes across many clients.")
-    if bulk.state in ACTIVE or item.state not in (BulkItem.State.FAILED, BulkItem.State.UNKNOWN):
-        return item
-    return change_one(item, bulk, actor)
+    if bulk.state in ACTIVE:
+        return item  # the run may still send it
+    return change_one(item, bulk, actor, BulkItem.State.FAILED, BulkItem.State.UNKNOWN)
+
+
+def bulk_item(bulk: BulkChange, item_id: str) -> BulkItem:
+    """One client of the change; Http404 when it has no such client."""
+    item = bulk.items.filter(pk=int(item_id)).first() if item_id.isdigit() else None
+    if item is None:
+        raise Http404("No such client in this change.")
+    return item
 
 
 def recent_bulk_changes(limit: int = 20) -> list[BulkChange]:

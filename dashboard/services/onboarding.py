@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 from pydantic import TypeAdapter
 
 from dashboard.gcore import get_gcore_client
-from dashboard.gcore.models import ClientSummary, NewClient, ProductAvailability, Seller
+from dashboard.gcore.models import Client, ClientSummary, NewClient, ProductAvailability, Seller
 from dashboard.services import versions
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_failure, audit_record
 from dashboard.services.cache import cached_read, read_key
@@ -70,6 +70,7 @@ class CreatedClient:
     email: str
     password: str = field(repr=False)
     generated: bool
+    role: str = ""  # the first user's group, as Gcore's answer names it
 
 
 SELLERS = TypeAdapter(list[Seller])
@@ -101,7 +102,7 @@ def product_overrides(
     ]
 
 
-@sensitive_variables("password", "new")
+@sensitive_variables()  # every local: the password is in several (the body, the model, the fields)
 def client_create(
     *,
     values: Mapping[str, Any],
@@ -148,19 +149,24 @@ def client_create(
         log.warning("POST /iam/users answered without the new client's id")
     client_id = int(user.client or 0)
     audit(outcome=Outcome.SAVED, upstream_status=201, client_id=client_id or None, user_id=user.id)
-    return CreatedClient(
-        client_id=client_id, user_id=user.id, email=user.email, password=password, generated=generated
-    )
+    role = user.role.name if user.role else ""
+    return CreatedClient(client_id, user.id, user.email or new.email, password, generated, role)
 
 
-def client_with_email(email: str) -> ClientSummary | None:
-    """After a create whose answer never came: the client Gcore now has under that e-mail, if any.
+def client_created_meanwhile(email: str, company: str) -> ClientSummary | None:
+    """After a create whose answer never came: the client Gcore now has with this first user's
+    e-mail and this company, if any. A re-read, never a second POST (that could create it twice).
 
-    A re-read, never a second POST (that could create the client twice).
+    Gcore refuses an e-mail a user already has, so a client found with both is, in all likelihood,
+    the one just asked for.
     """
     try:
-        page = get_gcore_client().list_clients(filters={"email": email}, limit=5, model=ClientSummary)
+        page = get_gcore_client().list_clients(filters={"users_email": email}, limit=20, model=Client)
     except UpstreamError:
         return None
-    wanted = email.strip().casefold()
-    return next((client for client in page.results if client.email.strip().casefold() == wanted), None)
+    email, company = email.strip().casefold(), company.strip().casefold()
+    for client in page.results:
+        users = {user.email.strip().casefold() for user in client.users}
+        if email in users and client.company_name.strip().casefold() == company:
+            return client
+    return None

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
 from dashboard.forms import AvailabilityForm, ClientCreateForm, ServiceEditForm
-from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page
+from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page, upstream_failure
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
 from dashboard.services.account import (
@@ -38,7 +38,7 @@ from dashboard.services.account import (
 )
 from dashboard.services.audit import Outcome, audit_refused_input
 from dashboard.services.clients import client_get
-from dashboard.services.onboarding import client_create, client_with_email, sellers_get
+from dashboard.services.onboarding import client_create, client_created_meanwhile, sellers_get
 from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
 from dashboard.views.clients import detail_context
 from dashboard.views.saving import failed_write_text, form_status, partly_saved, save_form, saved_message
@@ -68,8 +68,18 @@ def service_edit_view(request: HtmxHttpRequest, client_id: int, service_id: int)
             client_id=client_id, service=service, reason=form.cleaned_data.get("reason") or "", **kwargs
         )
 
+    def reread() -> str:
+        try:
+            now = service_get(client_id=client_id, service_id=service_id, fresh=True)
+        except UpstreamError:
+            return (
+                "Reading it again failed too: reload the client's page in a moment to see what Gcore holds."
+            )
+        enabled = "enabled" if now.enabled else "not enabled"
+        return f"Read again just now, Gcore shows {now.name} as {now.status}, {enabled}."
+
     result, status = save_form(
-        request, form, action=AuditEntry.Action.SERVICE_UPDATE, client_id=client_id, save=save
+        request, form, action=AuditEntry.Action.SERVICE_UPDATE, client_id=client_id, save=save, reread=reread
     )
     if result is not None and result.outcome != Outcome.CONFLICT:
         message = saved_message(result, f"{service.name} service")
@@ -192,11 +202,8 @@ def features_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         context["error"] = "Choose a feature of the catalogue."
         status = form_status(request, 422)
         return render_page(request, "clients/features.html", context, partial="features", status=status)
-    if row.enabled == enable:  # done meanwhile (another tab, another person): nothing to send
-        message = f"{row.feature.name} is already {'enabled' if enable else 'disabled'}; nothing was sent."
-        return _after_feature(request, client_id, message, "info")
     try:
-        feature_toggle(
+        outcome = feature_toggle(
             client_id=client_id,
             feature=row.feature,
             enable=enable,
@@ -214,6 +221,9 @@ def features_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
             request, "clients/features.html", context, partial="features", status=form_status(request, 422)
         )
     verb = "enabled" if enable else "disabled"
+    if outcome == Outcome.UNCHANGED:
+        message = f"{row.feature.name} is already {verb}; nothing was sent."
+        return _after_feature(request, client_id, message, "info")
     return _after_feature(request, client_id, f"{row.feature.name} {verb}.", "success")
 
 
@@ -276,12 +286,14 @@ def client_create_view(request: HtmxHttpRequest) -> HttpResponse:
         form.add_upstream_errors(exc)
         return _create_page(request, form, defaults_known, status=422)
     except UpstreamError as exc:
-        if exc.maybe_applied and (existing := client_with_email(form.cleaned_data["email"])) is not None:
+        data = form.cleaned_data
+        existing = client_created_meanwhile(data["email"], data["company"]) if exc.maybe_applied else None
+        if existing is not None:
             form.add_error(
                 None,
                 f"Gcore's answer never came, but it now has client {existing.id} ({existing.company_name}) "
-                "with this e-mail: it was created. The password chosen for it was not shown; reset the "
-                "user's password from the client's page.",
+                "with this user: it was created. As nothing confirms which password it took, send the user "
+                "a password reset from the client's page.",
             )
             return _create_page(request, form, defaults_known, status=502, existing=existing.id)
         form.add_error(None, failed_write_text(exc) if exc.status_code != 403 else refusal_text(exc))
@@ -314,10 +326,23 @@ def _create_page(
 @sensitive_variables("created")
 def _created_page(request: HtmxHttpRequest, created: Any) -> HttpResponse:
     """The new client's page, with the password to hand over. Not cached anywhere, and the address
-    bar is moved to the client's own page (app.js), so a reload shows the page without it."""
-    client = client_get(client_id=created.client_id, fresh=True)
-    services = services_get(client_id=created.client_id, fresh=True)
-    context = detail_context(request, created.client_id, client, services) | {"created": created}
-    response = render_page(request, "clients/detail.html", context, partial="client-summary", status=201)
+    bar is moved to the client's own page (app.js), so a reload shows the page without it.
+
+    The client exists once Gcore said 201: if reading it back fails, the password is still shown.
+    """
+    problem = "" if created.client_id else "Gcore's answer did not say which client it created."
+    if not problem:
+        try:
+            client = client_get(client_id=created.client_id, fresh=True)
+            services = services_get(client_id=created.client_id, fresh=True)
+            context = detail_context(request, created.client_id, client, services) | {"created": created}
+            template, partial = "clients/detail.html", "client-summary"
+        except UpstreamError as exc:
+            problem = f"The client's page could not be read back just now: {upstream_failure(exc).headline}"
+    if problem:
+        problem += " The password above is still the one to hand over."
+        context = {"created": created, "problem": problem}
+        template, partial = "clients/created.html", "created"
+    response = render_page(request, template, context, partial=partial, status=201)
     add_never_cache_headers(response)
     return response

@@ -25,10 +25,12 @@ from dashboard.services.bulk import (
     ACTIVE,
     BulkRefused,
     bulk_get,
+    bulk_item,
     bulk_preview,
     bulk_retry,
     bulk_start,
     bulk_stop,
+    preview_counts,
     recent_bulk_changes,
     summary,
 )
@@ -65,10 +67,9 @@ def _bulk_page(
     request: HtmxHttpRequest, bulk: BulkChange, *, start_form: BulkStartForm | None = None, status: int = 200
 ) -> HttpResponse:
     counts = summary(bulk)
-    pending = bulk.items.filter(state=BulkItem.State.PENDING)
-    already = pending.filter(old_status=bulk.status).count() if bulk.state == BulkChange.State.DRAFT else 0
+    will_change, already = preview_counts(bulk)
     context: dict[str, Any] = {
-        "will_change": counts.pending - already,
+        "will_change": will_change,
         "already": already,
         "bulk": bulk,
         "counts": counts,
@@ -101,13 +102,11 @@ def _act(request: HtmxHttpRequest) -> HttpResponse:
         bulk_start(bulk, reason=form.cleaned_data["reason"], actor=request.user)
         return redirect(_page(bulk.pk))
     if action == "stop":
-        bulk_stop(bulk)
+        bulk_stop(bulk, actor=request.user)
         messages.info(request, "Stopping: clients already sent finish; the others are not sent.")
         return redirect(_page(bulk.pk))
     if action == "retry":
-        item = bulk.items.filter(pk=request.POST.get("item") or 0).first()
-        if item is None:
-            raise Http404("No such client in this change.")
+        item = bulk_item(bulk, request.POST.get("item", ""))
         item = bulk_retry(bulk, item, actor=request.user)
         level = (
             messages.SUCCESS
@@ -121,26 +120,28 @@ def _act(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _preview(request: HtmxHttpRequest) -> HttpResponse:
+    """A draft of the change, or back to the list (its filters kept) saying why there is none."""
     form = BulkPreviewForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        query = ClientQuery.from_data(data["query"]) if data["scope"] == "query" else None
-        try:
-            bulk = bulk_preview(
-                service=data["service"],
-                status=data["status"],
-                actor=request.user,
-                client_ids=data["client"],
-                query=query,
-            )
-        except BulkRefused as exc:
-            form.add_error(None, str(exc))
-        else:
-            return redirect(_page(bulk.pk))
-    else:
-        form.add_error(None, "Choose a service and its new status in the list's bar, then preview again.")
-    context = _landing(form)
-    return render_page(request, "clients/bulk.html", context, partial="bulk", status=422)
+    back = f"{reverse('client-list')}?{request.POST.get('query', '')}".rstrip("?")
+    if not form.is_valid():
+        messages.error(
+            request, "Choose a service and its new status in the bar above the list, then preview."
+        )
+        return redirect(back)
+    data = form.cleaned_data
+    query = ClientQuery.from_data(data["query"]) if data["scope"] == "query" else None
+    try:
+        bulk = bulk_preview(
+            service=data["service"],
+            status=data["status"],
+            actor=request.user,
+            client_ids=data["client"],
+            query=query,
+        )
+    except BulkRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    return redirect(_page(bulk.pk))
 
 
 def _landing(form: BulkPreviewForm) -> dict[str, Any]:

@@ -48,12 +48,14 @@ def save_form(
     client_id: int,
     save: Callable[..., SaveResult],
     user_id: int | None = None,
+    reread: Callable[[], str] | None = None,
 ) -> tuple[SaveResult | None, int]:
     """Validate the form (a refusal is audited), then `save` what it holds.
 
     Returns the save's result, or None when the form shows errors, and the HTTP status to answer
     with. An upstream failure lands on the form with every typed value kept; a 404 is left to the
-    caller or the middleware (the record is gone).
+    caller or the middleware (the record is gone). `reread`, after a write that may or may not have
+    been applied, reads the record again and says what it holds now (never sending it again).
     """
     if not form.is_valid():
         audit_refused_input(
@@ -72,7 +74,10 @@ def save_form(
     except UpstreamNotFound:
         raise
     except UpstreamError as exc:
-        return None, form_error_from(form, exc)
+        status = form_error_from(form, exc)
+        if exc.maybe_applied and reread is not None:
+            form.add_error(None, reread())
+        return None, status
     return result, 422 if result.outcome == Outcome.CONFLICT else 200
 
 
