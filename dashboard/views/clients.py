@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -128,21 +130,42 @@ def detail_context(
     request: HtmxHttpRequest, client_id: int, read: Cached[Client], services: Cached[list[Service]] | None
 ) -> dict[str, Any]:
     """What the client page shows: the client, its services (or why they could not be read), its history."""
+    history = audit_for_client(client_id=client_id)  # the database, while Gcore answers
     context: dict[str, Any] = {
         "client": read.value,
         "read": read,
         "client_id": client_id,
-        "history": audit_for_client(client_id=client_id),
+        "history": history,
         "back_url": back_to_list(request),
         "billing": _billing_section(request),
     }
-    if services is None:
-        return context
-    try:
-        context["services"] = services.value
-    except UpstreamNotFound:
-        context["services"], context["services_error"] = [], "Gcore lists no services for this client."
-    except UpstreamError as exc:
-        # The rest of the page is still worth showing: the failure is said in the services' place.
-        context["services"], context["services_error"] = [], upstream_failure(exc).headline
+    if services is not None:
+        context["services"] = SectionRead(services)
     return context
+
+
+class SectionRead:
+    """A read that one section of a page shows, waited for only when the section renders (so the
+    rest of the page renders while Gcore answers); its failure is said in that section alone.
+
+    Iterating gives the items (none after a failure); `error` says why they could not be read.
+    """
+
+    def __init__(self, read: Cached[list[Service]]) -> None:
+        self._read = read
+
+    @cached_property
+    def _outcome(self) -> tuple[list[Service], str]:
+        try:
+            return self._read.value, ""
+        except UpstreamNotFound:
+            return [], "Gcore lists no services for this client."
+        except UpstreamError as exc:
+            return [], upstream_failure(exc).headline
+
+    @property
+    def error(self) -> str:
+        return self._outcome[1]
+
+    def __iter__(self) -> Iterator[Service]:
+        return iter(self._outcome[0])
