@@ -7,17 +7,33 @@ It knows nothing of Django or of the dashboard (stdlib + httpx only), and it run
   (or ``python manage.py gcore_sandbox``).
 
 Endpoints (auth ``Authorization: APIKey <token>`` on all of them, the scheme word case-insensitive;
-each follows Gcore's ``iam_reseller_api.yaml``, or ``iam_api.yaml`` for the user calls)::
+each follows Gcore's ``iam_reseller_api.yaml``, or ``iam_api.yaml`` for the user and token calls)::
 
     GET    /iam/clients                               every documented filter; plain array without `limit`,
                                                       {count, next, previous, results} with it
-    GET    /iam/clients/{id}                          the Client with users[]
+    GET    /iam/clients/{id}                          the Client with users[] (invited ones too)
     PATCH  /iam/clients/{id}                          UpdateClientRequest
     POST   /iam/users                                 CreateUserRequest: new client + first user -> 201
-    GET    /iam/users/{id}                            the User (without client_and_roles)
-    PATCH  /iam/users/{id}                            email, name, lang, phone, company, auth_types
+    GET    /iam/users/{id}                            the User in its own account (without client_and_roles)
+    PATCH  /iam/users/{id}                            email, name, lang, phone, company, auth_types; the
+                                                      answer lists every client of the user
+    POST   /iam/clients/invite_user                   InviteUserRequest -> {"status": "sent", "user_id"}: a
+                                                      new user (not activated), or a user of another
+                                                      client added to this one; 400 ["User N has already
+                                                      been invited to client M"] or ["This user cannot be
+                                                      added to this client."]
     GET    /iam/clients/{cid}/client-users/{uid}      {"user_role": {"id", "name"}}
     PUT    /iam/clients/{cid}/client-users/{uid}      {"user_role": {"id", "name"}} -> 204
+    DELETE /iam/clients/{cid}/client-users/{uid}      revoke access -> 200, no body; the user is deleted with
+                                                      their last client; 403 while they hold tokens there
+    POST   /iam/auth/renew_invitation                 {"email"} -> 200, no body; 400 once activated; 404
+    POST   /iam/auth/reset_password                   {"email"} -> 200, no body; 404 (no mail is sent)
+    GET    /iam/v2/clients/{cid}/tokens               plain array; role, issued_by, not_issued_by, deleted
+                                                      (without it: the tokens not deleted)
+    POST   /iam/v2/clients/{cid}/tokens               Token-2 -> 200 with "token": "<id>_<secret>", shown once
+    GET    /iam/v2/clients/{cid}/tokens/{tid}         one TokenResponse (a deleted one too)
+    DELETE /iam/v2/clients/{cid}/tokens/{tid}         -> 204; the token stays, `deleted: true`
+    ...    /iam/clients/{cid}/tokens[/{tid}]          deprecated v1: the same four, "<id>$<secret>"
     GET    /iam/clients/{cid}/services                plain array of the client's six services
     GET    /iam/clients/{cid}/services/{sid}          one service (404 if it is another client's)
     PUT    /iam/clients/{cid}/services/{sid}          UpdateServiceRequest (`status` required)
@@ -38,10 +54,11 @@ each follows Gcore's ``iam_reseller_api.yaml``, or ``iam_api.yaml`` for the user
     ...    /iam/admin/paid_features[/{id}]            the same four for paid features
     GET    /iam/admin/sellers                         the sellers; plain array without `limit`, a page with it
 
-Writes stamp their times (created_at, status_changed_at, created_date) from ``Sandbox(clock=...)``,
-real UTC time by default; the seeded data stays anchored on ``now``. A password sent to POST
-/iam/users is checked and dropped: nothing keeps it, and the request log holds method, path and
-query only.
+Writes stamp their times (created_at, status_changed_at, created_date, a token's created) from
+``Sandbox(clock=...)``, real UTC time by default, and a token's `expired` is read on it; the seeded
+data stays anchored on ``now``. About a third of the live clients have seeded API tokens (data.py).
+A password sent to POST /iam/users is checked and dropped: nothing keeps it, and the request log
+holds method, path and query only; a created token's secret is in its answer only.
 
 Any other method (TRACE, PROPFIND, any token) on those paths answers DRF's 405 with ``Allow``, after
 the key is checked (401 first); an unknown path answers 404. In-process and over the socket alike.

@@ -5,9 +5,11 @@ deliberately include accents, quotes, ampersands and markup, because real upstre
 untrusted and the dashboard must escape it.
 
 What came later draws from other generators, so that every value the first one gave stays exactly
-as it was: personal availability values from `random.Random(f"extra:{seed}")`, and each client's
-service records from its own `random.Random(f"services:{seed}:{client_id}")`. Service records are
-built on first use (`services_of`), not up front: they would triple what copying a store costs.
+as it was: personal availability values from `random.Random(f"extra:{seed}")`, each client's
+service records from its own `random.Random(f"services:{seed}:{client_id}")`, and each client's API
+tokens from its own `random.Random(f"tokens:{seed}:{client_id}")`. Service records and tokens are
+built on first use (`services_of`, `tokens_of`), not up front: they would multiply what copying a
+store costs.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from .catalog import (
     Feature,
     OptionTemplate,
 )
-from .store import ClientRecord, ServiceRecord, Store, UserRecord, api_datetime
+from .store import ClientRecord, ServiceRecord, Store, TokenRecord, UserRecord, api_datetime
 
 T = TypeVar("T")
 
@@ -153,7 +155,21 @@ PREVIOUS_STATUSES = {
 PROMOCODES = ("WELCOME10", "SPRING2024", "PARTNER50", "BLACKFRIDAY", "STARTUP100")
 ENTRY_DOMAINS = ("cp.edge-reseller.example", "portal.cdn-partner.example")
 HOST_LABELS = ("cdn", "static", "media", "img", "video", "assets")
+# Seeded API tokens: what people call them (one with markup: names are untrusted text too).
+TOKEN_NAMES = (
+    "CI deploy", "Terraform", "Cache purge", "Monitoring", "Backup job", "Grafana", "Ansible",
+    "Log export", "Billing sync", "Staging", "Prefetch cron", 'Purge "prod" <b>now</b>',
+)
+TOKEN_DESCRIPTIONS = (
+    "Used by the deploy pipeline.", "Purges the CDN cache after each release.",
+    "Read-only metrics for dashboards.", "Nightly backup to object storage.", "Ask Ops before deleting.",
+)
+TOKEN_ROLE = Weighted([(ADMIN_GROUP_ID, 35), (5, 20), (2, 20), (3022, 15), (3009, 10)])
+TOKEN_LIFETIME_DAYS = (90, 180, 365, 730, 1095)
 # fmt: on
+# The share of live clients seeded with API tokens, and how many each gets.
+TOKEN_CLIENT_SHARE = 0.35
+TOKEN_COUNTS = (1, 1, 2, 2, 3, 4)
 
 
 class FastRandom(random.Random):
@@ -262,6 +278,8 @@ class _Generator:
                 "client": client_id,
                 "user": self.next_user_id,
                 "activation": self.next_activation_id,
+                # Above every seeded token's id (token_id below): those of the clients that exist.
+                "token": client_id * 10,
             },
         )
 
@@ -523,6 +541,60 @@ def _seeded_services(store: Store, client: ClientRecord) -> dict[str, ServiceRec
             status_transition_options=transition,
         )
     return records
+
+
+# -- API tokens, built on first use ----------------------------------------------------------------
+
+
+def tokens_of(store: Store, client: ClientRecord) -> dict[int, TokenRecord]:
+    """The client's API tokens by id, the seeded ones built the first time anything asks. Every
+    handler that changes a client's users or their roles asks first, so they are built from the
+    users the client was seeded with (a client made by POST /iam/users starts with none)."""
+    if client.tokens is None:
+        client.tokens = _seeded_tokens(store, client)
+    return client.tokens
+
+
+def token_id(client_id: int, n: int) -> int:
+    """The sandbox's choice: a seeded token's id is a function of its client's id (n = 1..9), so ids
+    stay unique whichever client's tokens are built first; created tokens take ids above them."""
+    return client_id * 10 + n
+
+
+def _seeded_tokens(store: Store, client: ClientRecord) -> dict[int, TokenRecord]:
+    """A third or so of the live clients have 1-4 tokens, issued by their activated users; some
+    expire, some have expired, some were deleted, some were never used."""
+    rng = FastRandom(f"tokens:{store.seed}:{client.id}")
+    if client.fields["deleted"] or rng.random() >= TOKEN_CLIENT_SHARE:
+        return {}
+    issuers = [u for u in store.users_of(client) if u.fields["activated"] and not u.fields["deleted"]]
+    if not issuers:
+        return {}
+    now = max(store.now or client.created_at, client.created_at)
+    tokens: dict[int, TokenRecord] = {}
+    for n in range(1, rng.choice(TOKEN_COUNTS) + 1):
+        issuer = rng.choice(issuers)
+        group_id = issuer.roles()[client.id]
+        # Gcore: no token with a role above its issuer's (CreateTokenError, iam_api.yaml); the
+        # sandbox lets an administrator give any role and anyone else only their own.
+        role_id = TOKEN_ROLE.pick(rng) if group_id == ADMIN_GROUP_ID else group_id
+        created = client.created_at + (now - client.created_at) * rng.random()
+        exp_date = None if rng.random() < 0.35 else created + timedelta(days=rng.choice(TOKEN_LIFETIME_DAYS))
+        used_until = min(now, exp_date) if exp_date is not None else now
+        last_usage = None if rng.random() < 0.25 else created + (used_until - created) * rng.random()
+        tokens[token_id(client.id, n)] = TokenRecord(
+            id=token_id(client.id, n),
+            client_id=client.id,
+            user_id=issuer.id,
+            role_id=role_id,
+            name=rng.choice(TOKEN_NAMES),
+            description=rng.choice(TOKEN_DESCRIPTIONS) if rng.random() < 0.5 else "",
+            exp_date=exp_date,
+            created=created,
+            last_usage=last_usage,
+            deleted=rng.random() < 0.2,
+        )
+    return tokens
 
 
 def _options(rng: random.Random, sid: int, service: str, status: str) -> list[dict[str, Any]]:

@@ -1,19 +1,20 @@
 """The API's routing table, and the handlers of clients and users (one per path and method).
 
-The other endpoints have their own modules: `signup` (POST /iam/users), `client_services`,
-`availability`, `features` and `sellers`. Handlers run with the sandbox lock held and read or
-change the Store directly.
+The other endpoints have their own modules: `signup` (POST /iam/users), `invitations` (inviting and
+removing a client's users, the invitation and password e-mails), `tokens` (API tokens),
+`client_services`, `availability`, `features` and `sellers`. Handlers run with the sandbox lock held
+and read or change the Store directly.
 """
 
 from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Any
 
-from . import availability, client_services, features, sellers, signup
+from . import availability, client_services, features, invitations, sellers, signup, tokens
 from .api import ApiRequest, Handler, Route
-from .catalog import AUTH_TYPES, GROUPS, LANGUAGES, RESELLER_IDS, SELLER_IDS
+from .catalog import AUTH_TYPES, LANGUAGES, RESELLER_IDS, SELLER_IDS
+from .data import tokens_of
 from .query import QueryErrors, page_links, parse_list_query, select_clients
 from .responses import (
     USER_NOT_FOUND,
@@ -28,7 +29,6 @@ from .validation import (
     REQUIRED,
     BodyError,
     CharField,
-    FieldError,
     Validator,
     boolean,
     choice,
@@ -36,10 +36,11 @@ from .validation import (
     email_field,
     parse_json_object,
     primary_key,
+    role,
     validate_fields,
 )
 
-__all__ = ["ROUTES", "ApiRequest", "Handler", "Route", "resolve"]
+__all__ = ["ROUTES", "ApiRequest", "Handler", "Route", "resolve", "role"]
 
 
 # -- clients ---------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def get_role(request: ApiRequest, store: Store, client_id: int, user_id: int) ->
     user = _client_user(store, client_id, user_id)
     if user is None:
         return not_found()
-    return json_response(200, {"user_role": group_json(user.group_id)})
+    return json_response(200, {"user_role": group_json(user.roles()[client_id])})
 
 
 def put_role(request: ApiRequest, store: Store, client_id: int, user_id: int) -> SandboxResponse:
@@ -159,27 +160,13 @@ def put_role(request: ApiRequest, store: Store, client_id: int, user_id: int) ->
         data = parse_json_object(request.body)
         if "user_role" not in data:
             return field_errors({"user_role": [REQUIRED]})
-        user.group_id = validate_fields(data, {"user_role": role})["user_role"]
+        group_id = validate_fields(data, {"user_role": role})["user_role"]
     except BodyError as exc:
         return exc.response
+    tokens_of(store, store.clients[client_id])  # seeded tokens take their roles from the seeded groups
+    user.set_role(client_id, group_id)
     # Gcore: a successful role change answers 204 with no body (docs/gcore-api-notes.md §2).
     return empty_response(204)
-
-
-def role(value: object) -> int:
-    """`{"id": N, "name": "..."}` naming one of the five groups exactly."""
-    if isinstance(value, dict):
-        group_id = value.get("id")
-        if (
-            isinstance(group_id, int)
-            and not isinstance(group_id, bool)
-            and GROUPS.get(group_id) == value.get("name")
-        ):
-            return group_id
-    # Gcore: `{"errors": {"user_role": ["Invalid role: …"]}}` (docs/gcore-api-notes.md §2); the sandbox names
-    # the role by its name, else its id, else the raw value.
-    described: Any = value.get("name", value.get("id")) if isinstance(value, dict) else value
-    raise FieldError(f"Invalid role: {described}")
 
 
 def _client_user(store: Store, client_id: int, user_id: int) -> UserRecord | None:
@@ -202,7 +189,29 @@ ROUTES: tuple[Route, ...] = (
     _route(CLIENT, {"GET": get_client, "PATCH": patch_client}),
     _route(r"/iam/users", {"POST": signup.create_user}),
     _route(r"/iam/users/(?P<user_id>{id})", {"GET": get_user, "PATCH": patch_user}),
-    _route(CLIENT + r"/client-users/(?P<user_id>{id})", {"GET": get_role, "PUT": put_role}),
+    _route(r"/iam/clients/invite_user", {"POST": invitations.invite_user}),
+    _route(
+        CLIENT + r"/client-users/(?P<user_id>{id})",
+        {"GET": get_role, "PUT": put_role, "DELETE": invitations.revoke_access},
+    ),
+    _route(r"/iam/auth/renew_invitation", {"POST": invitations.renew_invitation}),
+    _route(r"/iam/auth/reset_password", {"POST": invitations.reset_password}),
+    # Gcore: the v1 token paths are deprecated (removed on 2026-07-17) and behave as v2's, but for
+    # the `$` in the token a POST creates (iam_api.yaml, "API Tokens").
+    *(
+        route
+        for prefix, separator in ((r"/iam/v2/clients", "_"), (r"/iam/clients", "$"))
+        for route in (
+            _route(
+                prefix + r"/(?P<client_id>{id})/tokens",
+                {"GET": tokens.list_tokens, "POST": partial(tokens.create_token, separator=separator)},
+            ),
+            _route(
+                prefix + r"/(?P<client_id>{id})/tokens/(?P<token_id>{id})",
+                {"GET": tokens.get_token, "DELETE": tokens.delete_token},
+            ),
+        )
+    ),
     _route(CLIENT + r"/services", {"GET": client_services.list_services}),
     _route(
         CLIENT + r"/services/(?P<service_id>{id})",

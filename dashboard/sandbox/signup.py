@@ -158,6 +158,7 @@ def _new_client(store: Store, new: dict[str, Any], request: ApiRequest) -> Clien
         secondary_hostnames=(),
         promocode=None,
         product_overrides=overrides,
+        tokens={},  # a new client has no API token yet (only seeded clients get seeded ones)
     )
 
 

@@ -17,12 +17,51 @@ STATUSES_WITH_DELETED_DATE = ("trialend", "paused")
 
 @dataclass
 class UserRecord:
-    """A user of one client. `fields` holds the stored, emitted values under their API names."""
+    """A user and the clients it may use. `fields` holds the stored, emitted values under their API
+    names.
+
+    `client_id` is the user's own account (`client` of GET /iam/users/{id}) and `group_id` its role
+    there. Gcore's users may use several accounts (UserClientAndRoles, iam_api.yaml): an invitation
+    of an existing user adds one to `other_roles`, client id -> group id. Seeded users have none
+    (None, so a store stays as cheap to copy as before).
+    """
 
     id: int
     client_id: int
     group_id: int
     fields: dict[str, Any]
+    other_roles: dict[int, int] | None = None
+
+    def role_in(self, client_id: int) -> int | None:
+        """The user's group id in that client; None if it is not one of the user's clients."""
+        if client_id == self.client_id:
+            return self.group_id
+        return (self.other_roles or {}).get(client_id)
+
+    def roles(self) -> dict[int, int]:
+        """Every client of the user and its group id there, its own account first."""
+        return {self.client_id: self.group_id, **(self.other_roles or {})}
+
+    def set_role(self, client_id: int, group_id: int) -> None:
+        """Give the user this role in that client, adding the client if it is a new one."""
+        if client_id == self.client_id:
+            self.group_id = group_id
+        else:
+            self.other_roles = {**(self.other_roles or {}), client_id: group_id}
+
+    def leave(self, client_id: int) -> bool:
+        """Drop one of the user's clients; False if it had no other (the caller deletes the user).
+        Leaving its own account makes the next one its own."""
+        others = dict(self.other_roles or {})
+        if client_id != self.client_id:
+            others.pop(client_id, None)
+        elif others:
+            self.client_id, self.group_id = next(iter(others.items()))
+            del others[self.client_id]
+        else:
+            return False
+        self.other_roles = others or None
+        return True
 
 
 @dataclass
@@ -61,6 +100,8 @@ class ClientRecord:
     feature_ids: frozenset[int] = field(default_factory=frozenset)
     # By ServiceName, in SERVICES order; empty until first used (data.services_of builds them).
     services: dict[str, ServiceRecord] = field(default_factory=dict)
+    # The client's API tokens by id; None until first used (data.tokens_of builds the seeded ones).
+    tokens: dict[int, TokenRecord] | None = None
 
     @property
     def personal_products(self) -> frozenset[str]:
@@ -91,6 +132,26 @@ class ClientRecord:
         )
 
 
+@dataclass
+class TokenRecord:
+    """One of a client's permanent API tokens (TokenResponse, iam_api.yaml). The secret is never
+    kept: Gcore shows it once, in the answer that creates the token."""
+
+    id: int
+    client_id: int
+    user_id: int  # who issued it: a user of the client then
+    role_id: int  # the token's own role (client_user.role), not its issuer's group
+    name: str
+    description: str
+    exp_date: datetime | None  # None: never expires
+    created: datetime
+    last_usage: datetime | None  # None: never used
+    deleted: bool = False
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.exp_date is not None and self.exp_date <= now
+
+
 @dataclass(frozen=True)
 class Activation:
     """One activated feature, as GET /iam/admin/{free,paid}_features lists it."""
@@ -113,9 +174,12 @@ class Store:
     # The reseller's default availability of the ServiceName products.
     default_availability: dict[str, bool] = field(default_factory=dict)
     sellers: list[dict[str, Any]] = field(default_factory=list)  # Seller objects, by id
-    # The next id of each kind of record a write creates ("client", "user", "activation"): like
-    # database sequences, an id is never given twice, even after a delete.
+    # The next id of each kind of record a write creates ("client", "user", "activation", "token"):
+    # like database sequences, an id is never given twice, even after a delete.
     next_ids: dict[str, int] = field(default_factory=dict)
+    # Users deleted with their last client (DELETE .../client-users/{uid}): gone from the API, kept
+    # only so the tokens they issued can still name them.
+    removed_users: dict[int, UserRecord] = field(default_factory=dict)
 
     def take_id(self, kind: str) -> int:
         value = self.next_ids[kind]
@@ -150,31 +214,66 @@ class Store:
         # Gcore: ClientCountryCode is a non-nullable string, so a client without a country gets ""
         # (docs/gcore-api-notes.md §4).
         body["country_code"] = client.country or ""
-        body["has_active_admin"] = any(_is_active_admin(user) for user in users)
+        body["has_active_admin"] = any(_is_active_admin(user, client.id) for user in users)
         return body
 
     def user_json(self, user: UserRecord, *, with_roles: bool) -> dict[str, Any]:
-        """The User of GET /iam/users/{id}; `with_roles` adds the PATCH response's `client_and_roles`."""
-        client = self.clients[user.client_id]
-        body = self._base_user_json(user, client)
+        """The User of GET /iam/users/{id} (as seen in its own account); `with_roles` adds the PATCH
+        response's `client_and_roles`, one entry per client of the user."""
+        body = self._base_user_json(user, self.clients[user.client_id])
         body["user_type"] = user.fields["user_type"]
         body["is_active"] = user.fields["is_active"]
         if with_roles:
             body["client_and_roles"] = [
                 {
-                    "client_id": client.id,
-                    "client_company_name": client.fields["companyName"],
+                    "client_id": client_id,
+                    "client_company_name": self.clients[client_id].fields["companyName"],
                     # Gcore: roles are listed as strings of group ids, e.g. ["2"] (docs/gcore-api-notes.md
                     # §4).
-                    "user_roles": [str(user.group_id)],
+                    "user_roles": [str(group_id)],
                     "user_id": user.id,
                 }
+                for client_id, group_id in user.roles().items()
             ]
         return body
 
+    def token_json(self, token: TokenRecord, *, now: datetime) -> dict[str, Any]:
+        """TokenResponse (iam_api.yaml), `expired` as of `now`."""
+        issuer = self.users.get(token.user_id) or self.removed_users[token.user_id]
+        return {
+            "id": token.id,
+            "name": token.name,
+            "description": token.description,
+            "exp_date": None if token.exp_date is None else api_datetime(token.exp_date),
+            "client_user": {
+                # Gcore: ClientUser.deleted is described as the token's deletion flag, a copy of the
+                # token's own description; as ClientUser is the issuer's membership of the client, the
+                # sandbox's reading is "the issuer is deleted or no longer a user of this client".
+                "deleted": issuer.fields["deleted"]
+                or token.user_id not in self.clients[token.client_id].user_ids,
+                "user_id": issuer.id,
+                # Gcore: user_name is a non-nullable string (ClientUser, iam_api.yaml): "" for a user
+                # without a name (the sandbox's choice).
+                "user_name": issuer.fields["name"] or "",
+                "user_email": issuer.fields["email"],
+                "client_id": token.client_id,
+                "role": group_json(token.role_id),
+            },
+            "deleted": token.deleted,
+            # Gcore: "When an API token expires it will be automatically deleted" (TokenResponse), at
+            # a time not documented; the sandbox never does, so an expired token stays `deleted:
+            # false` (and listed by default) until someone deletes it.
+            "expired": token.is_expired(now),
+            "created": api_datetime(token.created),
+            # Gcore: TokenResponse types last_usage as a non-nullable string; a token never used has
+            # no such date, and the sandbox sends null, as a DRF DateTimeField(null=True) would.
+            "last_usage": None if token.last_usage is None else api_datetime(token.last_usage),
+        }
+
     @staticmethod
     def _base_user_json(user: UserRecord, client: ClientRecord) -> dict[str, Any]:
-        """iam_reseller_BaseUser: the shape of a client's `users[]` items."""
+        """iam_reseller_BaseUser: the shape of a client's `users[]` items: the user as seen in that
+        client (its `client`, `reseller` and `groups` are that client's, for a user of several)."""
         f = user.fields
         return {
             "id": user.id,
@@ -187,7 +286,7 @@ class Store:
             "reseller": client.fields["resellers"],
             "client": client.id,
             "deleted": f["deleted"],
-            "groups": [group_json(user.group_id)],
+            "groups": [group_json(_role(user, client.id))],
             "activated": f["activated"],
             "sso_auth": f["sso_auth"],
             "two_fa": f["two_fa"],
@@ -254,6 +353,16 @@ def group_json(group_id: int) -> dict[str, Any]:
     return {"id": group_id, "name": GROUPS[group_id]}
 
 
-def _is_active_admin(user: UserRecord) -> bool:
-    """has_active_admin is derived, so a role change or a user edit keeps it truthful."""
-    return user.group_id == ADMIN_GROUP_ID and user.fields["activated"] and not user.fields["deleted"]
+def _role(user: UserRecord, client_id: int) -> int:
+    group_id = user.role_in(client_id)
+    if group_id is None:
+        raise KeyError(f"user {user.id} is not a user of client {client_id}")
+    return group_id
+
+
+def _is_active_admin(user: UserRecord, client_id: int) -> bool:
+    """has_active_admin is derived, so a role change, an invitation, a removal or a user edit keeps
+    it truthful."""
+    return (
+        user.role_in(client_id) == ADMIN_GROUP_ID and user.fields["activated"] and not user.fields["deleted"]
+    )

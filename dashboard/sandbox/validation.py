@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from .catalog import GROUPS
 from .responses import SandboxResponse, field_errors, json_parse_error
 
 Validator = Callable[[object], object]
@@ -289,6 +290,22 @@ def primary_key(existing: Callable[[], Collection[int]], *, allow_null: bool) ->
         return value
 
     return validate
+
+
+def role(value: object) -> int:
+    """`{"id": N, "name": "..."}` naming one of the five groups exactly (a user's or a token's role)."""
+    if isinstance(value, dict):
+        group_id = value.get("id")
+        if (
+            isinstance(group_id, int)
+            and not isinstance(group_id, bool)
+            and GROUPS.get(group_id) == value.get("name")
+        ):
+            return group_id
+    # Gcore: `{"errors": {"user_role": ["Invalid role: …"]}}` (docs/gcore-api-notes.md §2); the sandbox names
+    # the role by its name, else its id, else the raw value.
+    described: Any = value.get("name", value.get("id")) if isinstance(value, dict) else value
+    raise FieldError(f"Invalid role: {described}")
 
 
 def _is_choice(item: object, choices: Collection[str]) -> bool:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import jsonschema
+import pydantic
 import pytest
 import yaml
+from gcore import Gcore
 
-from dashboard.sandbox import Sandbox
-from tests.helpers import TOKEN, make_api
+from dashboard.sandbox import Sandbox, SandboxTransport, make_server
+from tests.helpers import AUTH, BASE_URL, TOKEN, make_api
+
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +80,7 @@ class Schemas:
     GET_CLIENTS = "gcore-iam-get-clients.openapi.md"
     PATCH_CLIENT = "gcore-iam-patch-client.openapi.md"
     SPEC = "iam_reseller_api.yaml"
+    IAM = "iam_api.yaml"  # users, invitations, API tokens
 
     def document(self, source: str = SPEC) -> dict[str, Any]:
         """The OpenAPI document: the YAML block of a seed page, or the spec file itself."""
@@ -129,7 +135,67 @@ def _validator(source: str, name: str) -> jsonschema.Draft202012Validator:
         # but DRF sends null at the ends.
         for link in ("next", "previous"):
             schemas["PaginatedItemsArray"]["properties"][link] = {"type": ["string", "null"]}
+    if "TokenResponse" in schemas:
+        # Gcore: TokenResponse types last_usage as a non-nullable string (and so does the SDK's
+        # APIToken), but a token never used has no such date: the sandbox sends null
+        # (dashboard/sandbox/store.py, token_json).
+        schemas["TokenResponse"]["allOf"][1]["properties"]["last_usage"] = {"type": ["string", "null"]}
     root = {"$ref": f"#/components/schemas/{name}", "components": components}
     return jsonschema.Draft202012Validator(
         root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
+
+
+# -- Gcore's official Python SDK (PyPI `gcore`) --------------------------------------------------------
+
+
+class Sdk:
+    """Gcore's SDK as an independent reader of the sandbox: its pydantic models (gcore.types.iam) and
+    its client, talking to a sandbox in-process."""
+
+    def validate(self, model: type[ModelT], body: dict[str, Any]) -> ModelT:
+        """`model.model_validate(body)`. For a token never used, the SDK (like the spec) wants a
+        string in `last_usage` where the sandbox sends null: check that this is the only field the
+        SDK refuses, then validate the rest."""
+        if "last_usage" in body and body["last_usage"] is None:
+            with pytest.raises(pydantic.ValidationError) as refused:
+                model.model_validate(body)
+            assert [error["loc"] for error in refused.value.errors()] == [("last_usage",)]
+            body = {**body, "last_usage": body["created"]}
+        return model.model_validate(body)
+
+    def client(self, sandbox: Sandbox) -> Gcore:
+        """The SDK's client on the sandbox; no retries, so every call is one request."""
+        transport = httpx.Client(transport=SandboxTransport(sandbox), base_url=BASE_URL)
+        return Gcore(api_key=TOKEN, base_url=BASE_URL, http_client=transport, max_retries=0)
+
+
+@pytest.fixture(scope="session")
+def sdk() -> Sdk:
+    return Sdk()
+
+
+@pytest.fixture
+def gcore_sdk(sdk: Sdk, sb: Sandbox) -> Iterator[Gcore]:
+    """The SDK's client on `sb`."""
+    client = sdk.client(sb)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def loopback(sb: Sandbox) -> Iterator[httpx.Client]:
+    """`sb` served on a loopback socket, and an httpx client with the key that talks to it."""
+    server = make_server(sb, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        with httpx.Client(base_url=f"http://{host}:{port}", headers=AUTH, timeout=5) as client:
+            yield client
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -98,8 +98,15 @@ def test_client_detail(sb: Sandbox, api: httpx.Client) -> None:
         ("POST", "/iam/clients", "GET"),
         ("PUT", "/iam/clients/{cid}", "GET, PATCH"),
         ("DELETE", "/iam/users/{uid}", "GET, PATCH"),
-        ("PATCH", "/iam/clients/{cid}/client-users/{uid}", "GET, PUT"),
+        ("PATCH", "/iam/clients/{cid}/client-users/{uid}", "GET, PUT, DELETE"),
         ("GET", "/iam/users", "POST"),  # Gcore's GET /iam/users (the caller's own users) is not served
+        ("GET", "/iam/clients/invite_user", "POST"),
+        ("GET", "/iam/auth/renew_invitation", "POST"),
+        ("PUT", "/iam/auth/reset_password", "POST"),
+        ("PUT", "/iam/v2/clients/{cid}/tokens", "GET, POST"),
+        ("PATCH", "/iam/v2/clients/{cid}/tokens/1", "GET, DELETE"),
+        ("DELETE", "/iam/clients/{cid}/tokens", "GET, POST"),
+        ("POST", "/iam/clients/{cid}/tokens/1", "GET, DELETE"),
     ],
 )
 def test_method_not_allowed(sb: Sandbox, api: httpx.Client, method: str, path: str, allow: str) -> None:

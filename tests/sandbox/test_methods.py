@@ -69,7 +69,7 @@ def _paths(sandbox: Sandbox) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("route", "allow"),
-    [("list", "GET"), ("client", "GET, PATCH"), ("user", "GET, PATCH"), ("role", "GET, PUT")],
+    [("list", "GET"), ("client", "GET, PATCH"), ("user", "GET, PATCH"), ("role", "GET, PUT, DELETE")],
 )
 def test_trace_on_a_known_path_is_405_with_allow(
     sandbox: Sandbox, api: httpx.Client, route: str, allow: str
@@ -111,6 +111,9 @@ def test_every_answer_matches_the_in_process_transport(
         for method in ("TRACE", "FOO", "PROPFIND", "GET", "DELETE")
         for path in (*paths.values(), "/iam/nothing", "/iam/clients/abc")
         for headers in (AUTH, {}, {"Authorization": "APIKey wrong"})
+        # A keyed DELETE of the role path removes the user, so the second answer is a 404 by design
+        # (test_revoke_access.py checks it over the socket).
+        if not (method == "DELETE" and path == paths["role"] and headers == AUTH)
     ]
     for method, path, headers in cases:
         answers = [client.request(method, path, headers=headers) for client in (over_socket, in_process)]

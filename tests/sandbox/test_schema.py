@@ -22,7 +22,7 @@ PATCH_CLIENT = "gcore-iam-patch-client.openapi.md"
 
 @pytest.mark.parametrize(
     "original",
-    [f"seeds/{GET_CLIENTS}", f"seeds/{PATCH_CLIENT}", "specs/iam_reseller_api.yaml"],
+    [f"seeds/{GET_CLIENTS}", f"seeds/{PATCH_CLIENT}", "specs/iam_reseller_api.yaml", "specs/iam_api.yaml"],
 )
 def test_the_copies_match_the_projects_originals(original: str) -> None:
     path = PROJECT / original

@@ -148,3 +148,50 @@ def test_reset_undoes_the_writes_of_every_endpoint() -> None:
         assert api.get(f"/iam/clients/{client_id}/services").json() == seeded_services
         assert api.get("/iam/products/availability/defaults").json() == seeded_defaults
         assert api.get("/iam/admin/free_features").json() == seeded_free
+
+
+def test_people_and_tokens_are_each_sandboxs_own() -> None:
+    first, second = new_sandbox(), new_sandbox()
+    seeded = everything(second)
+    with (
+        httpx.Client(
+            transport=SandboxTransport(first), base_url="https://api.gcore.com", headers=AUTH
+        ) as api,
+        httpx.Client(
+            transport=SandboxTransport(second), base_url="https://api.gcore.com", headers=AUTH
+        ) as other,
+    ):
+        holder = next(cid for cid in first.client_ids() if api.get(f"/iam/v2/clients/{cid}/tokens").json())
+        seeded_tokens = other.get(f"/iam/v2/clients/{holder}/tokens").json()
+        target = next(
+            c
+            for c in seeded
+            if not c["deleted"] and c["id"] != holder and any(not u["deleted"] for u in c["users"])
+        )
+        colleague = next(u for u in first.client_json(holder)["users"] if not u["deleted"])
+        role = {"id": 2, "name": "Users"}
+        token = {"name": "t", "exp_date": None, "client_user": {"role": role}}
+        assert api.post(f"/iam/v2/clients/{target['id']}/tokens", json=token).status_code == 200
+        invited = []
+        for email in ("copies@example.org", colleague["email"]):
+            body = {"email": email, "user_role": role, "client_id": target["id"]}
+            response = api.post("/iam/clients/invite_user", json=body)
+            assert response.status_code == 200
+            invited.append(response.json()["user_id"])
+        for token in api.get(f"/iam/v2/clients/{holder}/tokens").json():
+            assert api.delete(f"/iam/v2/clients/{holder}/tokens/{token['id']}").status_code == 204
+        # The new user leaves (and is deleted with their only client).
+        assert api.delete(f"/iam/clients/{target['id']}/client-users/{invited[0]}").status_code == 200
+        # A changed store, removed users and tokens included, still pickles.
+        assert pickle.loads(pickle.dumps(first._store)) == first._store  # noqa: S301 - our own bytes
+        assert everything(first) != seeded
+
+        assert everything(second) == everything(new_sandbox()) == seeded
+        assert other.get(f"/iam/v2/clients/{holder}/tokens").json() == seeded_tokens
+        first.reset()
+        assert everything(first) == seeded
+        assert api.get(f"/iam/v2/clients/{holder}/tokens").json() == seeded_tokens
+        assert (
+            api.get(f"/iam/v2/clients/{target['id']}/tokens").json()
+            == other.get(f"/iam/v2/clients/{target['id']}/tokens").json()
+        )
