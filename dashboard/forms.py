@@ -283,12 +283,17 @@ SERVICE_STATUS_LABELS = {
 
 
 def _reason_field(required: bool = False) -> forms.CharField:
+    help_text = (
+        "Kept in the activity log."
+        if required
+        else "Kept in the activity log. Required when a change stops the customer's resources."
+    )
     return forms.CharField(
         label="Reason",
         required=required,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept in the activity log. Required when a change stops the customer's resources.",
+        help_text=help_text,
     )
 
 
@@ -432,6 +437,35 @@ class ClientCreateForm(UpstreamErrorsForm):
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in NEW_CLIENT_FIELDS}
+
+
+class InviteForm(UpstreamErrorsForm):
+    """POST /iam/clients/invite_user: who, with which role, in which language."""
+
+    upstream_fields: ClassVar[dict[str, str]] = {
+        "user_role": "role",
+        "user_role.id": "role",
+        "user_role.name": "role",
+    }
+
+    email = forms.EmailField(label="Email", max_length=254)
+    name = forms.CharField(label="Name", max_length=255, required=False)
+    role = forms.TypedChoiceField(
+        label="Role", coerce=int, initial=2, choices=[(group.id, group.name) for group in GROUPS]
+    )
+    lang = forms.ChoiceField(
+        label="Language",
+        initial="en",
+        choices=[(lang.value, LANGUAGE_NAMES[lang.value]) for lang in Language],
+        help_text="Of the invitation e-mail and the control panel.",
+    )
+
+
+class ConfirmForm(forms.Form):
+    """An action that cannot be taken back: a reason for the activity log, and an explicit tick."""
+
+    reason = _reason_field(required=True)
+    confirm = forms.BooleanField(label="I understand")
 
 
 class BulkPreviewForm(forms.Form):

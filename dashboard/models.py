@@ -32,6 +32,11 @@ class StaffAccess(models.Model):
             ("manage_free_features", "Can enable and disable free features"),
             ("manage_paid_features", "Can enable and disable paid features"),
             ("bulk_change_services", "Can change a service's status across many clients at once"),
+            ("invite_client_users", "Can invite users into a client"),
+            ("remove_client_users", "Can remove a user's access to a client"),
+            ("email_client_users", "Can have Gcore send a user an invitation again or a password reset"),
+            ("view_client_tokens", "Can see a client's API tokens"),
+            ("revoke_client_tokens", "Can revoke a client's API tokens"),
         ]
 
     def __str__(self) -> str:
@@ -57,6 +62,11 @@ class AuditEntry(models.Model):
         FEATURE_DISABLE = "feature.disable", "Feature disabled"
         BULK_SERVICE = "bulk.service", "Bulk service change"
         BULK_STOP = "bulk.stop", "Bulk service change stopped"
+        USER_INVITE = "user.invite", "User invited"
+        USER_REMOVE = "user.remove", "User's access removed"
+        USER_INVITATION_RESENT = "user.invitation", "Invitation sent again"
+        USER_PASSWORD_RESET = "user.password_reset", "Password reset sent"
+        TOKEN_REVOKE = "token.revoke", "API token revoked"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"

@@ -9,7 +9,7 @@ SUPPORT_AGENTS = "Support agents"
 # An SPP client's balance, status, Stripe ID and employees, and rebuilding the drift list, are too;
 # so are setting a service to `deleted`, paid features (they cost the reseller money) and bulk changes.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    MANAGERS: ("view_clients", "export_clients", "view_activity", "view_billing"),
+    MANAGERS: ("view_clients", "export_clients", "view_activity", "view_billing", "view_client_tokens"),
     SUPPORT_AGENTS: (
         "view_clients",
         "export_clients",
@@ -22,6 +22,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "change_services",
         "change_availability",
         "manage_free_features",
+        "invite_client_users",
+        "remove_client_users",
+        "email_client_users",
+        "view_client_tokens",
+        "revoke_client_tokens",
     ),
 }
 

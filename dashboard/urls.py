@@ -12,6 +12,7 @@ from dashboard.views import (
     edits,
     export,
     overview,
+    people,
     saved_views,
 )
 
@@ -30,6 +31,22 @@ urlpatterns = [
         "clients/<int:client_id>/services/<int:service_id>/edit/",
         account.service_edit_view,
         name="service-edit",
+    ),
+    path("clients/<int:client_id>/users/invite/", people.invite_view, name="user-invite"),
+    path("clients/<int:client_id>/users/<int:user_id>/remove/", people.user_remove_view, name="user-remove"),
+    path(
+        "clients/<int:client_id>/users/<int:user_id>/resend-invitation/",
+        people.user_resend_view,
+        name="user-resend-invitation",
+    ),
+    path(
+        "clients/<int:client_id>/users/<int:user_id>/reset-password/",
+        people.user_reset_view,
+        name="user-reset-password",
+    ),
+    path("clients/<int:client_id>/tokens/", people.tokens_view, name="client-tokens"),
+    path(
+        "clients/<int:client_id>/tokens/<int:token_id>/revoke/", people.token_revoke_view, name="token-revoke"
     ),
     path("clients/<int:client_id>/availability/", account.availability_view, name="client-availability"),
     path("clients/<int:client_id>/features/", account.features_view, name="client-features"),

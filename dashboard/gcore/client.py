@@ -20,10 +20,12 @@ from dashboard.upstream.client import UpstreamClient
 from .errors import ERROR_CLASSES, REQUEST_ID_HEADER, GcoreResponseError, GcoreUnavailable
 from .models import (
     ActivatedFeature,
+    ApiToken,
     CatalogFeature,
     Client,
     ClientUpdate,
     Group,
+    Invitation,
     NewClient,
     Page,
     ProductAvailability,
@@ -236,6 +238,57 @@ class GcoreClient(UpstreamClient):
     def disable_feature(self, activation_id: int, *, paid: bool) -> None:
         """DELETE /iam/admin/{free,paid}_features/{activatedFeatureId} (204)."""
         self._request("DELETE", f"{_features_path(paid)}/{int(activation_id)}")
+
+    # -- a client's people and keys ---------------------------------------------------------------
+
+    def invite_user(
+        self, client_id: int, *, email: str, role: Group, lang: str | None = None, name: str | None = None
+    ) -> Invitation:
+        """POST /iam/clients/invite_user: a new user gets an e-mail to set a password; an existing
+        one is added to this client too."""
+        body: dict[str, Any] = {
+            "email": email,
+            "user_role": {"id": role.id, "name": role.name},
+            "client_id": int(client_id),
+        }
+        if lang:
+            body["lang"] = lang
+        if name:
+            body["name"] = name
+        return self._read(Invitation, self._request("POST", "/iam/clients/invite_user", json=body))
+
+    def revoke_access(self, client_id: int, user_id: int) -> None:
+        """DELETE /iam/clients/{cid}/client-users/{uid}: the user loses this client; a user left
+        with no account is deleted by Gcore. 200 with no documented body."""
+        self._request("DELETE", f"/iam/clients/{int(client_id)}/client-users/{int(user_id)}")
+
+    def renew_invitation(self, email: str) -> None:
+        """POST /iam/auth/renew_invitation: the activation e-mail again (400 once activated)."""
+        self._request("POST", "/iam/auth/renew_invitation", json={"email": email})
+
+    def reset_password(self, email: str) -> None:
+        """POST /iam/auth/reset_password: Gcore e-mails the user a link; nobody else sees the password."""
+        self._request("POST", "/iam/auth/reset_password", json={"email": email})
+
+    def list_tokens(
+        self, client_id: int, *, deleted: bool | None = None, issued_by: int | None = None
+    ) -> list[ApiToken]:
+        """GET /iam/v2/clients/{id}/tokens (the v1 path without /v2 is gone since 2026-07-17).
+
+        `deleted` is passed through as the spec names it; its meaning is read from each token's
+        own `deleted` flag by the caller (docs/gcore-api-notes.md §11).
+        """
+        params: dict[str, str] = {}
+        if deleted is not None:
+            params["deleted"] = _wire_value(deleted)
+        if issued_by is not None:
+            params["issued_by"] = str(int(issued_by))
+        response = self._request("GET", f"/iam/v2/clients/{int(client_id)}/tokens", params=params)
+        return self._items(ApiToken, response)
+
+    def revoke_token(self, client_id: int, token_id: int) -> None:
+        """DELETE /iam/v2/clients/{id}/tokens/{tokenId} (204): every application using it is cut off."""
+        self._request("DELETE", f"/iam/v2/clients/{int(client_id)}/tokens/{int(token_id)}")
 
     # -- reading lists -----------------------------------------------------------------------------
 

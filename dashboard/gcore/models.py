@@ -318,6 +318,42 @@ class NewClient(GcoreModel):
     is_test: bool | None = None
 
 
+class TokenIssuer(GcoreModel):
+    """An API token's `client_user`: the user who issued it and the token's role (ClientUser)."""
+
+    user_id: int | None = None
+    user_name: str | None = None
+    user_email: str | None = None
+    client_id: int | None = None
+    deleted: bool = False
+    role: Group | None = None
+
+
+class ApiToken(GcoreModel):
+    """A client's permanent API token as GET /iam/v2/clients/{id}/tokens lists it (TokenResponse).
+
+    Gcore never sends a token's secret here (only once, when it is created, which the dashboard
+    never does), and nothing here could hold one.
+    """
+
+    id: int
+    name: str = ""
+    description: str | None = None
+    exp_date: datetime | None = None
+    created: datetime | None = None
+    last_usage: datetime | None = None
+    deleted: bool = False
+    expired: bool = False
+    client_user: TokenIssuer = Field(default_factory=TokenIssuer)
+
+
+class Invitation(GcoreModel):
+    """POST /iam/clients/invite_user's answer (InviteUserResponseSchema)."""
+
+    status: str = ""
+    user_id: int | None = None
+
+
 class UserUpdate(GcoreModel):
     """PATCH /iam/users/{id} body; only the fields set are sent."""
 

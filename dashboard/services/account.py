@@ -30,10 +30,10 @@ from dashboard.gcore.models import (
 )
 from dashboard.roles import perm
 from dashboard.services import versions
-from dashboard.services.audit import Action, FieldChange, Outcome, audit_failure, audit_record
+from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
 from dashboard.services.cache import Cached, cached_lookup, cached_read, read_key
 from dashboard.services.concurrency import in_background
-from dashboard.services.saves import Save, SaveResult, Step, run_save
+from dashboard.services.saves import Act, Save, SaveResult, Step, run_act, run_save
 from dashboard.upstream.errors import UpstreamError, UpstreamPermissionDenied
 
 # -- services --------------------------------------------------------------------------------------
@@ -267,24 +267,24 @@ def availability_update(
 
 def availability_reset(*, client_id: int, actor: AbstractBaseUser, ip_address: str | None = None) -> None:
     """Every product follows the reseller's defaults again (DELETE with every product's name)."""
-    audit = partial(
-        audit_record,
-        actor=actor,
+
+    def send() -> None:
+        try:
+            get_gcore_client().reset_client_availability(client_id, list(SERVICE_NAMES))
+        except UpstreamPermissionDenied as exc:
+            exc.message = availability_refusal(exc)  # which services keep which products
+            raise
+
+    act = Act(
         action=Action.AVAILABILITY_UPDATE,
+        send=send,
+        invalidate=partial(versions.client_changed, client_id),
+        done="Reset to the reseller's defaults.",
         client_id=client_id,
-        ip_address=ip_address,
         details={"reset": True},
+        success_status=204,
     )
-    try:
-        get_gcore_client().reset_client_availability(client_id, list(SERVICE_NAMES))
-    except UpstreamError as exc:
-        if isinstance(exc, UpstreamPermissionDenied):
-            exc.message = availability_refusal(exc)
-        audit_failure(exc, audit=audit)
-        raise
-    finally:
-        versions.client_changed(client_id)
-    audit(outcome=Outcome.SAVED, upstream_status=204, message="Reset to the reseller's defaults.")
+    run_act(act, actor=actor, ip_address=ip_address)
 
 
 # -- features --------------------------------------------------------------------------------------
@@ -378,30 +378,32 @@ def feature_toggle(
     if not may_manage_feature(actor, paid=paid):
         raise PermissionDenied("Only administrators may switch paid features on or off.")
     kind = "free" if feature.is_free else "paid"
-    audit = partial(
-        audit_record,
-        actor=actor,
-        action=Action.FEATURE_ENABLE if enable else Action.FEATURE_DISABLE,
-        client_id=client_id,
-        ip_address=ip_address,
-        changes=[FieldChange(f"{kind} feature {feature.id}", not enable, enable)],
-        details={"feature_id": feature.id, "feature": feature.name, "paid": paid},
-    )
+    changes = [FieldChange(f"{kind} feature {feature.id}", not enable, enable)]
+    details = {"feature_id": feature.id, "feature": feature.name, "paid": paid}
+    action = Action.FEATURE_ENABLE if enable else Action.FEATURE_DISABLE
     if (activation_id is not None) == enable:
         state = "enabled" if enable else "disabled"
-        audit(outcome=Outcome.UNCHANGED, message=f"{feature.name} was already {state}: nothing was sent.")
+        audit_record(
+            actor=actor, action=action, client_id=client_id, ip_address=ip_address, changes=changes,
+            details=details, outcome=Outcome.UNCHANGED,
+            message=f"{feature.name} was already {state}: nothing was sent.",
+        )  # fmt: skip
         return Outcome.UNCHANGED
     gcore = get_gcore_client()
-    try:
-        if enable:
-            gcore.enable_feature(client_id, feature.id, paid=paid)
-        else:
-            gcore.disable_feature(activation_id, paid=paid)
-    except UpstreamError as exc:
-        audit_failure(exc, audit=audit)
-        raise
-    finally:
-        versions.client_changed(client_id)
+    if enable:
+        send = partial(gcore.enable_feature, client_id, feature.id, paid=paid)
+    else:
+        send = partial(gcore.disable_feature, activation_id, paid=paid)
     verb = "Enabled" if enable else "Disabled"
-    audit(outcome=Outcome.SAVED, upstream_status=201 if enable else 204, message=f"{verb} {feature.name}.")
+    act = Act(
+        action=action,
+        send=send,
+        invalidate=partial(versions.client_changed, client_id),
+        done=f"{verb} {feature.name}.",
+        client_id=client_id,
+        changes=changes,
+        details=details,
+        success_status=201 if enable else 204,
+    )
+    run_act(act, actor=actor, ip_address=ip_address)
     return Outcome.SAVED

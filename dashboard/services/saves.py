@@ -297,3 +297,51 @@ def _run_each(
         details={**save.details, "systems": {o.system: "saved" if o.ok else "failed" for o in outcomes}},
     )
     return SaveResult(outcome, record=record, saved=saved, failed=failed, error=first_error, steps=outcomes)
+
+
+# -- actions: one upstream call that edits no form ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Act(Generic[R]):
+    """A write that is one upstream call rather than a form's fields: an invitation, a removal, a
+    revoked token, a feature switched on. `run_act` checks, sends once, audits and invalidates it
+    the same way for each."""
+
+    action: str  # AuditEntry.Action
+    send: Callable[[], R]
+    invalidate: Callable[[], None]
+    done: str  # the audit's message when it worked
+    client_id: int | None = None
+    user_id: int | None = None
+    changes: Sequence[FieldChange] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+    success_status: int = 200  # the status the upstream answers a success with, for the audit
+    authorize: Callable[[], None] = lambda: None  # raises PermissionDenied
+    # The user the answer names (a new invitation's user id), for the audit when `user_id` is not known.
+    answered_user: Callable[[Any], int | None] = lambda result: None
+
+
+def run_act(act: Act[R], *, actor: AbstractBaseUser, ip_address: str | None = None) -> R:
+    """Authorize, send once (the upstream clients never retry a sent write), audit every attempt,
+    and invalidate: even a call that failed may have reached the upstream (a timeout)."""
+    act.authorize()
+    audit = partial(
+        audit_record,
+        actor=actor,
+        action=act.action,
+        client_id=act.client_id,
+        changes=act.changes,
+        ip_address=ip_address,
+        details=act.details,
+    )
+    try:
+        result = act.send()
+    except UpstreamError as exc:
+        audit_failure(exc, audit=audit, user_id=act.user_id)
+        raise
+    finally:
+        act.invalidate()
+    user_id = act.user_id if act.user_id is not None else act.answered_user(result)
+    audit(outcome=Outcome.SAVED, upstream_status=act.success_status, message=act.done, user_id=user_id)
+    return result

@@ -26,6 +26,7 @@ from dashboard.services.billing import billing_connected
 from dashboard.services.cache import Cached
 from dashboard.services.client_query import ADVANCED, ClientQuery
 from dashboard.services.clients import client_get_soon, client_list_soon
+from dashboard.services.people import invited_since
 from dashboard.services.saved_views import saved_views_visible
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
 
@@ -138,6 +139,11 @@ def detail_context(
         "history": history,
         "back_url": back_to_list(request),
         "billing": _billing_section(request),
+        "invited_since": invited_since(client_id),
+        "user_actions": any(
+            request.user.has_perm(perm(name))
+            for name in ("change_client_users", "email_client_users", "remove_client_users")
+        ),
     }
     if services is not None:
         context["services"] = SectionRead(services)

@@ -101,6 +101,14 @@ EXPECTED: dict[str, Row] = {
     "client-availability": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
     "client-features": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
     "client-bulk": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, DENIED, DENIED, OK)),
+    # A client's people and keys: support agents act (an empty POST is a form error, 422; resend
+    # and reset post at once and come back to the page); managers see the tokens only.
+    "user-invite": CLIENT_EDITING,
+    "user-remove": CLIENT_EDITING,
+    "user-resend-invitation": CLIENT_EDITING,
+    "user-reset-password": CLIENT_EDITING,
+    "client-tokens": READ_ONLY,
+    "token-revoke": CLIENT_EDITING,
 }
 
 
@@ -119,15 +127,24 @@ def _shared_saved_view(sandbox) -> int:
 # database transaction). Ids of our own views exist; the admin's object ids do not, so a
 # superuser's POST there cannot delete or change anything.
 def _linked_client(sb) -> dict:
-    """A live client with users, linked to the one SPP client with its email (for the billing pages)."""
+    """A live client with users and a live API token, linked to the one SPP client with its email
+    (for the billing and token pages)."""
+    from django.conf import settings
+
     from dashboard.models import BillingLink
     from dashboard.spp import get_spp_sandbox
 
     spp = get_spp_sandbox()
+    headers = {"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}"}
+
+    def has_live_token(client_id: int) -> bool:
+        tokens = sb.handle("GET", f"/iam/v2/clients/{client_id}/tokens", headers=headers).json()
+        return any(not token["deleted"] for token in tokens)
+
     for client_id in sb.client_ids():
         client = sb.client_json(client_id)
         matches = spp.ids_with_email(client["email"])
-        if not client["deleted"] and client["users"] and len(matches) == 1:
+        if not client["deleted"] and client["users"] and len(matches) == 1 and has_live_token(client_id):
             BillingLink.objects.get_or_create(
                 gcore_client_id=client_id, defaults={"spp_client_id": matches[0], "method": "email"}
             )
@@ -144,9 +161,20 @@ def _service_id(sb) -> int:
     return sb.handle("GET", f"/iam/clients/{client_id}/services", headers=headers).json()[0]["id"]
 
 
+def _token_id(sb) -> int:
+    """The linked client's first live API token."""
+    from django.conf import settings
+
+    client_id = _linked_client(sb)["id"]
+    headers = {"Authorization": f"APIKey {settings.GCORE_SANDBOX_TOKEN}"}
+    tokens = sb.handle("GET", f"/iam/v2/clients/{client_id}/tokens", headers=headers).json()
+    return next(token["id"] for token in tokens if not token["deleted"])
+
+
 PARAMS = {
     "client_id": lambda sb: _linked_client(sb)["id"],
     "service_id": _service_id,
+    "token_id": _token_id,
     "user_id": lambda sb: _linked_client(sb)["users"][0]["id"],
     "view_id": _shared_saved_view,
     "object_id": "987654321",
