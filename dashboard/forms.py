@@ -461,6 +461,17 @@ class InviteForm(UpstreamErrorsForm):
     )
 
 
+class TokenFilterForm(forms.Form):
+    """The API tokens' filters: one owner among the client's users, and deleted tokens or not."""
+
+    owner = forms.TypedChoiceField(label="Owner", coerce=int, required=False, empty_value=None)
+    deleted = forms.BooleanField(label="Show deleted tokens", required=False)
+
+    def __init__(self, *args: Any, users: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "anyone"), *((user.id, user.email) for user in users)]
+
+
 class ConfirmForm(forms.Form):
     """An action that cannot be taken back: a reason for the activity log, and an explicit tick."""
 

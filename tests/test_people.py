@@ -129,8 +129,10 @@ def test_removing_asks_for_a_reason_then_sends_one_delete(support_client, sandbo
     assert response.status_code == 302
     assert writes(wire) == [("DELETE", f"/iam/clients/{client_id}/client-users/{user['id']}", None)]
     assert user["id"] not in user_ids(sandbox, client_id)
-    entry = AuditEntry.objects.get(action=AuditEntry.Action.USER_REMOVE)
-    assert entry.user_id == user["id"] and entry.details["reason"] == "Left the company"
+    refused, entry = AuditEntry.objects.filter(action=AuditEntry.Action.USER_REMOVE).order_by("id")
+    assert refused.outcome == "rejected"  # the POST without a reason is an attempt too
+    assert entry.outcome == "saved" and entry.user_id == user["id"]
+    assert entry.details["reason"] == "Left the company"
     assert "Left the company" in support_client.get(f"/clients/{client_id}/").content.decode()
 
 
@@ -219,9 +221,18 @@ def test_the_tokens_page_shows_live_tokens_and_deleted_ones_on_request(manager_c
 
 def test_tokens_are_filtered_by_owner(support_client, sandbox):
     client_id, user_id, _ = client_with_token_holder(sandbox)
+    sandbox.clear_request_log()
     response = support_client.get(f"/clients/{client_id}/tokens/?owner={user_id}")
     assert response.context["tokens"]
     assert all(token.client_user.user_id == user_id for token in response.context["tokens"])
+    asked = [e["query"] for e in sandbox.request_log if e["path"] == f"/iam/v2/clients/{client_id}/tokens"]
+    assert asked and all(f"issued_by={user_id}" in query for query in asked)  # Gcore is asked to filter
+
+
+def test_a_bad_owner_filter_is_ignored_not_fatal(support_client, sandbox):
+    client_id, _, _ = client_with_token_holder(sandbox)
+    response = support_client.get(f"/clients/{client_id}/tokens/?owner=nobody")
+    assert response.status_code == 200 and response.context["owner"] is None
 
 
 def test_revoking_names_the_token_and_its_owner_and_sends_one_delete(support_client, sandbox, wire):
@@ -262,3 +273,55 @@ def test_managers_cannot_act_on_people_or_tokens(manager_client, sandbox):
         assert manager_client.post(url, {"reason": "x", "confirm": "on"}).status_code == 403
     page = manager_client.get(f"/clients/{client_id}/").content.decode()
     assert "Invite a user" not in page and "Remove " not in page
+
+
+def test_inside_the_client_page_the_invite_form_answers_as_a_partial(support_client, sandbox):
+    client_id = first_live_client(sandbox)
+    htmx = {"HX-Request": "true", "HX-Target": "user-editor"}
+    url = f"/clients/{client_id}/users/invite/"
+    refused = support_client.post(url, {"email": "bad", "role": "2", "lang": "en"}, headers=htmx)
+    assert refused.status_code == 422
+    assert refused.content.decode().lstrip().startswith('<section id="user-editor"')
+    done = support_client.post(
+        url, {"email": "pia.lund@example.org", "role": "2", "lang": "en"}, headers=htmx
+    )
+    assert done.status_code == 200
+    triggers = done["HX-Trigger"]
+    assert "users-updated" in triggers and "tokens-updated" in triggers and "Invited pia.lund" in triggers
+
+
+def test_a_reset_for_an_email_gcore_no_longer_knows_says_so(support_client, sandbox, monkeypatch):
+    import httpx
+
+    from dashboard.sandbox import SandboxTransport
+
+    original = SandboxTransport.handle_request
+
+    def unknown(self, request):
+        if request.url.path == "/iam/auth/reset_password":
+            return httpx.Response(404, json={"detail": "User with given email not found."}, request=request)
+        return original(self, request)
+
+    monkeypatch.setattr(SandboxTransport, "handle_request", unknown)
+    client_id, user = client_with_user_without_tokens(sandbox)
+    response = support_client.post(f"/clients/{client_id}/users/{user['id']}/reset-password/")
+    assert response.status_code == 422
+    assert f"Gcore knows no user with the e-mail {user['email']}" in html.unescape(response.content.decode())
+
+
+def test_revoking_a_token_revoked_meanwhile_says_so(support_client, sandbox, wire):
+    client_id, _, token = client_with_token_holder(sandbox)
+    gcore_call(sandbox, "DELETE", f"/iam/v2/clients/{client_id}/tokens/{token['id']}")
+    response = support_client.post(
+        f"/clients/{client_id}/tokens/{token['id']}/revoke/", {"reason": "x", "confirm": "on"}, follow=True
+    )
+    assert "already revoked" in html.unescape(response.content.decode())
+    assert [call for call in wire if call[0] == "DELETE"] == []
+
+
+def test_a_refused_confirmation_is_an_attempt_in_the_log(support_client, sandbox):
+    client_id, user_id, token = client_with_token_holder(sandbox)
+    support_client.post(f"/clients/{client_id}/users/{user_id}/remove/", {"reason": ""})
+    support_client.post(f"/clients/{client_id}/tokens/{token['id']}/revoke/", {"reason": "no tick"})
+    outcomes = set(AuditEntry.objects.values_list("action", "outcome"))
+    assert outcomes == {("user.remove", "rejected"), ("token.revoke", "rejected")}

@@ -8,6 +8,7 @@ dropped. The dashboard never sees or sets a user's password, and never creates a
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 
@@ -131,15 +132,19 @@ def tokens_get(*, client_id: int, show_deleted: bool = False, owner: int | None 
     """The client's API tokens, newest first: live ones, or every one with `show_deleted`.
 
     Gcore: the `deleted` filter's description says "True - not deleted, False - deleted", the
-    reverse of its name, and the default is undocumented (docs/gcore-api-notes.md §11). So the
-    plain list is read, and for deleted ones both values too; each token's own `deleted` flag
-    decides where it shows. `owner` is asked of Gcore (`issued_by`) and checked here as well.
+    reverse of its name, and what the list holds without it is undocumented
+    (docs/gcore-api-notes.md §11). So the plain list and both values are read (at once), and each
+    token's own `deleted` flag decides where it shows: every reading gives the same page. `owner`
+    is asked of Gcore (`issued_by`) and checked here as well.
     """
     gcore = get_gcore_client()
-    found = {token.id: token for token in gcore.list_tokens(client_id, issued_by=owner)}
-    if show_deleted:
-        for deleted in (True, False):
-            found.update({t.id: t for t in gcore.list_tokens(client_id, deleted=deleted, issued_by=owner)})
+    reads = [partial(gcore.list_tokens, client_id, issued_by=owner)]
+    reads += [
+        partial(gcore.list_tokens, client_id, deleted=value, issued_by=owner) for value in (True, False)
+    ]
+    with ThreadPoolExecutor(max_workers=len(reads), thread_name_prefix="tokens") as pool:
+        answers = list(pool.map(lambda read: read(), reads))
+    found = {token.id: token for answer in answers for token in answer}
     tokens = [
         token
         for token in found.values()
@@ -149,15 +154,17 @@ def tokens_get(*, client_id: int, show_deleted: bool = False, owner: int | None 
 
 
 def token_get(*, client_id: int, token_id: int) -> ApiToken:
-    """One live token of the client; GcoreNotFound when it has none such (or it is deleted)."""
-    for token in tokens_get(client_id=client_id):
-        if token.id == token_id:
-            return token
-    raise GcoreNotFound(f"Client {client_id} has no live API token {token_id}.")
+    """One live token of the client (GET .../tokens/{tokenId}); GcoreNotFound when it has none
+    such, or it is deleted."""
+    token = get_gcore_client().get_token(client_id, token_id)
+    if token.deleted:
+        raise GcoreNotFound(f"Client {client_id}'s API token {token_id} is already revoked.")
+    return token
 
 
 def tokens_of(*, client_id: int, user_id: int) -> list[ApiToken]:
-    """The user's live tokens in the client (what keeps Gcore from removing them); none if unreadable."""
+    """The user's live tokens in the client (what keeps Gcore from removing a user); none if
+    unreadable."""
     try:
         return tokens_get(client_id=client_id, owner=user_id)
     except UpstreamError:

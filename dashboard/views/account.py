@@ -215,7 +215,7 @@ def features_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         if _refused(exc):
             text = f"Gcore refused: {refusal_text(exc)}"
         else:
-            text = failed_write_text(exc).replace(" what you typed is kept below.", "")
+            text = failed_write_text(exc, input_kept=False)
         context = _features_context(request, client_id) | {"error": text}
         return render_page(
             request, "clients/features.html", context, partial="features", status=form_status(request, 422)

@@ -5,6 +5,7 @@ client's API tokens with their revocation. Each action has a confirmation page (
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -15,9 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
-from dashboard.forms import ConfirmForm, InviteForm
+from dashboard.forms import ConfirmForm, InviteForm, TokenFilterForm
 from dashboard.gcore import GcoreNotFound
-from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page
+from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page, upstream_failure
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
 from dashboard.services.audit import audit_refused_input
@@ -33,7 +34,12 @@ from dashboard.services.people import (
     tokens_of,
 )
 from dashboard.services.users import client_user_get
-from dashboard.upstream.errors import UpstreamError, UpstreamPermissionDenied, UpstreamValidationError
+from dashboard.upstream.errors import (
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamPermissionDenied,
+    UpstreamValidationError,
+)
 from dashboard.views.saving import failed_write_text, form_status
 
 
@@ -55,11 +61,25 @@ def _done(request: HtmxHttpRequest, client_id: int, message: str, *, to: str | N
     return notify(response, message)
 
 
-def _failure_text(exc: UpstreamError) -> str:
-    """Gcore's refusal as it put it, or what a failure means for the action."""
-    if isinstance(exc, UpstreamValidationError | UpstreamPermissionDenied):
+def _failure_text(exc: UpstreamError, *, not_found: str = "", input_kept: bool = False) -> str:
+    """Gcore's refusal as it put it (field messages included), what a 404 means for this action
+    (`not_found`), or what a failure means for it."""
+    if isinstance(exc, UpstreamNotFound) and not_found:
+        return not_found
+    if isinstance(exc, UpstreamValidationError):
+        fields = [f"{name}: {'; '.join(messages)}" for name, messages in exc.field_errors.items()]
+        return "Gcore refused: " + " ".join([*exc.non_field_errors, *fields] or [exc.message])
+    if isinstance(exc, UpstreamPermissionDenied):
         return f"Gcore refused: {refusal_text(exc)}"
-    return failed_write_text(exc).replace(" what you typed is kept below.", "")
+    return failed_write_text(exc, input_kept=input_kept)
+
+
+def _refused_input(request: HtmxHttpRequest, action: str, client_id: int, form: Any, **ids: Any) -> None:
+    """A confirmation the dashboard refused (no reason, no tick): an attempt, so audited too."""
+    audit_refused_input(
+        action=action, client_id=client_id, actor=request.user, errors=form.errors,
+        ip_address=client_ip(request), **ids,
+    )  # fmt: skip
 
 
 # -- inviting ---------------------------------------------------------------------------------------
@@ -94,8 +114,9 @@ def invite_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         form.add_upstream_errors(exc)
         return _invite_form(request, context, 422)
     except UpstreamError as exc:
-        form.add_error(None, _failure_text(exc) if exc.status_code == 403 else failed_write_text(exc))
-        return _invite_form(request, context, 502)
+        form.add_error(None, _failure_text(exc, input_kept=True))
+        refused = isinstance(exc, UpstreamPermissionDenied)
+        return _invite_form(request, context, 422 if refused else upstream_failure(exc).status)
     return _done(request, client_id, f"Invited {data['email']}: Gcore e-mails them a link to join.")
 
 
@@ -114,25 +135,29 @@ def user_remove_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> 
     form = ConfirmForm(request.POST or None)
     context: dict[str, Any] = {"client": client, "client_id": client_id, "user_obj": user, "form": form}
     context["action"] = "remove"
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                remove_access(
-                    client_id=client_id,
-                    user=user,
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                    ip_address=client_ip(request),
-                )
-            except UpstreamError as exc:
-                form.add_error(None, _failure_text(exc))
-                # Gcore keeps a user who holds API tokens: list them, each with its way to go first.
-                context["tokens"] = tokens_of(client_id=client_id, user_id=user_id)
-                return _action_page(request, context, 422)
-            return _done(request, client_id, f"Removed {user.email}'s access to {client.company_name}.")
+    # What would keep Gcore from removing them, shown to those who may see tokens.
+    if request.user.has_perm(perm("view_client_tokens")):
+        context["tokens"] = tokens_of(client_id=client_id, user_id=user_id)
+    if request.method == "GET":
+        return _action_page(request, context)
+    if not form.is_valid():
+        _refused_input(request, AuditEntry.Action.USER_REMOVE, client_id, form, user_id=user_id)
         return _action_page(request, context, 422)
-    context["tokens"] = tokens_of(client_id=client_id, user_id=user_id)
-    return _action_page(request, context)
+    try:
+        remove_access(
+            client_id=client_id,
+            user=user,
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+    except UpstreamError as exc:
+        gone = f"Gcore no longer has {user.email} in this client: nothing to remove."
+        form.add_error(None, _failure_text(exc, not_found=gone, input_kept=True))
+        if "tokens" in context:  # read again: the refusal may be about tokens made meanwhile
+            context["tokens"] = tokens_of(client_id=client_id, user_id=user_id)
+        return _action_page(request, context, 422)
+    return _done(request, client_id, f"Removed {user.email}'s access to {client.company_name}.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,7 +182,8 @@ def _email_action(request: HtmxHttpRequest, client_id: int, user_id: int, action
     try:
         send(client_id=client_id, user=user, actor=request.user, ip_address=client_ip(request))
     except UpstreamError as exc:
-        context["error"] = _failure_text(exc)
+        unknown = f"Gcore knows no user with the e-mail {user.email} (any more): nothing was sent."
+        context["error"] = _failure_text(exc, not_found=unknown)
         return _action_page(request, context, 422)
     if action == "resend":
         return _done(request, client_id, f"Gcore sent the invitation to {user.email} again.")
@@ -177,18 +203,23 @@ def _action_page(request: HtmxHttpRequest, context: dict[str, Any], status: int 
 def tokens_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     """The client's API tokens: owner, role, dates, state; filtered by owner, deleted ones on request."""
     client = client_get(client_id=client_id).value
-    owner = request.GET.get("owner", "")
-    show_deleted = request.GET.get("deleted") == "1"
+    filters = TokenFilterForm(request.GET, users=client.users)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    owner, show_deleted = data.get("owner"), bool(data.get("deleted"))
+    # On the tokens page the address bar follows the filters; inside the client page it stays put.
+    current = urlsplit(request.htmx.current_url or "").path if request.htmx else request.path
     context: dict[str, Any] = {
         "client": client,
         "client_id": client_id,
-        "owner": int(owner) if owner.isdigit() else None,
+        "filters": filters,
+        "owner": owner,
         "show_deleted": show_deleted,
+        "standalone": current == request.path,
     }
     try:
-        context["tokens"] = tokens_get(client_id=client_id, show_deleted=show_deleted, owner=context["owner"])
+        context["tokens"] = tokens_get(client_id=client_id, show_deleted=show_deleted, owner=owner)
     except UpstreamError as exc:
-        context["tokens"], context["error"] = [], refusal_text(exc)
+        context["tokens"], context["error"] = [], upstream_failure(exc).headline
     return render_page(request, "tokens/list.html", context, partial="client-tokens")
 
 
@@ -197,35 +228,39 @@ def tokens_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 def token_revoke_view(request: HtmxHttpRequest, client_id: int, token_id: int) -> HttpResponse:
     """A confirmation naming the token and its owner, with a reason; then the token is revoked."""
     client = client_get(client_id=client_id).value
-    token = token_get(client_id=client_id, token_id=token_id)
-    form = ConfirmForm(request.POST or None)
     back = _next(request) or reverse("client-tokens", args=[client_id])
-    context: dict[str, Any] = {
-        "client": client,
-        "client_id": client_id,
-        "token": token,
-        "form": form,
-        "back": back,
-    }
-    if request.method == "POST" and form.is_valid():
-        try:
-            revoke_token(
-                client_id=client_id,
-                token=token,
-                reason=form.cleaned_data["reason"],
-                actor=request.user,
-                ip_address=client_ip(request),
-            )
-        except GcoreNotFound:
-            messages.info(request, f"The token {token.name!r} was already gone.")
-            return redirect(back)
-        except UpstreamError as exc:
-            form.add_error(None, _failure_text(exc))
-        else:
-            messages.success(request, f"Revoked the API token {token.name!r}.")
-            return redirect(back)
-    status = 422 if request.method == "POST" else 200
-    return render_page(request, "tokens/revoke.html", context, partial="token-revoke", status=status)
+    try:
+        token = token_get(client_id=client_id, token_id=token_id)
+    except GcoreNotFound:
+        if request.method == "GET":
+            raise
+        messages.info(request, "That API token was already revoked: nothing was sent.")
+        return redirect(back)
+    form = ConfirmForm(request.POST or None)
+    context: dict[str, Any] = {"client": client, "client_id": client_id, "token": token, "form": form}
+    context["back"] = back
+    if request.method == "GET":
+        return render_page(request, "tokens/revoke.html", context, partial="token-revoke")
+    if not form.is_valid():
+        _refused_input(request, AuditEntry.Action.TOKEN_REVOKE, client_id, form)
+        return render_page(request, "tokens/revoke.html", context, partial="token-revoke", status=422)
+    try:
+        revoke_token(
+            client_id=client_id,
+            token=token,
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+    except GcoreNotFound:
+        messages.info(request, f"The token {token.name!r} was already revoked: nothing more to do.")
+        return redirect(back)
+    except UpstreamError as exc:
+        form.add_error(None, _failure_text(exc, input_kept=True))
+        status = form_status(request, 422 if isinstance(exc, UpstreamPermissionDenied) else 502)
+        return render_page(request, "tokens/revoke.html", context, partial="token-revoke", status=status)
+    messages.success(request, f"Revoked the API token {token.name!r}.")
+    return redirect(back)
 
 
 def _next(request: HtmxHttpRequest) -> str | None:

@@ -29,13 +29,15 @@ def form_error_from(form: RecordEditForm, exc: UpstreamError) -> int:
     return failure.status
 
 
-def failed_write_text(exc: UpstreamError) -> str:
-    """What a person is told when a change did not go through, or may not have."""
+def failed_write_text(exc: UpstreamError, *, input_kept: bool = True) -> str:
+    """What a person is told when a change did not go through, or may not have; `input_kept` when
+    the page shows what they typed again."""
     failure = upstream_failure(exc)
     if exc.maybe_applied:
+        kept = "; what you typed is kept below." if input_kept else "."
         return (
             f"{failure.headline} The change may or may not have been applied in {exc.system}: it was not "
-            "sent again. Reload to see what it holds now before you try again; what you typed is kept below."
+            f"sent again. Reload to see what it holds now before you try again{kept}"
         )
     return f"Nothing was saved. {failure.headline} {failure.advice}"
 
