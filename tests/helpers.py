@@ -10,6 +10,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -18,6 +20,7 @@ import httpx
 from django.contrib.auth import get_user_model
 from django.test import Client as DjangoClient
 
+from dashboard.models import BulkChange
 from dashboard.roles import sync_roles
 from dashboard.sandbox import Sandbox, SandboxTransport
 
@@ -297,3 +300,168 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
     )
+
+
+# -- shared by several test modules (the people, services, bulk and billing tests) ------------------
+
+
+def edit_url(client_id, service_id):
+    return f"/clients/{client_id}/services/{service_id}/edit/"
+
+
+def open_service_form(http, client_id, service_id):
+    response = http.get(edit_url(client_id, service_id))
+    assert response.status_code == 200
+    return response.context["form"]
+
+
+def post_service(http, client_id, service_id, form, *, enabled=None, **changes):
+    """Post the form as the browser would: its values as opened, with `changes` (and `enabled`) typed in."""
+    data = {"original": form.initial["original"], "status": form.initial["status"], **changes}
+    if form.initial["enabled"] if enabled is None else enabled:
+        data["enabled"] = "on"
+    return http.post(edit_url(client_id, service_id), data)
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def panel(http, client_id, **headers):
+    return http.get(f"/clients/{client_id}/billing/", headers=headers or HTMX)
+
+
+def linked(http, sandbox, spp_sandbox, **kwargs):
+    client, spp_id = linkable_client(sandbox, spp_sandbox, **kwargs)
+    panel(http, client["id"])
+    return client, spp_id
+
+
+PREVIEW = {"action": "preview", "service": "CDN", "status": "paused"}
+
+
+def preview(http, **data):
+    response = http.post("/clients/bulk/", PREVIEW | data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    return BulkChange.objects.get(pk=int(response["Location"].rsplit("=", 1)[1]))
+
+
+def finished(bulk, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        bulk.refresh_from_db()
+        if bulk.state not in ("running", "stopping"):
+            return bulk
+        time.sleep(0.05)
+    raise AssertionError(f"bulk change {bulk.pk} still {bulk.state}")
+
+
+def live_ids(sandbox, count):
+    return [i for i in sandbox.client_ids() if not sandbox.client_json(i)["deleted"]][:count]
+
+
+def tokens(sandbox, client_id, **params):
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    status, body = gcore_call(
+        sandbox, "GET", f"/iam/v2/clients/{client_id}/tokens" + (f"?{query}" if query else "")
+    )
+    assert status == 200
+    return body
+
+
+def live_tokens(sandbox, client_id):
+    return [token for token in tokens(sandbox, client_id) if not token["deleted"]]
+
+
+def client_with_token_holder(sandbox):
+    """A live client, one of its users who holds a live token, and that token."""
+    for client_id in sandbox.client_ids():
+        client = sandbox.client_json(client_id)
+        if client["deleted"]:
+            continue
+        users = {user["id"] for user in client["users"]}
+        for token in live_tokens(sandbox, client_id):
+            if token["client_user"]["user_id"] in users:
+                return client_id, token["client_user"]["user_id"], token
+    raise AssertionError("no client has a user holding a live token")
+
+
+def client_with_user_without_tokens(sandbox):
+    """A live client with two users or more, and one who holds no live token."""
+    for client_id in sandbox.client_ids():
+        client = sandbox.client_json(client_id)
+        if client["deleted"] or len(client["users"]) < 2:
+            continue
+        holders = {token["client_user"]["user_id"] for token in live_tokens(sandbox, client_id)}
+        for user in client["users"]:
+            if user["id"] not in holders and user["activated"]:
+                return client_id, user
+    raise AssertionError("no client has a user without tokens")
+
+
+def user_ids(sandbox, client_id):
+    return [user["id"] for user in sandbox.client_json(client_id)["users"]]
+
+
+def writes(wire):
+    return [call for call in wire if call[0] != "GET"]
+
+
+class FormValues(HTMLParser):
+    """The values a browser would submit for the POST form that has a field named `field`."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.field = field
+        self.forms: list[tuple[dict[str, str], set[str]]] = []
+        self._form: tuple[dict[str, str], set[str]] | None = None
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    @property
+    def values(self) -> dict[str, str]:
+        return self._chosen()[0]
+
+    @property
+    def disabled(self) -> set[str]:
+        return self._chosen()[1]
+
+    def _chosen(self) -> tuple[dict[str, str], set[str]]:
+        return next(form for form in self.forms if self.field in form[0] or self.field in form[1])
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self._form = ({}, set())
+            self.forms.append(self._form)
+            return
+        if self._form is None:
+            return
+        values, disabled = self._form
+        name = a.get("name")
+        if tag == "option" and self._select and "selected" in a:
+            values[self._select] = a.get("value", "")
+        if not name:
+            return
+        if "disabled" in a:
+            disabled.add(name)
+        elif tag == "input" and a.get("type") not in ("submit", "button", "checkbox", "radio"):
+            values[name] = a.get("value") or ""
+        elif tag == "input" and "checked" in a:
+            values[name] = a.get("value") or "on"
+        elif tag == "textarea":
+            self._textarea = name
+            values[name] = ""
+        elif tag == "select":
+            self._select = name
+
+    def handle_data(self, data):
+        if self._textarea and self._form is not None:
+            self._form[0][self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._form = None

@@ -6,27 +6,17 @@ from __future__ import annotations
 import pytest
 
 from dashboard.models import AuditEntry
-from tests.helpers import client_with_service, first_live_client, gcore_call, services_of
+from tests.helpers import (
+    client_with_service,
+    edit_url,
+    first_live_client,
+    gcore_call,
+    open_service_form,
+    post_service,
+    services_of,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def edit_url(client_id, service_id):
-    return f"/clients/{client_id}/services/{service_id}/edit/"
-
-
-def open_service_form(http, client_id, service_id):
-    response = http.get(edit_url(client_id, service_id))
-    assert response.status_code == 200
-    return response.context["form"]
-
-
-def post_service(http, client_id, service_id, form, *, enabled=None, **changes):
-    """Post the form as the browser would: its values as opened, with `changes` (and `enabled`) typed in."""
-    data = {"original": form.initial["original"], "status": form.initial["status"], **changes}
-    if form.initial["enabled"] if enabled is None else enabled:
-        data["enabled"] = "on"
-    return http.post(edit_url(client_id, service_id), data)
 
 
 # -- the services on the client page ---------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 from collections.abc import Callable
 
 import httpx
@@ -20,7 +19,7 @@ from django.test import override_settings
 
 from dashboard.models import AuditEntry, BulkChange
 from dashboard.sandbox import SandboxTransport
-from tests.helpers import client_with_service, first_live_client, gcore_call, services_of
+from tests.helpers import client_with_service, finished, first_live_client, gcore_call, services_of
 
 pytestmark = pytest.mark.django_db
 
@@ -483,16 +482,6 @@ def test_the_products_page_opens_when_gcore_will_not_give_the_defaults(support_c
 
 
 # -- a bulk change ------------------------------------------------------------------------------------
-
-
-def finished(bulk, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        bulk.refresh_from_db()
-        if bulk.state not in ("running", "stopping"):
-            return bulk
-        time.sleep(0.05)
-    raise AssertionError(f"bulk change {bulk.pk} still {bulk.state}")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,20 +13,17 @@ from dashboard.services.billing import split_contact
 from dashboard.services.drift import drift_build
 from dashboard.services.versions import client_changed
 from tests.helpers import (
+    HTMX,
     form_data,
     gcore_clients_by_spp_matches,
     linkable_client,
+    linked,
     logged_in,
     open_form,
+    panel,
 )
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HX-Request": "true"}
-
-
-def panel(http, client_id, **headers):
-    return http.get(f"/clients/{client_id}/billing/", headers=headers or HTMX)
 
 
 def spp_writes(spp_sandbox):
@@ -181,12 +178,6 @@ def test_managers_see_the_panel_but_cannot_change_anything(manager_client, sandb
 
 
 # -- editing the SPP record ------------------------------------------------------------------------
-
-
-def linked(http, sandbox, spp_sandbox, **kwargs):
-    client, spp_id = linkable_client(sandbox, spp_sandbox, **kwargs)
-    panel(http, client["id"])
-    return client, spp_id
 
 
 def test_an_edit_sends_only_what_changed(support_client, sandbox, spp_sandbox):

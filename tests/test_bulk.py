@@ -4,30 +4,17 @@ retrying one client, the result page and the activity log, against the sandbox."
 from __future__ import annotations
 
 import html
-import time
 
 import pytest
 from django.test import override_settings
 
 from dashboard.models import AuditEntry, BulkChange, BulkItem
 from dashboard.services.bulk import bulk_run, bulk_stop
-from tests.helpers import services_of
-
-PREVIEW = {"action": "preview", "service": "CDN", "status": "paused"}
-
-
-def preview(http, **data):
-    response = http.post("/clients/bulk/", PREVIEW | data)
-    assert response.status_code == 302, response.content.decode()[:500]
-    return BulkChange.objects.get(pk=int(response["Location"].rsplit("=", 1)[1]))
+from tests.helpers import PREVIEW, finished, live_ids, preview, services_of
 
 
 def cdn_statuses(sandbox, client_ids):
     return {client_id: services_of(sandbox, client_id)["CDN"]["status"] for client_id in client_ids}
-
-
-def live_ids(sandbox, count):
-    return [i for i in sandbox.client_ids() if not sandbox.client_json(i)["deleted"]][:count]
 
 
 # -- preview ---------------------------------------------------------------------------------------
@@ -98,16 +85,6 @@ def started(http, bulk, reason="Unpaid since March"):
     )
     assert response.status_code == 302
     return response
-
-
-def finished(bulk, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        bulk.refresh_from_db()
-        if bulk.state not in ("running", "stopping"):
-            return bulk
-        time.sleep(0.05)
-    raise AssertionError(f"bulk change {bulk.pk} still {bulk.state}")
 
 
 @pytest.mark.django_db

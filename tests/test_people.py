@@ -9,56 +9,18 @@ import html
 import pytest
 
 from dashboard.models import AuditEntry
-from tests.helpers import first_live_client, gcore_call
+from tests.helpers import (
+    client_with_token_holder,
+    client_with_user_without_tokens,
+    first_live_client,
+    gcore_call,
+    live_tokens,
+    tokens,
+    user_ids,
+    writes,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def tokens(sandbox, client_id, **params):
-    query = "&".join(f"{key}={value}" for key, value in params.items())
-    status, body = gcore_call(
-        sandbox, "GET", f"/iam/v2/clients/{client_id}/tokens" + (f"?{query}" if query else "")
-    )
-    assert status == 200
-    return body
-
-
-def live_tokens(sandbox, client_id):
-    return [token for token in tokens(sandbox, client_id) if not token["deleted"]]
-
-
-def client_with_token_holder(sandbox):
-    """A live client, one of its users who holds a live token, and that token."""
-    for client_id in sandbox.client_ids():
-        client = sandbox.client_json(client_id)
-        if client["deleted"]:
-            continue
-        users = {user["id"] for user in client["users"]}
-        for token in live_tokens(sandbox, client_id):
-            if token["client_user"]["user_id"] in users:
-                return client_id, token["client_user"]["user_id"], token
-    raise AssertionError("no client has a user holding a live token")
-
-
-def client_with_user_without_tokens(sandbox):
-    """A live client with two users or more, and one who holds no live token."""
-    for client_id in sandbox.client_ids():
-        client = sandbox.client_json(client_id)
-        if client["deleted"] or len(client["users"]) < 2:
-            continue
-        holders = {token["client_user"]["user_id"] for token in live_tokens(sandbox, client_id)}
-        for user in client["users"]:
-            if user["id"] not in holders and user["activated"]:
-                return client_id, user
-    raise AssertionError("no client has a user without tokens")
-
-
-def user_ids(sandbox, client_id):
-    return [user["id"] for user in sandbox.client_json(client_id)["users"]]
-
-
-def writes(wire):
-    return [call for call in wire if call[0] != "GET"]
 
 
 # -- inviting ------------------------------------------------------------------------------------------

@@ -2,75 +2,12 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 from django.urls import reverse
 
-from tests.helpers import logged_in
+from tests.helpers import FormValues, logged_in
 
 pytestmark = pytest.mark.django_db
-
-
-class FormValues(HTMLParser):
-    """The values a browser would submit for the POST form that has a field named `field`."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.field = field
-        self.forms: list[tuple[dict[str, str], set[str]]] = []
-        self._form: tuple[dict[str, str], set[str]] | None = None
-        self._textarea: str | None = None
-        self._select: str | None = None
-
-    @property
-    def values(self) -> dict[str, str]:
-        return self._chosen()[0]
-
-    @property
-    def disabled(self) -> set[str]:
-        return self._chosen()[1]
-
-    def _chosen(self) -> tuple[dict[str, str], set[str]]:
-        return next(form for form in self.forms if self.field in form[0] or self.field in form[1])
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and (a.get("method") or "").lower() == "post":
-            self._form = ({}, set())
-            self.forms.append(self._form)
-            return
-        if self._form is None:
-            return
-        values, disabled = self._form
-        name = a.get("name")
-        if tag == "option" and self._select and "selected" in a:
-            values[self._select] = a.get("value", "")
-        if not name:
-            return
-        if "disabled" in a:
-            disabled.add(name)
-        elif tag == "input" and a.get("type") not in ("submit", "button", "checkbox", "radio"):
-            values[name] = a.get("value") or ""
-        elif tag == "input" and "checked" in a:
-            values[name] = a.get("value") or "on"
-        elif tag == "textarea":
-            self._textarea = name
-            values[name] = ""
-        elif tag == "select":
-            self._select = name
-
-    def handle_data(self, data):
-        if self._textarea and self._form is not None:
-            self._form[0][self._textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "form":
-            self._form = None
 
 
 def _edit_url(client_id: int) -> str:
