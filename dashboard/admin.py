@@ -2,15 +2,93 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+# Imported first so that their registrations exist, to be replaced below.
+import allauth.account.admin
+import allauth.mfa.admin  # noqa: F401 - imported for its registration
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
 
+from dashboard.mfa import SECOND_FACTORS, reset_factors
 from dashboard.models import AuditEntry, BillingLink, BulkChange, BulkItem, DriftRun, SavedView
 
 admin.site.site_header = "Gcore reseller dashboard: administration"
 admin.site.site_title = "Gcore reseller dashboard"
 # The admin is for superusers only (README, "Roles"): a staff flag set by mistake must not open it.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+_admin_login = admin.site.login
+
+
+def _sign_in_first(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """The admin's own login form would skip the second factor: someone not signed in is sent to the
+    dashboard's sign-in (and back); a signed-in non-superuser still sees the admin's refusal."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return _admin_login(request, extra_context)
+
+
+admin.site.login = _sign_in_first
+
+
+User = get_user_model()
+
+# Staff sign in by username; allauth's e-mail addresses (verification, sign-up) are not used here.
+admin.site.unregister(EmailAddress)
+admin.site.unregister(Authenticator)
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    """Django's staff accounts, with whether each has a second factor and the reset for a lost phone."""
+
+    list_display = (*UserAdmin.list_display, "has_second_factor")
+    actions = ("reset_second_factors",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        factors = Authenticator.objects.filter(user=OuterRef("pk"), type__in=SECOND_FACTORS)
+        return super().get_queryset(request).annotate(second_factor=Exists(factors))
+
+    @admin.display(boolean=True, description="second factor", ordering="second_factor")
+    def has_second_factor(self, user: User) -> bool:
+        return user.second_factor
+
+    @admin.action(description="Reset second factors (lost phone or key): audited")
+    def reset_second_factors(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            removed = reset_factors(user, by=request.user, request=request)
+            self.message_user(
+                request,
+                f"Second factors of {user.get_username()} reset ({removed} removed): they sign in with "
+                "their password and set up a new one.",
+                messages.SUCCESS if removed else messages.INFO,
+            )
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Staff members' factors, shown only: each person adds and removes their own on their account
+    page; an administrator removes them with the audited reset on Users."""
+
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type", "created_at", "last_used_at")
+    search_fields = ("user__username",)
+    fields = ("user", "type", "created_at", "last_used_at")  # never `data`: secrets and codes
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
+        return False
 
 
 @admin.register(AuditEntry)

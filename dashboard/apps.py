@@ -8,7 +8,7 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the security log's receivers (logins, failures, lockouts) at start-up.
-        from dashboard import checks, security  # noqa: F401 - imported to register checks and receivers
+        from dashboard import checks, mfa, security  # noqa: F401 - imported to register checks and receivers
         from dashboard.permissions import connect_signals
 
         # Cached permission sets are dropped whenever who holds what changes.

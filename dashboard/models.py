@@ -67,6 +67,7 @@ class AuditEntry(models.Model):
         USER_INVITATION_RESENT = "user.invitation", "Invitation sent again"
         USER_PASSWORD_RESET = "user.password_reset", "Password reset sent"
         TOKEN_REVOKE = "token.revoke", "API token revoked"
+        STAFF_MFA_RESET = "staff.mfa_reset", "Staff member's second factors reset"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"

@@ -15,12 +15,12 @@ from typing import Any
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.debug import SafeExceptionReporterFilter
 
 log = logging.getLogger("dashboard.security")
@@ -90,17 +90,21 @@ def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
 ) -> HttpResponse:
     """The login page again, with a plain explanation instead of another try (django-axes callback)."""
+    from allauth.account.forms import LoginForm
+
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    username = (credentials or {}).get("username") or request.POST.get("login", "")
     redirect_to = request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME, ""))
     context = {
-        "form": AuthenticationForm(request, initial={"username": username}),
+        "form": LoginForm(request=request, initial={"login": username}),
         "locked_out": True,
         "lockout_minutes": minutes,
         "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "next": redirect_to,
+        "redirect_field": format_html(
+            '<input type="hidden" name="{}" value="{}">', REDIRECT_FIELD_NAME, redirect_to
+        ),
     }
-    return render(request, "registration/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+    return render(request, "account/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
 # --- refusals ------------------------------------------------------------------------------------

@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",  # failed-login tracking and lockouts, shared by all app servers through the database
     "csp",
+    # Sign-in with a second factor (TOTP, recovery codes, passkeys) and re-authentication.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -56,10 +60,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # allauth's login stages, and the re-authentication that suspends a risky POST and resumes it.
+    "allauth.account.middleware.AccountMiddleware",
     "dashboard.middleware.SessionRenewalMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.security.RefusalLogMiddleware",
     "dashboard.middleware.LoginRequiredMiddleware",
+    # With MFA_REQUIRED, a staff member without a second factor sets one up before anything else.
+    "dashboard.mfa.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dashboard.middleware.UpstreamErrorMiddleware",
@@ -134,6 +142,41 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "client-list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in (django-allauth): staff accounts by username, made by administrators; no signup, no
+# e-mail verification, no password reset by e-mail. django-axes alone counts failures (passwords and
+# second-factor codes alike, per username and address, dashboard/mfa.py): allauth's own limits are
+# off, as its per-address login limit would stop a whole office behind one proxy address.
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_SIGNUP_ENABLED = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True  # the session lasts as SESSION_COOKIE_AGE says, not until the browser closes
+ACCOUNT_RATE_LIMITS = False
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_ADAPTER = "dashboard.mfa.AccountAdapter"
+# The second factor: an authenticator app (TOTP) with recovery codes, or a passkey / security key
+# (WebAuthn) as a second factor. MFA_REQUIRED: a staff member without one sets it up at their next
+# login and reaches no other page before (on by default in production, off for `make run`'s demo).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_ISSUER = "Gcore reseller dashboard"
+# A code is also taken for the 30-second step before and after the current one (RFC 6238's advice
+# for a code typed near the end of its step, or a phone's clock a little off); each code works once.
+MFA_TOTP_TOLERANCE = 1
+MFA_FORMS = {
+    "authenticate": "dashboard.mfa.AuthenticateForm",
+    "reauthenticate": "dashboard.mfa.ReauthenticateForm",
+}
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=not DEBUG)
+# Risky actions (removing a user, revoking a token, pausing or deleting a service, bulk changes,
+# moving a client, an SPP balance) need the identity confirmed within this many minutes.
+REAUTH_MINUTES = env.int("REAUTH_MINUTES", default=10)
+if REAUTH_MINUTES < 1:
+    # 0 would ask again for the very action just confirmed, for ever.
+    raise ImproperlyConfigured("REAUTH_MINUTES must be 1 or more (minutes a confirmation stays fresh)")
+ACCOUNT_REAUTHENTICATION_TIMEOUT = REAUTH_MINUTES * 60
 
 # Sessions end after a working day without activity: SessionRenewalMiddleware renews an active
 # session (at most once a minute, rather than a database write on every request). They are read

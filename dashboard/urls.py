@@ -1,6 +1,7 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from dashboard.views import (
     account,
@@ -60,8 +61,13 @@ urlpatterns = [
     path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),
     path("views/<int:view_id>/", saved_views.saved_view_update_view, name="saved-view-update"),
     path("views/<int:view_id>/delete/", saved_views.saved_view_delete_view, name="saved-view-delete"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in is allauth's (a second factor when the person has one); the old names still reverse.
+    path("accounts/login/", allauth_views.login, name="login"),
+    path("accounts/login/", allauth_views.login, name="account_login"),
+    path("accounts/logout/", allauth_views.logout, name="logout"),
+    path("accounts/logout/", allauth_views.logout, name="account_logout"),
+    path("accounts/reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password_change/done/",

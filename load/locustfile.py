@@ -201,7 +201,7 @@ class Staff(FastHttpUser):
                 raise StopUser()
         body = {
             "csrfmiddlewaretoken": token,
-            "username": self.username,
+            "login": self.username,
             "password": self.account["password"],
             "next": "",
         }

@@ -47,9 +47,17 @@ def make_staff(username: str, group: str | None = None, *, superuser: bool = Fal
     return user
 
 
-def logged_in(user) -> DjangoClient:
+def logged_in(user, *, confirmed: bool = True) -> DjangoClient:
+    """A test client signed in as `user`; `confirmed`: as if they had just typed their password, so
+    risky actions need no fresh confirmation (dashboard/mfa.py)."""
     http = DjangoClient()
     http.force_login(user)
+    if confirmed:
+        session = http.session
+        # allauth's record of how the session's user proved who they are (password, at this time).
+        session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
     return http
 
 
@@ -302,7 +310,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-# -- shared by several test modules (the people, services, bulk and billing tests) ------------------
+# -- shared by several test modules (the people, services, bulk, billing and MFA tests) ------------
 
 
 def edit_url(client_id, service_id):

@@ -26,6 +26,10 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
+# The suite's staff accounts sign in with a password alone (force_login, or the login form in the
+# browser, load and two-server tests): the MFA tests switch MFA_REQUIRED on where they test it.
+MFA_REQUIRED = False
+
 # Outermost, so it sees every final response (test client and live server): token leaks and CSP.
 MIDDLEWARE = ["tests.security.evidence.EvidenceMiddleware", *MIDDLEWARE]  # noqa: F405 - from dashboard.settings
 

@@ -19,6 +19,7 @@ from django_htmx.http import trigger_client_event
 
 from dashboard.forms import AvailabilityForm, ClientCreateForm, ServiceEditForm
 from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page, upstream_failure
+from dashboard.mfa import fresh_identity_required, stops_a_service
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
 from dashboard.services.account import (
@@ -48,6 +49,7 @@ from dashboard.views.saving import failed_write_text, form_status, partly_saved,
 
 @require_http_methods(["GET", "POST"])
 @permission_required(perm("change_services"), raise_exception=True)
+@fresh_identity_required(when=stops_a_service)
 def service_edit_view(request: HtmxHttpRequest, client_id: int, service_id: int) -> HttpResponse:
     client = client_get(client_id=client_id).value
     service = service_get(client_id=client_id, service_id=service_id, fresh=request.method == "GET")

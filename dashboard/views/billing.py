@@ -17,6 +17,7 @@ from django_htmx.http import retarget, trigger_client_event
 
 from dashboard.forms import BillingEditForm, BillingSyncForm, LinkForm
 from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
+from dashboard.mfa import changes_balance, fresh_identity_required
 from dashboard.models import AuditEntry, BillingLink
 from dashboard.roles import perm
 from dashboard.services.audit import Outcome, audit_refused_input
@@ -156,6 +157,7 @@ def _linked_or_404(client_id: int) -> int:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(perm("change_billing"), raise_exception=True)
+@fresh_identity_required(when=changes_balance)
 def billing_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     if not _connected_or_404(request):
         return _not_connected(request, client_id)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from dashboard.forms import SERVICE_STATUS_LABELS, BulkPreviewForm, BulkStartForm
 from dashboard.http import HtmxHttpRequest, render_page
+from dashboard.mfa import changes_many, fresh_identity_required
 from dashboard.models import BulkChange, BulkItem
 from dashboard.roles import perm
 from dashboard.services.account import STATUS_MEANINGS, STOPPING_STATUSES, consequence
@@ -43,6 +44,7 @@ def _page(bulk_id: int) -> str:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(perm("bulk_change_services"), raise_exception=True)
+@fresh_identity_required(when=changes_many)
 def bulk_view(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _act(request)

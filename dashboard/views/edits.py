@@ -14,6 +14,7 @@ from django_htmx.http import trigger_client_event
 
 from dashboard.forms import ClientEditForm, UserEditForm
 from dashboard.http import HtmxHttpRequest, notify, render_page
+from dashboard.mfa import fresh_identity_required, moves_client
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
 from dashboard.services.audit import Outcome
@@ -25,6 +26,7 @@ from dashboard.views.saving import form_status, partly_saved, save_form, saved_m
 
 @require_http_methods(["GET", "POST"])
 @permission_required(perm("change_clients"), raise_exception=True)
+@fresh_identity_required(when=moves_client)
 def client_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     can_reassign = request.user.has_perm(perm("reassign_clients"))
     context = {"client_id": client_id, "conflicts": []}

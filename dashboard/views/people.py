@@ -19,6 +19,7 @@ from django_htmx.http import trigger_client_event
 from dashboard.forms import ConfirmForm, InviteForm, TokenFilterForm
 from dashboard.gcore import GcoreNotFound
 from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page, upstream_failure
+from dashboard.mfa import fresh_identity_required, said_yes
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
 from dashboard.services.audit import audit_refused_input
@@ -130,6 +131,7 @@ def _invite_form(request: HtmxHttpRequest, context: dict[str, Any], status: int)
 
 @require_http_methods(["GET", "POST"])
 @permission_required(perm("remove_client_users"), raise_exception=True)
+@fresh_identity_required(when=said_yes)
 def user_remove_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> HttpResponse:
     client, user = client_user_get(client_id=client_id, user_id=user_id)
     form = ConfirmForm(request.POST or None)
@@ -225,6 +227,7 @@ def tokens_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(perm("revoke_client_tokens"), raise_exception=True)
+@fresh_identity_required(when=said_yes)
 def token_revoke_view(request: HtmxHttpRequest, client_id: int, token_id: int) -> HttpResponse:
     """A confirmation naming the token and its owner, with a reason; then the token is revoked."""
     client = client_get(client_id=client_id).value

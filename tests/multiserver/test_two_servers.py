@@ -5,6 +5,8 @@ A change saved through server A must show through server B on its very next requ
 has the old page cached in Redis for GCORE_CACHE_SECONDS=60: invalidation goes through the shared
 cache, not through each process. And a read of an unchanged page through either server must be
 answered from that shared cache, without a request to Gcore (the sandbox's request log says so).
+The staff account has a second factor (MFA_REQUIRED on): one sign-in gives its password to A and
+its code to B, so the login's stage lives in the shared session store too.
 
 Everything runs as real subprocesses with bounded waits, killed at teardown. Without PostgreSQL on
 127.0.0.1:5432 or Redis on 127.0.0.1:6379 the test skips, except under CI=true where it fails.
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import httpx
+import pyotp
 import pytest
 
 pytestmark = pytest.mark.multiserver
@@ -312,10 +315,20 @@ class Staff:
         assert token, f"{self.label}: no csrftoken cookie before POST {url}"
         return self.http.post(url, data=data, headers={"X-CSRFToken": token})
 
-    def log_in(self) -> None:
+    def log_in(self, code: str, finish_on: Staff | None = None) -> None:
+        """The password here, then the second factor's `code` here or through another server."""
         self.get("/accounts/login/")  # sets the csrftoken cookie
-        response = self.post("/accounts/login/", {"username": USERNAME, "password": PASSWORD})
+        response = self.post("/accounts/login/", {"login": USERNAME, "password": PASSWORD})
         assert response.status_code == 302, f"{self.label} login: {response.status_code}"
+        assert response.headers["location"] == "/accounts/2fa/authenticate/", "no second step asked"
+        finisher = finish_on or self
+        finisher.http.cookies = httpx.Cookies(self.http.cookies)  # the same browser, another server
+        response = finisher.post("/accounts/2fa/authenticate/", {"code": code})
+        assert response.status_code == 302, f"{finisher.label} second step: {response.status_code}"
+        assert response.headers["location"] == "/clients/"
+        self.http.cookies = httpx.Cookies(finisher.http.cookies)
+        if finisher is not self:
+            finisher.http.cookies = httpx.Cookies()
         assert "sessionid" in self.http.cookies
 
     def close(self) -> None:
@@ -337,18 +350,23 @@ def test_a_change_through_one_server_shows_through_the_other_at_once(
         "GCORE_API_TOKEN": token,
         "GCORE_CACHE_SECONDS": "60",  # a missed invalidation would show the old value for a minute
         "DEBUG": "true",  # plain-http cookies
+        "MFA_REQUIRED": "true",  # the staff account has an authenticator app and recovery codes
         "SECRET_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "127.0.0.1",
         "CONN_MAX_AGE": "0",
     }
     _manage(env, "migrate", "--noinput")
-    _manage(
+    secret = pyotp.random_base32()
+    recovery = _manage(
         env, "shell", "-c",
         "from django.contrib.auth import get_user_model; from django.contrib.auth.models import Group; "
+        "from allauth.mfa.totp.internal.auth import TOTP; "
+        "from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes; "
         "from dashboard.roles import SUPPORT_AGENTS; "
         f"u = get_user_model().objects.create_user({USERNAME!r}, password={PASSWORD!r}); "
-        "u.groups.add(Group.objects.get(name=SUPPORT_AGENTS))",
-    )  # fmt: skip
+        "u.groups.add(Group.objects.get(name=SUPPORT_AGENTS)); "
+        f"TOTP.activate(u, {secret!r}); print(' '.join(RecoveryCodes.activate(u).get_unused_codes()))",
+    ).splitlines()[-1].split()  # fmt: skip
     server_a = _start_app_server(processes, "server-a", env)
     server_b = _start_app_server(processes, "server-b", env)
 
@@ -373,8 +391,9 @@ def test_a_change_through_one_server_shows_through_the_other_at_once(
 
     a, b = Staff(server_a, "A"), Staff(server_b, "B")
     try:
-        a.log_in()
-        b.log_in()
+        # The sign-in's second step through the other server: the login stage is shared state.
+        a.log_in(pyotp.TOTP(secret).now(), finish_on=b)
+        b.log_in(recovery[0])  # a TOTP code is good once, on every server: B uses a recovery code
         control.delete("/__sandbox__/requests")
 
         # B reads the detail and the list: a cache miss each, stored in the shared Redis.

@@ -56,6 +56,7 @@ class Row:
 #                  anonymous  manager  support  superuser
 READ_ONLY = Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, NO, NO, NO))
 CLIENT_EDITING = Row(get=roles(LOGIN, DENIED, OK, OK), post=roles(LOGIN, DENIED, OK, OK))
+MFA_PAGE = Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, OK, OK, OK))
 ADMIN_ONLY = Row(get=roles(LOGIN, LOGIN, LOGIN, ADMIN), post=roles(LOGIN, LOGIN, LOGIN, ADMIN))
 
 EXPECTED: dict[str, Row] = {
@@ -69,14 +70,37 @@ EXPECTED: dict[str, Row] = {
     "client-edit": CLIENT_EDITING,  # change_clients
     "user-edit": CLIENT_EDITING,  # change_client_users
     "login": Row(get=roles(OK, OK, OK, OK), post=roles(OK, OK, OK, OK)),  # signed in: redirected on
-    "logout": Row(
-        get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, LOGIN, LOGIN, LOGIN)
-    ),  # then the login page
+    "account_login": Row(get=roles(OK, OK, OK, OK), post=roles(OK, OK, OK, OK)),  # the same page
+    # GET asks to confirm (a link alone never signs anyone out); POST signs out, to the login page.
+    "logout": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, LOGIN, LOGIN, LOGIN)),
+    "account_logout": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, LOGIN, LOGIN, LOGIN)),
+    # Second factors (allauth): each staff member's own. Managing them asks for a fresh confirmation
+    # first (a redirect to it, not to a login page: OK); an empty POST is a form error.
+    "account_reauthenticate": MFA_PAGE,
+    "mfa_index": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, NO, NO, NO)),
+    # The second step of a sign-in: without a password step first, back to the login page.
+    "mfa_authenticate": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, OK, OK, OK)),
+    "mfa_reauthenticate": MFA_PAGE,
+    "mfa_reauthenticate_webauthn": MFA_PAGE,
+    "mfa_activate_totp": MFA_PAGE,
+    # What the sample accounts do not have (an authenticator app, recovery codes): 404 ("404").
+    "mfa_deactivate_totp": Row(get=roles(LOGIN, "404", "404", "404"), post=roles(LOGIN, "404", "404", "404")),
+    "mfa_view_recovery_codes": Row(get=roles(LOGIN, "404", "404", "404"), post=roles(LOGIN, NO, NO, NO)),
+    "mfa_generate_recovery_codes": MFA_PAGE,
+    "mfa_download_recovery_codes": Row(
+        get=roles(LOGIN, "404", "404", "404"), post=roles(LOGIN, "404", "404", "404")
+    ),
+    "mfa_list_webauthn": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, NO, NO, NO)),
+    "mfa_add_webauthn": MFA_PAGE,
+    # Someone else's key (or none) is not found: each person manages only their own keys.
+    "mfa_remove_webauthn": Row(get=roles(LOGIN, "404", "404", "404"), post=roles(LOGIN, "404", "404", "404")),
+    "mfa_edit_webauthn": Row(get=roles(LOGIN, "404", "404", "404"), post=roles(LOGIN, "404", "404", "404")),
     "password_change": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, OK, OK, OK)),
     "password_change_done": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, NO, NO, NO)),
     # Django's admin: superusers only; it sends everyone else to its own login page.
     "admin:*": ADMIN_ONLY,
-    "admin:login": Row(get=roles(OK, OK, OK, OK), post=roles(OK, OK, OK, OK)),
+    # Signing in goes through the dashboard's login (and its second factor), never the admin's form.
+    "admin:login": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, OK, OK, OK)),
     "admin:logout": Row(
         get=roles(LOGIN, OK, OK, NO), post=roles(LOGIN, OK, OK, LOGIN)
     ),  # non-staff: to /admin/
@@ -175,6 +199,7 @@ PARAMS = {
     "client_id": lambda sb: _linked_client(sb)["id"],
     "service_id": _service_id,
     "token_id": _token_id,
+    "pk": "987654321",  # a passkey's id: none exists, and managing one asks for a confirmation first
     "user_id": lambda sb: _linked_client(sb)["users"][0]["id"],
     "view_id": _shared_saved_view,
     "object_id": "987654321",
@@ -325,7 +350,13 @@ def test_each_role_gets_what_it_may(route: Route, method: str, role_users, sandb
 
 
 # Pages every staff member has, whatever their groups (their own account), and the probes.
-ACCOUNT_PAGES = {"login", "logout", "password_change", "password_change_done", "healthz", "readyz"}
+ACCOUNT_PAGES = {
+    "login", "logout", "password_change", "password_change_done", "healthz", "readyz", "account_login",
+    "account_logout", "account_reauthenticate", "mfa_index", "mfa_authenticate", "mfa_reauthenticate",
+    "mfa_reauthenticate_webauthn", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes", "mfa_download_recovery_codes", "mfa_list_webauthn", "mfa_add_webauthn",
+    "mfa_remove_webauthn", "mfa_edit_webauthn",
+}  # fmt: skip
 
 
 @pytest.mark.django_db

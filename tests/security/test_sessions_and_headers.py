@@ -43,7 +43,7 @@ def test_security_headers_on_every_kind_of_page(client, manager_client):
 
 def test_cookies_are_httponly_and_samesite(client, manager):
     client.get("/accounts/login/")
-    client.post("/accounts/login/", {"username": manager.username, "password": PASSWORD})
+    client.post("/accounts/login/", {"login": manager.username, "password": PASSWORD})
     session, csrf = client.cookies[settings.SESSION_COOKIE_NAME], client.cookies[settings.CSRF_COOKIE_NAME]
     assert session["httponly"] and session["samesite"] == "Lax"
     assert csrf["httponly"] and csrf["samesite"] == "Lax"
@@ -94,7 +94,7 @@ def test_an_idle_session_has_expired(manager_client):
 
 def test_logout_deletes_the_session_on_the_server(manager):
     http = DjangoClient()
-    http.post("/accounts/login/", {"username": manager.username, "password": PASSWORD})
+    http.post("/accounts/login/", {"login": manager.username, "password": PASSWORD})
     key = http.cookies[settings.SESSION_COOKIE_NAME].value
     assert Session.objects.filter(session_key=key).exists()
     http.post("/accounts/logout/")
@@ -108,7 +108,7 @@ def test_logout_deletes_the_session_on_the_server(manager):
 def test_login_rotates_the_session_key(client, manager):
     client.get("/accounts/login/")
     client.cookies[settings.SESSION_COOKIE_NAME] = "planted-by-an-attacker"
-    client.post("/accounts/login/", {"username": manager.username, "password": PASSWORD})
+    client.post("/accounts/login/", {"login": manager.username, "password": PASSWORD})
     assert client.cookies[settings.SESSION_COOKIE_NAME].value != "planted-by-an-attacker"
 
 
@@ -131,7 +131,7 @@ def test_login_rotates_the_session_key(client, manager):
 def test_next_cannot_leave_the_site(client, manager, target):
     response = client.post(
         f"/accounts/login/?next={target}",
-        {"username": manager.username, "password": PASSWORD, "next": target},
+        {"login": manager.username, "password": PASSWORD, "next": target},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("client-list")
@@ -140,7 +140,7 @@ def test_next_cannot_leave_the_site(client, manager, target):
 def test_next_within_the_site_is_followed(client, manager):
     response = client.post(
         "/accounts/login/",
-        {"username": manager.username, "password": PASSWORD, "next": "/clients/?cdn=active"},
+        {"login": manager.username, "password": PASSWORD, "next": "/clients/?cdn=active"},
     )
     assert response["Location"] == "/clients/?cdn=active"
 

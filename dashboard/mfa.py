@@ -1,0 +1,292 @@
+"""A second factor and fresh confirmations, on django-allauth's MFA (TOTP, recovery codes, passkeys).
+
+- Wrong codes count toward django-axes' lockout exactly like wrong passwords, and no code is
+  accepted while the account is locked out from that address.
+- `MfaRequiredMiddleware`: with MFA_REQUIRED, a signed-in staff member without a second factor is
+  led to set one up and reaches no other page before.
+- `fresh_identity_required`: a risky action needs the identity confirmed (a login or a
+  re-authentication, password or second factor) within REAUTH_MINUTES; otherwise allauth keeps the
+  POST, asks, and runs the action on as it was typed.
+- The security log records factors added, removed and reset, failed codes, recovery codes used and
+  re-authentications.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.internal.flows.reauthentication import suspend_request
+from allauth.account.signals import authentication_step_completed
+from allauth.core import context
+from allauth.core.exceptions import ReauthenticationRequired
+from allauth.mfa import signals as mfa_signals
+from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django.dispatch import receiver
+from django.forms import CheckboxInput
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import resolve, reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from dashboard.security import client_ip
+
+log = logging.getLogger("dashboard.security")
+
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def has_second_factor(user: Any) -> bool:
+    return is_mfa_enabled(user, list(SECOND_FACTORS))
+
+
+# -- codes count toward the lockout -----------------------------------------------------------------
+
+
+class _LockoutAware:
+    """Refuses any code while axes has the account locked out from this address."""
+
+    user: Any
+
+    def clean_code(self) -> str:
+        request = context.request
+        credentials = {"username": self.user.get_username()}
+        if request is not None and AxesProxyHandler.is_locked(request, credentials):
+            request.axes_locked_out = True  # AxesMiddleware answers with the lockout page
+            raise ValidationError("Too many failed attempts: this account is locked for now.")
+        return super().clean_code()  # type: ignore[misc]
+
+
+class AuthenticateForm(_LockoutAware, mfa_forms.AuthenticateForm):
+    """The sign-in's second step (a TOTP or recovery code)."""
+
+
+class ReauthenticateForm(_LockoutAware, mfa_forms.ReauthenticateForm):
+    """A fresh confirmation with a code before a risky action."""
+
+
+@receiver(mfa_signals.authentication_failed)
+def _code_failed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    """A wrong code is a failed login for django-axes (which then counts and locks out) and the log."""
+    log.warning(
+        "second factor failed user=%r ip=%s type=%s reauthentication=%s",
+        user.get_username(), client_ip(request), authenticator.type, bool(kwargs.get("reauthentication")),
+    )  # fmt: skip
+    user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
+
+
+@receiver(mfa_signals.authenticator_added)
+def _factor_added(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    log.info(
+        "second factor added user=%r ip=%s type=%s",
+        user.get_username(),
+        client_ip(request),
+        authenticator.type,
+    )
+
+
+@receiver(mfa_signals.authenticator_removed)
+def _factor_removed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    log.info(
+        "second factor removed user=%r ip=%s type=%s",
+        user.get_username(),
+        client_ip(request),
+        authenticator.type,
+    )
+
+
+@receiver(mfa_signals.authenticator_reset)
+def _factor_reset(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    log.info("recovery codes renewed user=%r ip=%s", user.get_username(), client_ip(request))
+
+
+@receiver(mfa_signals.authenticator_used)
+def _factor_used(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        log.warning("recovery code used user=%r ip=%s", user.get_username(), client_ip(request))
+
+
+@receiver(authentication_step_completed)
+def _reauthenticated(sender: Any, request: HttpRequest, user: Any, method: str, **kwargs: Any) -> None:
+    if kwargs.get("reauthenticated"):
+        log.info("re-authenticated user=%r ip=%s method=%s", user.get_username(), client_ip(request), method)
+
+
+def reset_factors(user: Any, *, by: Any, request: HttpRequest | None = None) -> int:
+    """An administrator removes every factor of a staff member (a lost phone); logged and audited.
+
+    The staff member then signs in with their password alone and, with MFA_REQUIRED, sets a new one.
+    """
+    from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
+
+    removed, _ = Authenticator.objects.filter(user=user).delete()
+    ip = client_ip(request) if request is not None else ""
+    log.warning(
+        "second factors reset user=%r by=%r ip=%s removed=%s",
+        user.get_username(),
+        by.get_username(),
+        ip,
+        removed,
+    )
+    audit_record(
+        actor=by,
+        action=Action.STAFF_MFA_RESET,
+        outcome=Outcome.SAVED,
+        changes=[FieldChange("second factors", removed, 0)],
+        message=f"Reset {user.get_username()}'s second factors ({removed} removed).",
+        ip_address=ip or None,
+        details={"staff": user.get_username()},
+    )
+    return removed
+
+
+# -- a second factor before anything else -----------------------------------------------------------
+
+# Pages a staff member without a second factor may still open: setting one up (and the password
+# confirmation setup asks for), signing out, and pages that need no login.
+SETUP_URL_NAMES = frozenset(
+    {
+        "mfa_index", "mfa_activate_totp", "mfa_add_webauthn", "mfa_view_recovery_codes",
+        "mfa_download_recovery_codes", "mfa_generate_recovery_codes", "mfa_reauthenticate",
+        "mfa_reauthenticate_webauthn", "account_reauthenticate", "login", "account_login", "logout",
+        "account_logout", "mfa_authenticate", "healthz", "readyz",
+    }
+)  # fmt: skip
+
+
+class MfaRequiredMiddleware:
+    """With MFA_REQUIRED, sends a signed-in staff member without a second factor to set one up."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> Any:
+        if not settings.MFA_REQUIRED or not request.user.is_authenticated:
+            return None
+        match = getattr(request, "resolver_match", None) or resolve(request.path_info)
+        if match.url_name in SETUP_URL_NAMES or (match.namespace == "admin" and match.url_name == "logout"):
+            return None
+        if has_second_factor(request.user):
+            return None
+        url = reverse("mfa_index")
+        return HttpResponseClientRedirect(url) if getattr(request, "htmx", None) else redirect(url)
+
+
+# -- a fresh confirmation before risky actions -----------------------------------------------------------
+
+
+def confirmed_recently(request: HttpRequest) -> bool:
+    """The person signed in, or confirmed who they are, within REAUTH_MINUTES (password or factor)."""
+    records = get_authentication_records(request, request.user)
+    latest = max((r.get("at", 0) for r in records if r.get("method") in ("password", "mfa")), default=0)
+    return time.time() - latest < settings.REAUTH_MINUTES * 60
+
+
+def fresh_identity_required(when: Callable[[HttpRequest], bool] = lambda request: True) -> Callable:
+    """For a risky POST (when `when(request)`): unless the identity was confirmed within
+    REAUTH_MINUTES, allauth keeps the POST, asks for the password or a second factor, then runs
+    the action with what was typed. An htmx request goes there as a whole page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method != "POST" or not when(request) or confirmed_recently(request):
+                return view(request, *args, **kwargs)
+            if not getattr(request, "htmx", None):
+                raise ReauthenticationRequired()  # AccountMiddleware suspends the POST and asks
+            # The action resumes as a whole page: not as the htmx fragment it was asked as.
+            for name in [key for key in request.META if key.startswith("HTTP_HX_")]:
+                del request.META[name]
+            methods = reverse("account_reauthenticate")
+            location = suspend_request(request, methods)["Location"]
+            return HttpResponseClientRedirect(location)
+
+        return wrapper
+
+    return decorator
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth asks for the password again before a factor is added or removed unless the person
+    re-authenticated lately; here a sign-in within REAUTH_MINUTES counts too, as it does for risky
+    actions, so that setting up a factor right after signing in does not ask twice."""
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        request = context.request
+        if request is not None and request.user.is_authenticated and confirmed_recently(request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
+
+# -- which POSTs are risky ---------------------------------------------------------------------------------
+
+
+def _posted_change(request: HttpRequest, name: str) -> bool:
+    """The form's `name` differs from what it was opened with (its hidden `original`)."""
+    try:
+        original = json.loads(request.POST.get("original") or "{}")
+    except ValueError:
+        return True  # unreadable: the form refuses it anyway; ask to confirm to be safe
+    opened = original.get(name) if isinstance(original, dict) else None
+    posted = request.POST.get(name, "")
+    return str(opened if opened is not None else "").strip() != posted.strip()
+
+
+def said_yes(request: HttpRequest) -> bool:
+    """The form's own confirmation is given: a reason and the "I understand" tick. Until then the
+    action's form refuses it by itself (and says why), so there is nothing to confirm yet; asking
+    only now means the action runs as soon as the person has confirmed who they are."""
+    ticked = CheckboxInput().value_from_datadict(request.POST, {}, "confirm")
+    return bool(ticked) and bool(request.POST.get("reason", "").strip())
+
+
+def moves_client(request: HttpRequest) -> bool:
+    """A client edit that moves the client to another reseller or seller. For those who may not
+    move clients the two fields are disabled (not posted, and ignored if forged): nothing moves."""
+    if not request.user.has_perm("dashboard.reassign_clients"):
+        return False
+    return any(name in request.POST and _posted_change(request, name) for name in ("reseller", "seller"))
+
+
+def changes_balance(request: HttpRequest) -> bool:
+    """An SPP edit that changes the balance."""
+    if "balance" not in request.POST:
+        return False
+    try:
+        opened = json.loads(request.POST.get("original") or "{}").get("balance")
+        posted = request.POST.get("balance", "").strip()
+        return (Decimal(str(opened)) if opened not in (None, "") else None) != (
+            Decimal(posted) if posted else None
+        )
+    except (ValueError, InvalidOperation, AttributeError):
+        return True
+
+
+def stops_a_service(request: HttpRequest) -> bool:
+    """A service change to paused, trialend or deleted (the customer's resources stop), said yes to."""
+    stopping = request.POST.get("status") in ("paused", "trialend", "deleted") and _posted_change(
+        request, "status"
+    )
+    return stopping and said_yes(request)
+
+
+def changes_many(request: HttpRequest) -> bool:
+    """A bulk change started (said yes to), or a client of one retried."""
+    action = request.POST.get("action")
+    return action == "retry" or (action == "start" and said_yes(request))

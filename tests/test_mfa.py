@@ -1,0 +1,521 @@
+"""A second factor (allauth's MFA: an authenticator app, recovery codes, passkeys) and a fresh
+confirmation before risky actions: sign-in in two steps, codes counted toward the lockout, recovery
+codes used once, MFA_REQUIRED, the administrator's audited reset, and risky actions that ask again
+and then carry on with what was typed. Passkeys themselves are exercised in Chromium
+(tests/browser/test_mfa.py)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pyotp
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client as DjangoClient
+from django.test import override_settings
+
+from dashboard.models import AuditEntry
+from tests.helpers import (
+    HTMX,
+    PASSWORD,
+    FormValues,
+    client_with_service,
+    client_with_token_holder,
+    client_with_user_without_tokens,
+    finished,
+    form_data,
+    linked,
+    live_ids,
+    live_tokens,
+    logged_in,
+    open_form,
+    open_service_form,
+    post_service,
+    preview,
+    user_ids,
+    writes,
+)
+
+pytestmark = pytest.mark.django_db
+
+HOME = "10.1.2.3"
+
+
+def with_totp(user) -> pyotp.TOTP:
+    """Gives `user` an authenticator app and recovery codes, as the setup page does; returns the app."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return pyotp.TOTP(secret)
+
+
+def recovery_codes(user) -> list[str]:
+    return RecoveryCodes(Authenticator.objects.get(user=user, type="recovery_codes")).get_unused_codes()
+
+
+def password_step(username: str, password: str = PASSWORD) -> tuple[DjangoClient, object]:
+    http = DjangoClient(REMOTE_ADDR=HOME)
+    return http, http.post("/accounts/login/", {"login": username, "password": password})
+
+
+def signed_in(http: DjangoClient) -> bool:
+    return "_auth_user_id" in http.session
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """allauth says "factor added / removed" once the change is committed; tests run in a transaction."""
+    return django_capture_on_commit_callbacks
+
+
+def security_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "dashboard.security"]
+
+
+# -- setting up a second factor -----------------------------------------------------------------------
+
+
+def test_the_setup_page_shows_the_secret_as_text_beside_the_qr_code(support, caplog, on_commit):
+    http = logged_in(support)
+    page = http.get("/accounts/2fa/totp/activate/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    secret = page.context["form"].secret
+    assert f'id="authenticator_secret" type="text" value="{secret}" readonly' in body
+    assert 'class="totp-qr" src="data:image/svg+xml;base64,' in body
+    assert "otpauth://totp/" in body  # the setup link, for apps that take one
+
+    wrong = http.post("/accounts/2fa/totp/activate/", {"code": "000000"})
+    assert wrong.status_code == 200 and "Incorrect code" in wrong.content.decode()
+    assert 'value="000000"' in wrong.content.decode()  # what was typed stays
+
+    with caplog.at_level(logging.INFO, logger="dashboard.security"), on_commit(execute=True):
+        done = http.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 302 and done["Location"] == "/accounts/2fa/recovery-codes/"
+    assert set(Authenticator.objects.filter(user=support).values_list("type", flat=True)) == {
+        "totp",
+        "recovery_codes",
+    }
+    assert any(line.startswith("second factor added user='sam.support'") for line in security_lines(caplog))
+    codes = http.get("/accounts/2fa/recovery-codes/").content.decode()
+    assert all(code in codes for code in recovery_codes(support))
+
+
+def test_the_account_page_lists_each_kind_of_factor_and_what_can_be_done(support):
+    http = logged_in(support)
+    before = http.get("/accounts/2fa/").content.decode()
+    assert "Sign-in security" in before and "Set up an authenticator app" in before
+    assert "Add a passkey or key" in before
+    with_totp(support)
+    after = http.get("/accounts/2fa/").content.decode()
+    assert "Codes from your authenticator app are accepted at sign-in." in after
+    assert "10 of 10 codes left." in after
+    for action in ("Remove", "View codes", "Download", "New codes"):
+        assert f">{action}</a>" in after
+
+
+def test_removing_ones_own_authenticator_app_is_logged(support, caplog, on_commit):
+    with_totp(support)
+    http = logged_in(support)
+    with caplog.at_level(logging.INFO, logger="dashboard.security"), on_commit(execute=True):
+        response = http.post("/accounts/2fa/totp/deactivate/")
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=support, type="totp").exists()
+    assert any(line.startswith("second factor removed user='sam.support'") for line in security_lines(caplog))
+
+
+def test_new_recovery_codes_replace_the_old_ones_and_are_logged(support, caplog, on_commit):
+    with_totp(support)
+    old = recovery_codes(support)
+    http = logged_in(support)
+    with caplog.at_level(logging.INFO, logger="dashboard.security"), on_commit(execute=True):
+        assert http.post("/accounts/2fa/recovery-codes/generate/").status_code == 302
+    new = recovery_codes(support)
+    assert len(new) == 10 and not set(new) & set(old)
+    assert any(
+        line.startswith("recovery codes renewed user='sam.support'") for line in security_lines(caplog)
+    )
+
+
+def test_managing_factors_long_after_signing_in_asks_for_the_password_first(support):
+    with_totp(support)
+    http = logged_in(support, confirmed=False)
+    response = http.post("/accounts/2fa/totp/deactivate/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/reauthenticate/")
+    assert Authenticator.objects.filter(user=support, type="totp").exists()
+
+
+# -- signing in with a second factor -------------------------------------------------------------------
+
+
+def test_with_a_factor_the_password_alone_does_not_sign_in(support, caplog):
+    app = with_totp(support)
+    http, response = password_step(support.username)
+    assert response.status_code == 302 and response["Location"] == "/accounts/2fa/authenticate/"
+    assert not signed_in(http)
+    assert http.get("/clients/").status_code == 302  # still the login wall
+    step = http.get("/accounts/2fa/authenticate/").content.decode()
+    assert "Use a passkey or security key" in step  # a passkey is offered beside the code
+
+    with caplog.at_level(logging.INFO, logger="dashboard.security"):
+        done = http.post("/accounts/2fa/authenticate/", {"code": app.now()})
+    assert done.status_code == 302 and done["Location"] == "/clients/"
+    assert signed_in(http)
+    assert http.get("/clients/").status_code == 200
+    assert any(line.startswith("login succeeded user='sam.support'") for line in security_lines(caplog))
+
+
+def test_wrong_codes_count_toward_the_lockout_like_wrong_passwords(support, caplog):
+    app = with_totp(support)
+    http, _ = password_step(support.username)
+    with caplog.at_level(logging.INFO, logger="dashboard.security"):
+        for _ in range(4):
+            wrong = http.post("/accounts/2fa/authenticate/", {"code": "000000"})
+            assert wrong.status_code == 200 and "Incorrect code" in wrong.content.decode()
+        fifth = http.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert fifth.status_code == 429 and "locked for 15 minutes" in fifth.content.decode()
+    lines = security_lines(caplog)
+    assert sum(line.startswith("second factor failed user='sam.support'") for line in lines) == 5
+    assert any(line.startswith("login locked out user='sam.support'") for line in lines)
+
+    # Locked out: the right code is refused as well, and so is the password on a new attempt.
+    refused = http.post("/accounts/2fa/authenticate/", {"code": app.now()})
+    assert refused.status_code == 429 and not signed_in(http)
+    again, response = password_step(support.username)
+    assert response.status_code == 429 and not signed_in(again)
+
+
+def test_a_wrong_password_then_wrong_codes_add_up(support):
+    with_totp(support)
+    for _ in range(2):
+        password_step(support.username, "not-the-password")
+    http, _ = password_step(support.username)
+    for _ in range(2):
+        assert http.post("/accounts/2fa/authenticate/", {"code": "000000"}).status_code == 200
+    assert http.post("/accounts/2fa/authenticate/", {"code": "000000"}).status_code == 429
+
+
+def test_a_recovery_code_signs_in_once_and_is_logged(support, caplog):
+    with_totp(support)
+    code = recovery_codes(support)[0]
+    http, _ = password_step(support.username)
+    with caplog.at_level(logging.INFO, logger="dashboard.security"):
+        done = http.post("/accounts/2fa/authenticate/", {"code": code})
+    assert done.status_code == 302 and signed_in(http)
+    assert any(line.startswith("recovery code used user='sam.support'") for line in security_lines(caplog))
+    assert code not in recovery_codes(support) and len(recovery_codes(support)) == 9
+
+    again, _ = password_step(support.username)
+    refused = again.post("/accounts/2fa/authenticate/", {"code": code})
+    assert refused.status_code == 200 and "Incorrect code" in refused.content.decode()
+    assert not signed_in(again)
+
+
+# -- MFA_REQUIRED ------------------------------------------------------------------------------------------
+
+
+@override_settings(MFA_REQUIRED=True)
+def test_when_required_a_staff_member_without_a_factor_sets_one_up_first(support):
+    http, response = password_step(support.username)
+    assert response.status_code == 302
+    landing = http.get(response["Location"])
+    assert landing.status_code == 302 and landing["Location"] == "/accounts/2fa/"
+    page = http.get("/accounts/2fa/").content.decode()
+    assert 'id="mfa-required"' in page and "other pages open once it is done" in page
+    for path in ("/", "/clients/", "/activity/", "/accounts/password_change/", "/clients/export.csv"):
+        assert http.get(path)["Location"] == "/accounts/2fa/", path
+    htmx = http.get("/clients/?page=2", headers=HTMX)
+    assert htmx.status_code == 200 and htmx["HX-Redirect"] == "/accounts/2fa/"
+    assert http.post("/views/new/", {"name": "x"})["Location"] == "/accounts/2fa/"
+
+    # Setting up an authenticator app (and signing out) stays open; then everything else is.
+    setup = http.get("/accounts/2fa/totp/activate/")
+    assert setup.status_code == 200
+    secret = setup.context["form"].secret
+    assert http.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert http.get("/clients/").status_code == 200
+
+
+@override_settings(MFA_REQUIRED=True)
+def test_when_required_recovery_codes_alone_are_not_a_second_factor(support):
+    RecoveryCodes.activate(support)
+    http = logged_in(support)
+    assert http.get("/clients/")["Location"] == "/accounts/2fa/"
+
+
+@override_settings(MFA_REQUIRED=True)
+def test_when_required_signing_out_still_works(support):
+    http = logged_in(support)
+    response = http.post("/accounts/logout/")
+    assert response.status_code == 302 and not signed_in(http)
+
+
+@override_settings(MFA_REQUIRED=True)
+def test_when_required_a_staff_member_with_a_factor_goes_on_as_usual(support):
+    with_totp(support)
+    assert logged_in(support).get("/clients/").status_code == 200
+
+
+# -- the administrator's reset ---------------------------------------------------------------------------
+
+
+def test_an_administrator_resets_a_lost_phone_in_the_admin_audited(admin_user, support, caplog):
+    with_totp(support)
+    admin = logged_in(admin_user)
+    users = admin.get("/admin/auth/user/").content.decode()
+    assert "Reset second factors" in users
+    with caplog.at_level(logging.INFO, logger="dashboard.security"):
+        response = admin.post(
+            "/admin/auth/user/",
+            {"action": "reset_second_factors", "_selected_action": [support.pk], "index": 0},
+            REMOTE_ADDR=HOME,
+            follow=True,
+        )
+    assert "Second factors of sam.support reset (2 removed)" in response.content.decode()
+    assert not Authenticator.objects.filter(user=support).exists()
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.STAFF_MFA_RESET)
+    assert entry.actor_username == "ada.admin" and entry.outcome == "saved"
+    assert entry.details == {"staff": "sam.support"} and "Reset sam.support's second factors" in entry.message
+    assert any(
+        line.startswith("second factors reset user='sam.support' by='ada.admin'")
+        for line in security_lines(caplog)
+    )
+    # The staff member signs in with the password alone again (and, with MFA_REQUIRED, sets one up).
+    http, response = password_step(support.username)
+    assert response.status_code == 302 and signed_in(http)
+
+
+def test_factors_are_shown_in_the_admin_but_not_editable_there(admin_user, support):
+    with_totp(support)
+    admin = logged_in(admin_user)
+    listing = admin.get("/admin/mfa/authenticator/").content.decode()
+    assert "sam.support" in listing
+    factor = Authenticator.objects.get(user=support, type="totp")
+    page = admin.get(f"/admin/mfa/authenticator/{factor.pk}/change/").content.decode()
+    assert factor.data["secret"] not in page  # the secret is never shown
+    assert admin.post(f"/admin/mfa/authenticator/{factor.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Authenticator.objects.filter(pk=factor.pk).exists()
+
+
+def test_the_admin_login_form_cannot_skip_the_second_factor(admin_user):
+    with_totp(admin_user)
+    http = DjangoClient()
+    response = http.post(
+        "/admin/login/?next=/admin/", {"username": admin_user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+    assert not signed_in(http)
+
+
+# -- a fresh confirmation before risky actions ------------------------------------------------------------
+
+
+def stale(user) -> DjangoClient:
+    """Signed in as `user` longer ago than REAUTH_MINUTES."""
+    http = logged_in(user)
+    session = http.session
+    session["account_authentication_methods"] = [{"method": "password", "at": time.time() - 11 * 60}]
+    session.save()
+    return http
+
+
+def test_a_risky_action_asks_again_then_carries_on_with_what_was_typed(support, sandbox, wire, caplog):
+    client_id, user = client_with_user_without_tokens(sandbox)
+    url = f"/clients/{client_id}/users/{user['id']}/remove/"
+    http = stale(support)
+    asked = http.post(url, {"reason": "Left the company", "confirm": "on"})
+    assert asked.status_code == 302
+    where = urlparse(asked["Location"])
+    assert where.path == "/accounts/reauthenticate/" and parse_qs(where.query)["next"] == [url]
+    assert writes(wire) == []  # nothing sent yet
+
+    page = http.get(asked["Location"]).content.decode()
+    assert "password" in page.lower()
+    wrong = http.post(asked["Location"], {"password": "not-the-password"})
+    assert wrong.status_code == 200 and writes(wire) == []
+    with caplog.at_level(logging.INFO, logger="dashboard.security"):
+        done = http.post(asked["Location"], {"password": PASSWORD})
+    assert done.status_code == 302 and done["Location"] == f"/clients/{client_id}/#client-users"
+    assert writes(wire) == [("DELETE", f"/iam/clients/{client_id}/client-users/{user['id']}", None)]
+    assert user["id"] not in user_ids(sandbox, client_id)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.USER_REMOVE, outcome="saved")
+    assert entry.details["reason"] == "Left the company"  # the reason typed before the question
+    assert any(
+        line.startswith("re-authenticated user='sam.support'") and "method=password" in line
+        for line in security_lines(caplog)
+    )
+    # Confirmed now: the next risky action within REAUTH_MINUTES does not ask again.
+    other = next(u for u in sandbox.client_json(client_id)["users"] if u["id"] != user["id"])
+    again = http.post(
+        f"/clients/{client_id}/users/{other['id']}/remove/", {"reason": "Gone", "confirm": "on"}
+    )
+    assert not again["Location"].startswith("/accounts/reauthenticate/")
+
+
+def test_an_htmx_risky_action_goes_to_the_question_as_a_whole_page_then_carries_on(support, sandbox, wire):
+    client_id, user = client_with_user_without_tokens(sandbox)
+    url = f"/clients/{client_id}/users/{user['id']}/remove/"
+    http = stale(support)
+    asked = http.post(url, {"reason": "Left", "confirm": "on"}, headers=HTMX | {"HX-Target": "main"})
+    assert asked.status_code == 200
+    assert asked["HX-Redirect"].startswith("/accounts/reauthenticate/?next=")
+    assert writes(wire) == []
+    done = http.post(asked["HX-Redirect"], {"password": PASSWORD})
+    # The action answers the browser's full page (not an htmx fragment) with what was posted.
+    assert done.status_code == 302 and done["Location"] == f"/clients/{client_id}/#client-users"
+    assert writes(wire) == [("DELETE", f"/iam/clients/{client_id}/client-users/{user['id']}", None)]
+
+
+def test_a_second_factor_confirms_as_well_as_the_password(support, sandbox, wire, caplog):
+    app = with_totp(support)
+    client_id, user = client_with_user_without_tokens(sandbox)
+    url = f"/clients/{client_id}/users/{user['id']}/remove/"
+    http = stale(support)
+    asked = http.post(url, {"reason": "Left", "confirm": "on"})
+    next_url = parse_qs(urlparse(asked["Location"]).query)["next"][0]
+    page = http.get(asked["Location"]).content.decode()
+    assert "/accounts/2fa/reauthenticate/" in page  # the other way to confirm is offered
+    with caplog.at_level(logging.INFO, logger="dashboard.security"):
+        wrong = http.post(f"/accounts/2fa/reauthenticate/?next={next_url}", {"code": "000000"})
+        assert wrong.status_code == 200 and writes(wire) == []
+        done = http.post(f"/accounts/2fa/reauthenticate/?next={next_url}", {"code": app.now()})
+    assert done.status_code == 302 and done["Location"] == f"/clients/{client_id}/#client-users"
+    assert writes(wire)[0][0] == "DELETE"
+    lines = security_lines(caplog)
+    assert any(
+        "second factor failed user='sam.support'" in line and "reauthentication=True" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith("re-authenticated user='sam.support'") and "method=mfa" in line for line in lines
+    )
+
+
+def test_safe_changes_do_not_ask(support, sandbox, wire):
+    """Only the risky change asks: a service turned on, or looking at a removal page, does not."""
+    http = stale(support)
+    client_id, service = client_with_service(sandbox, "paused")
+    form = open_service_form(http, client_id, service["id"])
+    response = post_service(http, client_id, service["id"], form, status="active")
+    assert response.status_code in (200, 302) and "reauthenticate" not in response.get("Location", "")
+    assert [call[0] for call in writes(wire)] == ["PUT"]
+    other, user = client_with_user_without_tokens(sandbox)
+    assert http.get(f"/clients/{other}/users/{user['id']}/remove/").status_code == 200
+
+
+def test_pausing_a_service_asks_and_keeps_the_reason(support, sandbox, wire):
+    http = stale(support)
+    client_id, service = client_with_service(sandbox, "active")
+    form = open_service_form(http, client_id, service["id"])
+    asked = post_service(http, client_id, service["id"], form, status="paused", reason="Unpaid", confirm="on")
+    assert asked.status_code == 302 and asked["Location"].startswith("/accounts/reauthenticate/")
+    assert writes(wire) == []
+    http.post(asked["Location"], {"password": PASSWORD})
+    put = [call for call in writes(wire) if call[0] == "PUT"]
+    assert len(put) == 1 and put[0][2]["status"] == "paused"
+    entry = AuditEntry.objects.filter(outcome="saved").latest("id")
+    assert entry.details.get("reason") == "Unpaid"
+
+
+def test_the_confirmation_window_follows_reauth_minutes(support, sandbox, wire):
+    client_id, user = client_with_user_without_tokens(sandbox)
+    url = f"/clients/{client_id}/users/{user['id']}/remove/"
+    with override_settings(REAUTH_MINUTES=30):
+        response = stale(support).post(url, {"reason": "Left", "confirm": "on"})  # 11 minutes ago
+    assert response.status_code == 302 and response["Location"] == f"/clients/{client_id}/#client-users"
+
+
+def confirm_with_password(http: DjangoClient, asked) -> object:
+    assert asked.status_code == 302 and asked["Location"].startswith("/accounts/reauthenticate/?next=")
+    return http.post(asked["Location"], {"password": PASSWORD})
+
+
+def test_revoking_a_token_asks_first(support, sandbox, wire):
+    client_id, _, token = client_with_token_holder(sandbox)
+    http = stale(support)
+    asked = http.post(
+        f"/clients/{client_id}/tokens/{token['id']}/revoke/", {"reason": "Leaked", "confirm": "on"}
+    )
+    assert writes(wire) == []
+    confirm_with_password(http, asked)
+    assert [call[0] for call in writes(wire)] == ["DELETE"]
+    assert token["id"] not in [t["id"] for t in live_tokens(sandbox, client_id)]
+
+
+@pytest.mark.django_db(transaction=True)  # the change runs in its own threads
+def test_starting_a_bulk_change_asks_first_but_its_preview_does_not(admin_user, sandbox, wire):
+    http = stale(admin_user)
+    bulk = preview(http, scope="ids", client=live_ids(sandbox, 3))  # a draft: nothing changes yet
+    asked = http.post(
+        "/clients/bulk/", {"action": "start", "batch": bulk.pk, "reason": "Unpaid", "confirm": "on"}
+    )
+    bulk.refresh_from_db()
+    assert bulk.state == "draft"
+    confirm_with_password(http, asked)
+    assert finished(bulk).state == "done" and bulk.reason == "Unpaid"
+
+
+def test_moving_a_client_asks_first_other_edits_do_not(admin_user, sandbox, wire):
+    client = next(
+        c for i in sandbox.client_ids() if not (c := sandbox.client_json(i))["deleted"] and c["resellers"]
+    )
+    http = stale(admin_user)
+    url = f"/clients/{client['id']}/edit/"
+    form = FormValues("company_name")
+    form.feed(http.get(url).content.decode())
+    renamed = http.post(url, dict(form.values, company_name="Renamed GmbH"))
+    assert renamed.status_code == 302 and renamed["Location"] == f"/clients/{client['id']}/"
+    form = FormValues("company_name")
+    form.feed(http.get(url).content.decode())
+    other = next(r for r in sandbox.reseller_ids() if r != client["resellers"])
+    asked = http.post(url, dict(form.values, reseller=str(other)))
+    assert sandbox.client_json(client["id"])["resellers"] == client["resellers"]
+    confirm_with_password(http, asked)
+    assert sandbox.client_json(client["id"])["resellers"] == other
+
+
+def test_a_support_agents_client_edit_never_asks(support, sandbox, wire):
+    """Support agents cannot move clients: their form has the two fields disabled (not posted)."""
+    client_id = next(i for i in sandbox.client_ids() if not sandbox.client_json(i)["deleted"])
+    http = stale(support)
+    url = f"/clients/{client_id}/edit/"
+    form = FormValues("company_name")
+    form.feed(http.get(url).content.decode())
+    assert {"reseller", "seller"} <= form.disabled
+    saved = http.post(url, dict(form.values, company_name="Renamed by support"))
+    assert saved.status_code == 302 and saved["Location"] == f"/clients/{client_id}/"
+    assert sandbox.client_json(client_id)["companyName"] == "Renamed by support"
+
+
+def test_changing_an_spp_balance_asks_first_other_billing_edits_do_not(admin_user, sandbox, spp_sandbox):
+    http = stale(admin_user)
+    client, spp_id = linked(http, sandbox, spp_sandbox)
+    url = f"/clients/{client['id']}/billing/edit/"
+    form = open_form(http, url)
+    saved = http.post(url, form_data(form, tax_id="DE123"), headers=HTMX)
+    assert saved.status_code == 200 and spp_sandbox.client_json(spp_id)["tax_id"] == "DE123"
+    form = open_form(http, url)
+    asked = http.post(url, form_data(form, balance="12.50", tax_id="DE456"))
+    assert spp_sandbox.client_json(spp_id)["tax_id"] == "DE123"
+    confirm_with_password(http, asked)
+    record = spp_sandbox.client_json(spp_id)
+    assert float(record["balance"]) == 12.5 and record["tax_id"] == "DE456"
+
+
+def test_a_form_not_yet_said_yes_to_answers_first_and_asks_nothing(support, sandbox, wire):
+    """Without its reason and tick the action's own form refuses (and says why) before any question:
+    the question comes when the person has said yes, so that the action then runs at once."""
+    client_id, user = client_with_user_without_tokens(sandbox)
+    http = stale(support)
+    refused = http.post(f"/clients/{client_id}/users/{user['id']}/remove/", {"reason": "Left"})
+    assert refused.status_code == 422 and writes(wire) == []
+    client_id, service = client_with_service(sandbox, "active")
+    form = open_service_form(http, client_id, service["id"])
+    refused = post_service(http, client_id, service["id"], form, status="paused", reason="Unpaid")
+    assert refused.status_code == 422 and "Tick to confirm what this change does." in refused.content.decode()
+    assert writes(wire) == []
