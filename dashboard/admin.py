@@ -11,8 +11,10 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from dashboard.mfa import SECOND_FACTORS, reset_factors
 from dashboard.models import AuditEntry, BillingLink, BulkChange, BulkItem, DriftRun, SavedView
@@ -21,15 +23,17 @@ admin.site.site_header = "Gcore reseller dashboard: administration"
 admin.site.site_title = "Gcore reseller dashboard"
 # The admin is for superusers only (README, "Roles"): a staff flag set by mistake must not open it.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
-_admin_login = admin.site.login
 
 
 def _sign_in_first(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-    """The admin's own login form would skip the second factor: someone not signed in is sent to the
-    dashboard's sign-in (and back); a signed-in non-superuser still sees the admin's refusal."""
+    """The admin's own login form would take a password alone, without the second factor: it is
+    never shown. Someone not signed in goes to the dashboard's sign-in (and back); a signed-in
+    administrator to the admin; anyone else is refused (the admin is for superusers)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    return _admin_login(request, extra_context)
+    if admin.site.has_permission(request):
+        return redirect("admin:index")
+    raise PermissionDenied("The admin is for administrators.")
 
 
 admin.site.login = _sign_in_first

@@ -2,8 +2,9 @@
 
 - Wrong codes count toward django-axes' lockout exactly like wrong passwords, and no code is
   accepted while the account is locked out from that address.
-- `MfaRequiredMiddleware`: with MFA_REQUIRED, a signed-in staff member without a second factor is
-  led to set one up and reaches no other page before.
+- `SecondFactorMiddleware`: a session signed in without the factor the account now has ends; with
+  MFA_REQUIRED, a signed-in staff member without a second factor is led to set one up and reaches
+  no other page before.
 - `fresh_identity_required`: a risky action needs the identity confirmed (a login or a
   re-authentication, password or second factor) within REAUTH_MINUTES; otherwise allauth keeps the
   POST, asks, and runs the action on as it was typed.
@@ -13,16 +14,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.internal.flows.login import get_authentication_records, record_authentication
 from allauth.account.internal.flows.reauthentication import suspend_request
 from allauth.account.signals import authentication_step_completed
 from allauth.core import context
@@ -33,7 +32,10 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.forms import CheckboxInput
@@ -42,7 +44,12 @@ from django.shortcuts import redirect
 from django.urls import resolve, reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from dashboard.roles import perm
 from dashboard.security import client_ip
+from dashboard.services.account import STOPPING_STATUSES
+from dashboard.services.billing import billing_compare
+from dashboard.services.clients import REASSIGN_FIELDS
+from dashboard.services.saves import find_changes, normalise
 
 log = logging.getLogger("dashboard.security")
 
@@ -90,6 +97,9 @@ def _code_failed(sender: Any, request: HttpRequest, user: Any, authenticator: An
 
 @receiver(mfa_signals.authenticator_added)
 def _factor_added(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    if authenticator.type in SECOND_FACTORS:
+        # Setting it up proved the factor (a code, or the key itself): this session goes on.
+        record_authentication(request, user, method="mfa", type=authenticator.type)
     log.info(
         "second factor added user=%r ip=%s type=%s",
         user.get_username(),
@@ -155,8 +165,9 @@ def reset_factors(user: Any, *, by: Any, request: HttpRequest | None = None) -> 
 
 # -- a second factor before anything else -----------------------------------------------------------
 
-# Pages a staff member without a second factor may still open: setting one up (and the password
-# confirmation setup asks for), signing out, and pages that need no login.
+# Pages (of the dashboard's own URL conf, no namespace) a staff member without a second factor may
+# still open: setting one up (and the password confirmation setup asks for), signing out, and pages
+# that need no login.
 SETUP_URL_NAMES = frozenset(
     {
         "mfa_index", "mfa_activate_totp", "mfa_add_webauthn", "mfa_view_recovery_codes",
@@ -165,10 +176,30 @@ SETUP_URL_NAMES = frozenset(
         "account_logout", "mfa_authenticate", "healthz", "readyz",
     }
 )  # fmt: skip
+LOGOUT_URL_NAMES = frozenset({"logout", "account_logout"})
 
 
-class MfaRequiredMiddleware:
-    """With MFA_REQUIRED, sends a signed-in staff member without a second factor to set one up."""
+def session_used_a_factor(request: HttpRequest) -> bool:
+    """This session's sign-in (or a confirmation since, or setting up a factor) used a second factor."""
+    return any(r.get("method") == "mfa" for r in get_authentication_records(request, request.user))
+
+
+def _send(request: HttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if getattr(request, "htmx", None) else redirect(url)
+
+
+class SecondFactorMiddleware:
+    """What a signed-in session may do, given the account's second factors.
+
+    - A session signed in without the second factor the account now has (signed in before it was
+      set up, in another browser, or with a password stolen meanwhile) ends: whoever holds it signs
+      in again, with the factor.
+    - With MFA_REQUIRED, a staff member without a second factor is sent to set one up and reaches
+      no other page before (htmx requests get HX-Redirect).
+
+    One query (does the account have a factor?) per request, none for a session that used a factor
+    while MFA_REQUIRED is off.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -177,15 +208,25 @@ class MfaRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> Any:
-        if not settings.MFA_REQUIRED or not request.user.is_authenticated:
+        if not request.user.is_authenticated:
+            return None
+        used = session_used_a_factor(request)
+        if used and not settings.MFA_REQUIRED:
             return None
         match = getattr(request, "resolver_match", None) or resolve(request.path_info)
-        if match.url_name in SETUP_URL_NAMES or (match.namespace == "admin" and match.url_name == "logout"):
+        name = match.url_name if not match.namespace else f"{match.namespace}:{match.url_name}"
+        if name in LOGOUT_URL_NAMES or name == "admin:logout":
             return None
-        if has_second_factor(request.user):
+        has_factor = has_second_factor(request.user)
+        if has_factor and not used:
+            user, ip = request.user.get_username(), client_ip(request)
+            log.warning("session without second factor ended user=%r ip=%s", user, ip)
+            logout(request)
+            messages.info(request, "Your account has a second factor now: log in again, with it.")
+            return _send(request, redirect_to_login(request.get_full_path())["Location"])
+        if has_factor or not settings.MFA_REQUIRED or name in SETUP_URL_NAMES:
             return None
-        url = reverse("mfa_index")
-        return HttpResponseClientRedirect(url) if getattr(request, "htmx", None) else redirect(url)
+        return _send(request, reverse("mfa_index"))
 
 
 # -- a fresh confirmation before risky actions -----------------------------------------------------------
@@ -237,15 +278,13 @@ class AccountAdapter(DefaultAccountAdapter):
 # -- which POSTs are risky ---------------------------------------------------------------------------------
 
 
-def _posted_change(request: HttpRequest, name: str) -> bool:
-    """The form's `name` differs from what it was opened with (its hidden `original`)."""
-    try:
-        original = json.loads(request.POST.get("original") or "{}")
-    except ValueError:
-        return True  # unreadable: the form refuses it anyway; ask to confirm to be safe
-    opened = original.get(name) if isinstance(original, dict) else None
-    posted = request.POST.get(name, "")
-    return str(opened if opened is not None else "").strip() != posted.strip()
+def _changed_by(form: Any, compare: Callable[[Any], Any] = normalise) -> set[str]:
+    """The fields this POST changes, read exactly as the view reads it: its own form, then the save
+    pipeline's first step (`find_changes` against the values the form was opened with). None when
+    the form refuses the POST: the view sends nothing then."""
+    if not form.is_valid():
+        return set()
+    return set(find_changes(form.cleaned_data["original"] or {}, form.desired(), compare))
 
 
 def said_yes(request: HttpRequest) -> bool:
@@ -257,33 +296,29 @@ def said_yes(request: HttpRequest) -> bool:
 
 
 def moves_client(request: HttpRequest) -> bool:
-    """A client edit that moves the client to another reseller or seller. For those who may not
-    move clients the two fields are disabled (not posted, and ignored if forged): nothing moves."""
-    if not request.user.has_perm("dashboard.reassign_clients"):
+    """A client edit that moves the client to another reseller or seller (or clears its seller).
+    For those who may not move clients the two fields are disabled and never taken from a POST."""
+    from dashboard.forms import ClientEditForm
+
+    if not request.user.has_perm(perm("reassign_clients")):
         return False
-    return any(name in request.POST and _posted_change(request, name) for name in ("reseller", "seller"))
+    return bool(REASSIGN_FIELDS & _changed_by(ClientEditForm(request.POST, can_reassign=True)))
 
 
 def changes_balance(request: HttpRequest) -> bool:
-    """An SPP edit that changes the balance."""
-    if "balance" not in request.POST:
+    """An SPP edit that changes the balance (amounts compared as amounts, as the save does)."""
+    from dashboard.forms import BillingEditForm
+
+    if not request.user.has_perm(perm("change_billing_account")):
         return False
-    try:
-        opened = json.loads(request.POST.get("original") or "{}").get("balance")
-        posted = request.POST.get("balance", "").strip()
-        return (Decimal(str(opened)) if opened not in (None, "") else None) != (
-            Decimal(posted) if posted else None
-        )
-    except (ValueError, InvalidOperation, AttributeError):
-        return True
+    form = BillingEditForm(request.POST, can_change_account=True, status_names=settings.SPP_STATUS_NAMES)
+    return "balance" in _changed_by(form, billing_compare)
 
 
 def stops_a_service(request: HttpRequest) -> bool:
-    """A service change to paused, trialend or deleted (the customer's resources stop), said yes to."""
-    stopping = request.POST.get("status") in ("paused", "trialend", "deleted") and _posted_change(
-        request, "status"
-    )
-    return stopping and said_yes(request)
+    """A service change to paused, trialend or deleted (the customer's resources stop), said yes to.
+    The form asks for the reason and the tick only for such a change, so without them nothing stops."""
+    return request.POST.get("status") in STOPPING_STATUSES and said_yes(request)
 
 
 def changes_many(request: HttpRequest) -> bool:

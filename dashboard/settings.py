@@ -66,8 +66,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.security.RefusalLogMiddleware",
     "dashboard.middleware.LoginRequiredMiddleware",
-    # With MFA_REQUIRED, a staff member without a second factor sets one up before anything else.
-    "dashboard.mfa.MfaRequiredMiddleware",
+    # A session signed in without the account's second factor ends; with MFA_REQUIRED, a staff
+    # member without a second factor sets one up before anything else.
+    "dashboard.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dashboard.middleware.UpstreamErrorMiddleware",

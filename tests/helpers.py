@@ -48,16 +48,19 @@ def make_staff(username: str, group: str | None = None, *, superuser: bool = Fal
 
 
 def logged_in(user, *, confirmed: bool = True) -> DjangoClient:
-    """A test client signed in as `user`; `confirmed`: as if they had just typed their password, so
-    risky actions need no fresh confirmation (dashboard/mfa.py)."""
+    """A test client signed in as `user`, as the sign-in leaves a session: allauth's records of the
+    password and the second factor given. `confirmed`: just now, so risky actions need no fresh
+    confirmation; otherwise a day ago (dashboard/mfa.py)."""
     http = DjangoClient()
     http.force_login(user)
-    if confirmed:
-        session = http.session
-        # allauth's record of how the session's user proved who they are (password, at this time).
-        session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
-        session["account_authentication_methods_user"] = str(user.pk)
-        session.save()
+    at = time.time() - (0 if confirmed else 24 * 3600)
+    session = http.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": at},
+        {"method": "mfa", "at": at},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
     return http
 
 

@@ -6,6 +6,7 @@ and then carry on with what was typed. Passkeys themselves are exercised in Chro
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from urllib.parse import parse_qs, urlparse
@@ -218,6 +219,7 @@ def test_a_recovery_code_signs_in_once_and_is_logged(support, caplog):
 # -- MFA_REQUIRED ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # allauth's "factor added" runs on commit, within the request
 @override_settings(MFA_REQUIRED=True)
 def test_when_required_a_staff_member_without_a_factor_sets_one_up_first(support):
     http, response = password_step(support.username)
@@ -236,8 +238,9 @@ def test_when_required_a_staff_member_without_a_factor_sets_one_up_first(support
     setup = http.get("/accounts/2fa/totp/activate/")
     assert setup.status_code == 200
     secret = setup.context["form"].secret
-    assert http.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()}).status_code == 302
-    assert http.get("/clients/").status_code == 200
+    done = http.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 302
+    assert http.get("/clients/").status_code == 200  # this session set the factor up: it goes on
 
 
 @override_settings(MFA_REQUIRED=True)
@@ -258,6 +261,31 @@ def test_when_required_signing_out_still_works(support):
 def test_when_required_a_staff_member_with_a_factor_goes_on_as_usual(support):
     with_totp(support)
     assert logged_in(support).get("/clients/").status_code == 200
+
+
+def test_a_session_signed_in_with_the_password_alone_ends_once_the_account_has_a_factor(support, caplog):
+    """Signed in before a factor existed (or with a password stolen before): once the person sets
+    one up elsewhere, that session must sign in again, with it."""
+    http, _ = password_step(support.username)
+    assert signed_in(http) and http.get("/clients/").status_code == 200
+    with_totp(support)  # set up in the person's own browser
+    with caplog.at_level(logging.INFO, logger="dashboard.security"):
+        ended = http.get("/clients/?page=2")
+    assert ended.status_code == 302 and ended["Location"] == "/accounts/login/?next=/clients/%3Fpage%3D2"
+    assert not signed_in(http)
+    assert any(
+        line.startswith("session without second factor ended user='sam.support'")
+        for line in security_lines(caplog)
+    )
+    again, _ = password_step(support.username)  # the password alone is now only the first step
+    assert again.get("/clients/", headers=HTMX)["HX-Redirect"].startswith("/accounts/login/")
+
+
+def test_a_session_that_used_its_factor_goes_on_after_the_factor_is_reset(support):
+    with_totp(support)
+    http = logged_in(support)
+    support.authenticator_set.all().delete()
+    assert http.get("/clients/").status_code == 200
 
 
 # -- the administrator's reset ---------------------------------------------------------------------------
@@ -301,6 +329,19 @@ def test_factors_are_shown_in_the_admin_but_not_editable_there(admin_user, suppo
     assert Authenticator.objects.filter(pk=factor.pk).exists()
 
 
+def test_the_admin_login_form_takes_no_password_from_someone_signed_in(admin_user, support):
+    """A staff member's session cannot become a superuser's with the superuser's password alone."""
+    with_totp(admin_user)
+    http = logged_in(support)
+    for method in ("get", "post"):
+        response = getattr(http, method)(
+            "/admin/login/", {"username": admin_user.username, "password": PASSWORD}
+        )
+        assert response.status_code == 403
+    assert http.get("/clients/").wsgi_request.user == support
+    assert logged_in(admin_user).get("/admin/login/")["Location"] == "/admin/"
+
+
 def test_the_admin_login_form_cannot_skip_the_second_factor(admin_user):
     with_totp(admin_user)
     http = DjangoClient()
@@ -316,10 +357,12 @@ def test_the_admin_login_form_cannot_skip_the_second_factor(admin_user):
 
 
 def stale(user) -> DjangoClient:
-    """Signed in as `user` longer ago than REAUTH_MINUTES."""
+    """Signed in as `user` (password and factor) longer ago than REAUTH_MINUTES (10)."""
     http = logged_in(user)
     session = http.session
-    session["account_authentication_methods"] = [{"method": "password", "at": time.time() - 11 * 60}]
+    session["account_authentication_methods"] = [
+        dict(record, at=time.time() - 11 * 60) for record in session["account_authentication_methods"]
+    ]
     session.save()
     return http
 
@@ -492,6 +535,31 @@ def test_a_support_agents_client_edit_never_asks(support, sandbox, wire):
     assert sandbox.client_json(client_id)["companyName"] == "Renamed by support"
 
 
+def test_a_move_cannot_dodge_the_question_with_a_doctored_form(admin_user, sandbox, wire):
+    """The question follows what the view would send: a seller left out of the POST (which clears
+    it), or an `original` that claims the new reseller was already there."""
+    client = next(
+        c
+        for i in sandbox.client_ids()
+        if not (c := sandbox.client_json(i))["deleted"] and c["resellers"] and c["seller"]
+    )
+    http = stale(admin_user)
+    url = f"/clients/{client['id']}/edit/"
+    form = FormValues("company_name")
+    form.feed(http.get(url).content.decode())
+    without_seller = {name: value for name, value in form.values.items() if name != "seller"}
+    asked = http.post(url, without_seller)
+    assert asked.status_code == 302 and asked["Location"].startswith("/accounts/reauthenticate/")
+    other = next(r for r in sandbox.reseller_ids() if r != client["resellers"])
+    original = json.loads(form.values["original"]) | {"reseller": str(other)}
+    doctored = dict(form.values, reseller=str(other), original=json.dumps(original), overwrite="on")
+    asked = http.post(url, doctored)
+    assert asked.status_code == 302 and asked["Location"].startswith("/accounts/reauthenticate/")
+    assert writes(wire) == []
+    after = sandbox.client_json(client["id"])
+    assert (after["resellers"], after["seller"]) == (client["resellers"], client["seller"])
+
+
 def test_changing_an_spp_balance_asks_first_other_billing_edits_do_not(admin_user, sandbox, spp_sandbox):
     http = stale(admin_user)
     client, spp_id = linked(http, sandbox, spp_sandbox)
@@ -505,6 +573,12 @@ def test_changing_an_spp_balance_asks_first_other_billing_edits_do_not(admin_use
     confirm_with_password(http, asked)
     record = spp_sandbox.client_json(spp_id)
     assert float(record["balance"]) == 12.5 and record["tax_id"] == "DE456"
+    # A balance left out of the POST would be sent as empty: that asks too.
+    form = open_form(stale(admin_user), url)
+    data = {name: value for name, value in form_data(form).items() if name != "balance"}
+    http = stale(admin_user)
+    asked = http.post(url, data)
+    assert asked.status_code == 302 and asked["Location"].startswith("/accounts/reauthenticate/")
 
 
 def test_a_form_not_yet_said_yes_to_answers_first_and_asks_nothing(support, sandbox, wire):

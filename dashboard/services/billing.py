@@ -353,7 +353,7 @@ def spp_values(record: SppClient) -> dict[str, Any]:
     }
 
 
-def _compare(value: Any) -> Any:
+def billing_compare(value: Any) -> Any:
     """Like the pipeline's, with amounts compared as amounts ("10.0" is 10.00)."""
     if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
         return Decimal(str(value)).normalize()
@@ -417,7 +417,7 @@ def billing_update(
         invalidate=lambda: None,  # SPP reads are not cached
         audit_name=lambda name: BILLING_FIELDS[name][0],
         authorize=authorize,
-        compare=_compare,
+        compare=billing_compare,
         details={"spp_client_id": spp_id},
     )
     return run_save(

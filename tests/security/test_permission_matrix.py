@@ -99,8 +99,9 @@ EXPECTED: dict[str, Row] = {
     "password_change_done": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, NO, NO, NO)),
     # Django's admin: superusers only; it sends everyone else to its own login page.
     "admin:*": ADMIN_ONLY,
-    # Signing in goes through the dashboard's login (and its second factor), never the admin's form.
-    "admin:login": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, OK, OK, OK)),
+    # Signing in goes through the dashboard's login (and its second factor), never the admin's form:
+    # a superuser is sent on to the admin, anyone else signed in is refused.
+    "admin:login": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, DENIED, DENIED, OK)),
     "admin:logout": Row(
         get=roles(LOGIN, OK, OK, NO), post=roles(LOGIN, OK, OK, LOGIN)
     ),  # non-staff: to /admin/
