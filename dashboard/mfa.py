@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from functools import wraps
+from importlib import import_module
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -33,7 +34,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -42,6 +43,7 @@ from django.forms import CheckboxInput
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import resolve, reverse
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.roles import perm
@@ -98,8 +100,10 @@ def _code_failed(sender: Any, request: HttpRequest, user: Any, authenticator: An
 @receiver(mfa_signals.authenticator_added)
 def _factor_added(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
     if authenticator.type in SECOND_FACTORS:
-        # Setting it up proved the factor (a code, or the key itself): this session goes on.
+        # Setting it up proved the factor (a code, or the key itself): this session goes on. Saved at
+        # once, so that a request of the same browser meanwhile (a poll) is not taken for a stale one.
         record_authentication(request, user, method="mfa", type=authenticator.type)
+        request.session.save()
     log.info(
         "second factor added user=%r ip=%s type=%s",
         user.get_username(),
@@ -110,11 +114,15 @@ def _factor_added(sender: Any, request: HttpRequest, user: Any, authenticator: A
 
 @receiver(mfa_signals.authenticator_removed)
 def _factor_removed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    # A factor is removed when it is lost or not trusted any more: the sessions it opened end too,
+    # all but the one removing it.
+    ended = end_sessions(user, keep=request.session.session_key)
     log.info(
-        "second factor removed user=%r ip=%s type=%s",
+        "second factor removed user=%r ip=%s type=%s other sessions ended=%s",
         user.get_username(),
         client_ip(request),
         authenticator.type,
+        ended,
     )
 
 
@@ -135,21 +143,39 @@ def _reauthenticated(sender: Any, request: HttpRequest, user: Any, method: str, 
         log.info("re-authenticated user=%r ip=%s method=%s", user.get_username(), client_ip(request), method)
 
 
+def end_sessions(user: Any, *, keep: str | None = None) -> int:
+    """Signs `user` out everywhere (but the session `keep`): their sessions are deleted from the
+    store (database and shared cache). Staff sessions are few; each is read to find its owner."""
+    from django.contrib.sessions.models import Session
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key != keep and session.get_decoded().get(SESSION_KEY) == str(user.pk):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
 def reset_factors(user: Any, *, by: Any, request: HttpRequest | None = None) -> int:
     """An administrator removes every factor of a staff member (a lost phone); logged and audited.
 
-    The staff member then signs in with their password alone and, with MFA_REQUIRED, sets a new one.
+    Their sessions end (a lost phone may hold one); they then sign in with their password alone and,
+    with MFA_REQUIRED, set up a new factor.
     """
     from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
 
     removed, _ = Authenticator.objects.filter(user=user).delete()
+    # A lost phone may hold a signed-in browser: every session of theirs ends with the reset.
+    ended = end_sessions(user, keep=request.session.session_key if request is not None else None)
     ip = client_ip(request) if request is not None else ""
     log.warning(
-        "second factors reset user=%r by=%r ip=%s removed=%s",
+        "second factors reset user=%r by=%r ip=%s removed=%s sessions ended=%s",
         user.get_username(),
         by.get_username(),
         ip,
         removed,
+        ended,
     )
     audit_record(
         actor=by,
@@ -223,7 +249,9 @@ class SecondFactorMiddleware:
             log.warning("session without second factor ended user=%r ip=%s", user, ip)
             logout(request)
             messages.info(request, "Your account has a second factor now: log in again, with it.")
-            return _send(request, redirect_to_login(request.get_full_path())["Location"])
+            htmx = getattr(request, "htmx", None)
+            here = (htmx.current_url_abs_path if htmx else None) or request.get_full_path()
+            return _send(request, redirect_to_login(here)["Location"])
         if has_factor or not settings.MFA_REQUIRED or name in SETUP_URL_NAMES:
             return None
         return _send(request, reverse("mfa_index"))

@@ -281,11 +281,24 @@ def test_a_session_signed_in_with_the_password_alone_ends_once_the_account_has_a
     assert again.get("/clients/", headers=HTMX)["HX-Redirect"].startswith("/accounts/login/")
 
 
-def test_a_session_that_used_its_factor_goes_on_after_the_factor_is_reset(support):
+def test_an_htmx_request_of_such_a_session_goes_back_to_its_page_after_signing_in(support):
+    http, _ = password_step(support.username)
     with_totp(support)
-    http = logged_in(support)
-    support.authenticator_set.all().delete()
-    assert http.get("/clients/").status_code == 200
+    ended = http.get(
+        "/clients/?page=2", headers=HTMX | {"HX-Current-URL": "http://testserver/clients/?page=2&cdn=active"}
+    )
+    assert ended["HX-Redirect"] == "/accounts/login/?next=/clients/%3Fpage%3D2%26cdn%3Dactive"
+    assert not signed_in(http)
+
+
+def test_removing_a_factor_ends_the_other_sessions_not_this_one(support, on_commit):
+    """A factor is removed when it is lost or not trusted any more: what it opened ends with it."""
+    with_totp(support)
+    here, elsewhere = logged_in(support), logged_in(support)
+    with on_commit(execute=True):
+        assert here.post("/accounts/2fa/totp/deactivate/").status_code == 302
+    assert signed_in(here) and here.get("/clients/").status_code == 200
+    assert not signed_in(elsewhere) and elsewhere.get("/clients/").status_code == 302
 
 
 # -- the administrator's reset ---------------------------------------------------------------------------
@@ -293,6 +306,7 @@ def test_a_session_that_used_its_factor_goes_on_after_the_factor_is_reset(suppor
 
 def test_an_administrator_resets_a_lost_phone_in_the_admin_audited(admin_user, support, caplog):
     with_totp(support)
+    on_the_lost_phone = logged_in(support)
     admin = logged_in(admin_user)
     users = admin.get("/admin/auth/user/").content.decode()
     assert "Reset second factors" in users
@@ -305,6 +319,8 @@ def test_an_administrator_resets_a_lost_phone_in_the_admin_audited(admin_user, s
         )
     assert "Second factors of sam.support reset (2 removed)" in response.content.decode()
     assert not Authenticator.objects.filter(user=support).exists()
+    assert not signed_in(on_the_lost_phone)  # every session of theirs ended with the reset
+    assert signed_in(admin)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.STAFF_MFA_RESET)
     assert entry.actor_username == "ada.admin" and entry.outcome == "saved"
     assert entry.details == {"staff": "sam.support"} and "Reset sam.support's second factors" in entry.message
