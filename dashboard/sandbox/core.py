@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar, Unpack
@@ -65,7 +66,7 @@ class SandboxLike(Protocol):
     def reset(self) -> None: ...
 
 
-class SandboxBase(Generic[StoreT]):
+class SandboxBase(ABC, Generic[StoreT]):
     """Faults, latency, the request log and the request flow; subclasses supply the data
     (`_fresh_store`) and the API (`_respond`). Every public method is safe to call from many threads."""
 
@@ -168,15 +169,15 @@ class SandboxBase(Generic[StoreT]):
 
     # -- what a subclass supplies ---------------------------------------------------------------
 
+    @abstractmethod
     def _fresh_store(self) -> StoreT:
         """This sandbox's own copy of its seeded data."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _respond(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, scheme: str
     ) -> SandboxResponse:
         """The API's answer; `headers` have lower-case names. Takes the lock itself where needed."""
-        raise NotImplementedError
 
     def _status_fault_response(self, fault: Fault) -> SandboxResponse:
         """The answer of a "status" fault (Gcore's: DRF's `{"detail": ...}`)."""
