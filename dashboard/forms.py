@@ -473,7 +473,8 @@ class TokenFilterForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    """An action that cannot be taken back: a reason for the activity log, and an explicit tick."""
+    """An action that cannot be taken back (removing a user, revoking a token, starting a change
+    across many clients): a reason for the activity log, and an explicit tick."""
 
     reason = _reason_field(required=True)
     confirm = forms.BooleanField(label="I understand")
@@ -494,13 +495,6 @@ class BulkPreviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         ticked = self.data.getlist("client") if hasattr(self.data, "getlist") else []
         self.fields["client"].choices = [(value, value) for value in ticked if str(value).isdigit()]
-
-
-class BulkStartForm(forms.Form):
-    """The reason and the confirmation that start a previewed change."""
-
-    reason = _reason_field(required=True)
-    confirm = forms.BooleanField(label="I understand")
 
 
 # -- the billing link (SPP) ---------------------------------------------------------------------------

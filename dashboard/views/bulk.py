@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from dashboard.forms import SERVICE_STATUS_LABELS, BulkPreviewForm, BulkStartForm
+from dashboard.forms import SERVICE_STATUS_LABELS, BulkPreviewForm, ConfirmForm
 from dashboard.http import HtmxHttpRequest, render_page
 from dashboard.mfa import changes_many, fresh_identity_required
 from dashboard.models import BulkChange, BulkItem
@@ -50,7 +50,7 @@ def bulk_view(request: HtmxHttpRequest) -> HttpResponse:
         return _act(request)
     batch = request.GET.get("batch", "")
     if not batch:
-        context = _landing(BulkPreviewForm())
+        context = {"recent": recent_bulk_changes(), "max_clients": settings.BULK_MAX_CLIENTS}
         return render_page(request, "clients/bulk.html", context, partial="bulk")
     bulk = _bulk(batch)
     return _bulk_page(request, bulk)
@@ -66,7 +66,7 @@ def _bulk(batch: str) -> BulkChange:
 
 
 def _bulk_page(
-    request: HtmxHttpRequest, bulk: BulkChange, *, start_form: BulkStartForm | None = None, status: int = 200
+    request: HtmxHttpRequest, bulk: BulkChange, *, start_form: ConfirmForm | None = None, status: int = 200
 ) -> HttpResponse:
     counts = summary(bulk)
     will_change, already = preview_counts(bulk)
@@ -79,7 +79,7 @@ def _bulk_page(
         "running": bulk.state in ACTIVE,
         "status_label": SERVICE_STATUS_LABELS.get(bulk.status, bulk.status),
         "meaning": STATUS_MEANINGS.get(bulk.status, ""),
-        "start_form": start_form or BulkStartForm(),
+        "start_form": start_form or ConfirmForm(),
         "consequence": consequence(bulk.status, bulk.service, "each selected client")
         if bulk.status in STOPPING_STATUSES
         else "",
@@ -96,7 +96,7 @@ def _act(request: HtmxHttpRequest) -> HttpResponse:
         return _preview(request)
     bulk = _bulk(request.POST.get("batch", ""))
     if action == "start":
-        form = BulkStartForm(request.POST)
+        form = ConfirmForm(request.POST)
         if bulk.state != BulkChange.State.DRAFT:
             return redirect(_page(bulk.pk))
         if not form.is_valid():
@@ -144,7 +144,3 @@ def _preview(request: HtmxHttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(back)
     return redirect(_page(bulk.pk))
-
-
-def _landing(form: BulkPreviewForm) -> dict[str, Any]:
-    return {"recent": recent_bulk_changes(), "form": form, "max_clients": settings.BULK_MAX_CLIENTS}

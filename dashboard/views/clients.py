@@ -16,8 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from dashboard.forms import SERVICE_STATUS_LABELS, ClientFilterForm
-from dashboard.gcore.models import SERVICE_NAMES, Client, Service
+from dashboard.forms import BulkPreviewForm, ClientFilterForm
+from dashboard.gcore.models import Client, Service
 from dashboard.http import HtmxHttpRequest, render_page, upstream_failure, wants_fresh, wants_partial
 from dashboard.roles import perm
 from dashboard.services.account import services_get_soon
@@ -29,8 +29,6 @@ from dashboard.services.clients import client_get_soon, client_list_soon
 from dashboard.services.people import invited_since
 from dashboard.services.saved_views import saved_views_visible
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
-
-BULK_STATUS_CHOICES = tuple(SERVICE_STATUS_LABELS.items())
 
 # The advanced filters' open or closed state, kept by app.js in a cookie so every page load and
 # every htmx swap of the filters shows them as the person left them (UI state, not list state).
@@ -71,9 +69,8 @@ def client_list_view(request: HtmxHttpRequest) -> HttpResponse:
         "oob_errors": bool(request.htmx) and partial == "client-results",
         # The sidebar's views without their counts (those load by themselves): full pages only.
         "saved_views": saved_views_visible(user=request.user) if whole_page else [],
-        # The change-many-clients bar (administrators): its choices.
-        "service_names": SERVICE_NAMES,
-        "status_choices": BULK_STATUS_CHOICES,
+        # The change-many-clients bar (administrators): the preview form's own choices.
+        "bulk_fields": BulkPreviewForm.base_fields,
         "bulk_max": settings.BULK_MAX_CLIENTS,
     }
     return render_page(request, "clients/list.html", context, partial=partial)
