@@ -28,6 +28,7 @@ from dashboard.models import AuditEntry, BillingLink
 from dashboard.roles import perm
 from dashboard.services import versions
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_entry, audit_record
+from dashboard.services.clients import client_get
 from dashboard.services.saves import Save, SaveResult, Step, normalise, run_save
 from dashboard.spp import SppNotFound, get_spp_client, spp_mode
 from dashboard.spp.models import ADDRESS_FIELDS, SppClient, SppClientUpdate
@@ -202,7 +203,7 @@ def link_clients(
     email = known_email
     if email is None:
         try:
-            email = get_spp_client().get_client(spp_id).email or ""
+            email = spp_record_get(spp_id).email or ""
         except SppNotFound:
             raise BillingLinkError(f"SPP has no client {spp_id}.") from None
     other = BillingLink.objects.filter(spp_client_id=spp_id).exclude(gcore_client_id=client_id).first()
@@ -479,6 +480,16 @@ def _spp_sync_body(changes: Mapping[str, Any]) -> SppClientUpdate:
         else:
             body[key] = value or ""  # SPP: text is a string; "" for none (docs/spp-api-notes.md §8)
     return SppClientUpdate(**body)
+
+
+def spp_record_get(spp_id: int) -> SppClient:
+    """An SPP client as SPP holds it now (SPP reads are not cached)."""
+    return get_spp_client().get_client(spp_id)
+
+
+def sync_records(*, client_id: int, spp_id: int) -> tuple[Client, SppClient]:
+    """Both sides of a link as they are now: Gcore's client (read fresh) and SPP's record."""
+    return client_get(client_id=client_id, fresh=True).value, spp_record_get(spp_id)
 
 
 def billing_sync(

@@ -124,9 +124,10 @@ def availability_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         except UpstreamError as exc:
             context["error"] = failed_write_text(exc) if not _refused(exc) else refusal_text(exc)
             return _availability_page(request, context, status=422)
-        return _after_availability(request, client_id, "Every product follows the reseller's defaults again.")
+        return _after_availability(request, client, "Every product follows the reseller's defaults again.")
 
-    rows = availability_get(client_id=client_id, fresh=True)
+    # A form opens on Gcore's current values; a POST needs only the product list (its save re-reads).
+    rows = availability_get(client_id=client_id, fresh=request.method == "GET")
     context["rows"] = rows
     products = [row.product for row in rows]
     if request.method == "GET":
@@ -145,7 +146,7 @@ def availability_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         context["rows"] = availability_get(client_id=client_id, fresh=True)
         return _availability_page(request, context | {"form": form}, status=form_status(request, 502))
     if result is not None and result.outcome != Outcome.CONFLICT:
-        return _after_availability(request, client_id, saved_message(result, "Products"))
+        return _after_availability(request, client, saved_message(result, "Products"))
     context["conflicts"] = result.conflicts if result else []
     return _availability_page(request, context | {"form": form}, status=form_status(request, status))
 
@@ -170,11 +171,11 @@ def _availability_page(request: HtmxHttpRequest, context: dict[str, Any], status
     return render_page(request, "clients/availability.html", context, partial="availability", status=status)
 
 
-def _after_availability(request: HtmxHttpRequest, client_id: int, message: str) -> HttpResponse:
+def _after_availability(request: HtmxHttpRequest, client: Any, message: str) -> HttpResponse:
+    client_id = client.id
     if not request.htmx:
         messages.success(request, message)
         return redirect("client-availability", client_id=client_id)
-    client = client_get(client_id=client_id).value
     context = {
         "client": client,
         "client_id": client_id,

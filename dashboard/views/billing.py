@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -30,14 +31,16 @@ from dashboard.services.billing import (
     link_clients,
     linked_spp_id,
     shared_values,
+    spp_record_get,
     spp_values,
     status_name,
+    sync_records,
     sync_values,
     unlink_clients,
 )
 from dashboard.services.clients import client_get
 from dashboard.services.drift import drift_latest, drift_running, drift_start
-from dashboard.spp import get_spp_client, spp_mode
+from dashboard.spp import spp_mode
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
 from dashboard.views.saving import form_status, save_form, saved_message
 
@@ -169,7 +172,7 @@ def billing_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     context = {"client_id": client_id, "spp_id": spp_id, "conflicts": []}
     try:
         if request.method == "GET":
-            record = get_spp_client().get_client(spp_id)  # a form opens on SPP's current values
+            record = spp_record_get(spp_id)  # a form opens on SPP's current values
             form = BillingEditForm(current=spp_values(record), **options)
             return render_page(request, "billing/edit.html", context | {"form": form}, partial="billing-edit")
         form = BillingEditForm(request.POST, **options)
@@ -206,51 +209,67 @@ def billing_sync_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         return _not_connected(request, client_id)
     spp_id = _linked_or_404(client_id)
     context: dict[str, object] = {"client_id": client_id, "spp_id": spp_id, "conflicts": []}
-    try:
-        client = client_get(client_id=client_id, fresh=True).value
-        record = get_spp_client().get_client(spp_id)
-    except UpstreamNotFound:
-        return _panel(request, client_id)
-    current = sync_values(client, record)
-    context |= {"client": client, "record": record, "current": current}
     if request.method == "GET":
-        form = BillingSyncForm(current=current)
-        return _sync_page(request, context, form, 200)
+        try:
+            current = _with_records(context, *sync_records(client_id=client_id, spp_id=spp_id))
+        except UpstreamNotFound:
+            return _panel(request, client_id)
+        return _sync_page(request, context, BillingSyncForm(current=current), 200)
     form = BillingSyncForm(request.POST)
-    status = 200
     if not form.is_valid():
         audit_refused_input(
             action=AuditEntry.Action.BILLING_SYNC, client_id=client_id, actor=request.user,
             errors=form.errors, ip_address=client_ip(request),
         )  # fmt: skip
-        status = 422
-    else:
-        try:
-            result = billing_sync(
-                client_id=client_id,
-                spp_id=spp_id,
-                original=form.cleaned_data["original"],
-                choices=form.choices(),
-                actor=request.user,
-                overwrite=form.cleaned_data["overwrite"],
-                ip_address=client_ip(request),
-            )
-        except UpstreamNotFound:
-            return _panel(request, client_id)
-        except UpstreamError as exc:  # reading either record failed: nothing was sent
-            failure = upstream_failure(exc)
-            form.add_error(None, f"Nothing was sent. {failure.headline} {failure.advice}")
-            status = failure.status
-        else:
-            context["result"] = result
-            if result.outcome == Outcome.CONFLICT:
-                context["conflicts"] = result.conflicts
-                status = 422
-            elif result.outcome in (Outcome.SAVED, Outcome.UNCHANGED):
-                return _synced(request, client_id, result.outcome)
-            else:  # one system took its changes and the other did not, or neither did
-                status = 502
-                form = _after_partial_sync(context, client_id, spp_id) or form
+        return _sync_again(request, context, client_id, spp_id, form, 422)
+    try:
+        # The save reads both records itself (what each holds now is what it compares against).
+        result = billing_sync(
+            client_id=client_id,
+            spp_id=spp_id,
+            original=form.cleaned_data["original"],
+            choices=form.choices(),
+            actor=request.user,
+            overwrite=form.cleaned_data["overwrite"],
+            ip_address=client_ip(request),
+        )
+    except UpstreamNotFound:
+        return _panel(request, client_id)
+    except UpstreamError as exc:  # reading either record failed: nothing was sent
+        failure = upstream_failure(exc)
+        form.add_error(None, f"Nothing was sent. {failure.headline} {failure.advice}")
+        return _sync_again(request, context, client_id, spp_id, form, failure.status)
+    if result.outcome in (Outcome.SAVED, Outcome.UNCHANGED):
+        return _synced(request, client_id, result.outcome)
+    context["result"] = result
+    _with_records(context, *result.record)  # as the save read them
+    if result.outcome == Outcome.CONFLICT:
+        context["conflicts"] = result.conflicts
+        return _sync_page(request, context, form, 422)
+    # One system took its changes and the other did not, or neither did.
+    return _sync_page(request, context, _after_partial_sync(context, client_id, spp_id) or form, 502)
+
+
+def _with_records(context: dict[str, object], client: Any, record: Any) -> dict[str, Any]:
+    """Puts both sides of the link in the page's context; returns the form's values."""
+    current = sync_values(client, record)
+    context |= {"client": client, "record": record, "current": current}
+    return current
+
+
+def _sync_again(
+    request: HtmxHttpRequest,
+    context: dict[str, object],
+    client_id: int,
+    spp_id: int,
+    form: BillingSyncForm,
+    status: int,
+) -> HttpResponse:
+    """The form again, as posted, beside what both systems hold now."""
+    try:
+        _with_records(context, *sync_records(client_id=client_id, spp_id=spp_id))
+    except UpstreamNotFound:
+        return _panel(request, client_id)
     return _sync_page(request, context, form, status)
 
 
@@ -261,15 +280,10 @@ def _after_partial_sync(context: dict[str, object], client_id: int, spp_id: int)
     the sync, and the page says that they may be out of date.
     """
     try:
-        client, record = (
-            client_get(client_id=client_id, fresh=True).value,
-            get_spp_client().get_client(spp_id),
-        )
+        current = _with_records(context, *sync_records(client_id=client_id, spp_id=spp_id))
     except UpstreamError:
         context["stale_values"] = True
         return None
-    current = sync_values(client, record)
-    context |= {"client": client, "record": record, "current": current}
     return BillingSyncForm(current=current)
 
 
