@@ -21,7 +21,7 @@ import pickle
 import random
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -210,41 +210,51 @@ def generate(*, seed: int, count: int, now: datetime) -> Store:
     return _Generator(seed, now).build(count)
 
 
-# By (seed, count, now), least recently used first: the pickled store, or None after a first build
-# (a store built once, like the management command's or a one-off 10,000-client test's, costs
-# nothing extra). A test run uses a handful; ~1 KB a client each.
-_SNAPSHOTS: dict[tuple[int, int, datetime], bytes | None] = {}
-_SNAPSHOTS_KEPT = 8
-_snapshots_lock = threading.Lock()
+class Snapshots(Generic[T]):
+    """Private copies of what a seeded build makes, by its arguments.
+
+    Least recently used first: the pickled store, or None after a first build (a store built once,
+    like the management command's or a one-off 10,000-client test's, costs nothing extra). The
+    second build for the same arguments keeps the store pickled; every later call unpickles a
+    complete deep copy (for 600 clients, well under half the time a build takes and a fifth of
+    `copy.deepcopy`'s). What is kept is immutable bytes: no sandbox (and no `reset`) can change
+    another's data, nor the data the next one starts from. A test run keeps a handful.
+    """
+
+    def __init__(self, build: Callable[..., T], kept: int = 8) -> None:
+        self._build = build
+        self._kept = kept
+        self._snapshots: dict[tuple[Any, ...], bytes | None] = {}
+        self._lock = threading.Lock()
+
+    def get(self, **arguments: Any) -> T:
+        key = tuple(sorted(arguments.items()))
+        with self._lock:
+            built_before = key in self._snapshots
+            if built_before:
+                self._snapshots[key] = snapshot = self._snapshots.pop(key)  # now the most recently used
+            else:
+                snapshot = None
+        if snapshot is not None:
+            return pickle.loads(snapshot)  # noqa: S301 - bytes this process pickled itself, never from outside
+        store = self._build(**arguments)
+        # Pickled before anyone can change `store`, which its caller then owns.
+        kept = pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL) if built_before else None
+        with self._lock:
+            if self._snapshots.get(key) is None:  # another thread may have kept the same store meanwhile
+                self._snapshots.pop(key, None)
+                while len(self._snapshots) >= self._kept:
+                    del self._snapshots[next(iter(self._snapshots))]
+                self._snapshots[key] = kept
+        return store
+
+
+_SNAPSHOTS: Snapshots[Store] = Snapshots(generate)
 
 
 def seeded_store(*, seed: int, count: int, now: datetime) -> Store:
-    """A private copy of what `generate` builds for these arguments.
-
-    The second build for the same arguments keeps the store pickled; every later call unpickles a
-    complete deep copy (for 600 clients, well under half the time `generate` takes and a fifth of
-    `copy.deepcopy`'s). What is kept is immutable bytes: no sandbox (and no `reset`) can change
-    another's data, nor the data the next one starts from.
-    """
-    key = (seed, count, now)
-    with _snapshots_lock:
-        built_before = key in _SNAPSHOTS
-        if built_before:
-            _SNAPSHOTS[key] = snapshot = _SNAPSHOTS.pop(key)  # now the most recently used
-        else:
-            snapshot = None
-    if snapshot is not None:
-        return pickle.loads(snapshot)  # noqa: S301 - bytes this process pickled itself, never from outside
-    store = generate(seed=seed, count=count, now=now)
-    # Pickled before anyone can change `store`, which its caller then owns.
-    kept = pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL) if built_before else None
-    with _snapshots_lock:
-        if _SNAPSHOTS.get(key) is None:  # another thread may have kept the same store meanwhile
-            _SNAPSHOTS.pop(key, None)
-            while len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
-                del _SNAPSHOTS[next(iter(_SNAPSHOTS))]
-            _SNAPSHOTS[key] = kept
-    return store
+    """A private copy of what `generate` builds for these arguments (kept as `Snapshots` says)."""
+    return _SNAPSHOTS.get(seed=seed, count=count, now=now)
 
 
 class _Generator:

@@ -16,9 +16,7 @@ with an older, day-precision `created_at`, so id order and date order differ, an
 
 from __future__ import annotations
 
-import pickle
 import string
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +26,7 @@ from dashboard.sandbox.data import (
     FIRST_NAMES,
     LAST_NAMES,
     FastRandom,
+    Snapshots,
     ascii_slug,
 )
 from dashboard.sandbox.data import seeded_store as gcore_seeded_store
@@ -81,34 +80,12 @@ def generate(*, seed: int, gcore_clients: int, now: datetime) -> SppStore:
     return _Generator(FastRandom(f"spp:{seed}"), now).build([gcore.clients[i] for i in sorted(gcore.clients)])
 
 
-# The Gcore sandbox's trick (dashboard/sandbox/data.py `seeded_store`): by (seed, gcore_clients, now),
-# least recently used first, the pickled store, or None after a first build.
-_SNAPSHOTS: dict[tuple[int, int, datetime], bytes | None] = {}
-_SNAPSHOTS_KEPT = 8
-_snapshots_lock = threading.Lock()
+_SNAPSHOTS: Snapshots[SppStore] = Snapshots(generate)
 
 
 def seeded_store(*, seed: int, gcore_clients: int, now: datetime) -> SppStore:
-    """A private copy of what `generate` builds: the second build for the same arguments keeps the
-    store pickled, and every later call unpickles a complete deep copy."""
-    key = (seed, gcore_clients, now)
-    with _snapshots_lock:
-        built_before = key in _SNAPSHOTS
-        if built_before:
-            _SNAPSHOTS[key] = snapshot = _SNAPSHOTS.pop(key)  # now the most recently used
-        else:
-            snapshot = None
-    if snapshot is not None:
-        return pickle.loads(snapshot)  # noqa: S301 - bytes this process pickled itself, never from outside
-    store = generate(seed=seed, gcore_clients=gcore_clients, now=now)
-    kept = pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL) if built_before else None
-    with _snapshots_lock:
-        if _SNAPSHOTS.get(key) is None:
-            _SNAPSHOTS.pop(key, None)
-            while len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
-                del _SNAPSHOTS[next(iter(_SNAPSHOTS))]
-            _SNAPSHOTS[key] = kept
-    return store
+    """A private copy of what `generate` builds for these arguments (kept as `Snapshots` says)."""
+    return _SNAPSHOTS.get(seed=seed, gcore_clients=gcore_clients, now=now)
 
 
 class _Generator:

@@ -6,10 +6,10 @@ Handlers run with the sandbox lock held and read or change the store directly.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.sandbox.api import Route
 from dashboard.sandbox.responses import SandboxResponse
 
 from .listing import ListErrors, envelope, parse_list_query, select_clients
@@ -26,15 +26,6 @@ class SppRequest:
     body: bytes
     path_url: str  # scheme://host/path, without the query: Laravel's `$request->url()`
     case_sensitive: bool  # the collation the sandbox simulates (docs/spp-api-notes.md §8)
-
-
-Handler = Callable[..., SandboxResponse]
-
-
-@dataclass(frozen=True)
-class Route:
-    pattern: re.Pattern[str]
-    methods: dict[str, Handler]
 
 
 def list_clients(request: SppRequest, store: SppStore) -> SandboxResponse:

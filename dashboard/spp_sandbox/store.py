@@ -34,21 +34,6 @@ LIST_ITEM_KEYS: tuple[str, ...] = (
     "name",
     "spent",
 )
-FULL_ONLY_KEYS: tuple[str, ...] = ("employee_id", "managers", "ga_cid", "team_owner_ids", "team_member_ids")
-# SPP: the Address object's fields (docs/spp-api-notes.md §4).
-ADDRESS_KEYS: tuple[str, ...] = (
-    "line_1",
-    "line_2",
-    "city",
-    "country",
-    "state",
-    "postcode",
-    "name_f",
-    "name_l",
-    "tax_id",
-    "company_name",
-    "company_vat",
-)
 
 
 @dataclass

@@ -24,7 +24,6 @@ from .store import SppClient, SppStore
 MAX_STRING = 255
 # SPP: the documented body fields, in the documented order (docs/spp-api-notes.md §5); anything
 # else in the body is ignored, as Laravel's validated() data leaves it out.
-STRING_FIELDS = ("name_f", "name_l", "company", "tax_id", "phone", "note", "stripe_id")
 # SPP: the request's address object documents these five keys only (docs/spp-api-notes.md §5);
 # line_2 and the billing keys of the response's Address are not writable here.
 ADDRESS_FIELDS = ("line_1", "city", "state", "postcode", "country")

@@ -305,27 +305,6 @@ def test_clients_with_email_in_lower_case_asks_once(spp, respx_mock):
     assert route.calls.last.request.url.params.get_list("filters[email][$in][]") == ["jane@example.com"]
 
 
-def test_clients_by_ids_asks_in_chunks_of_100(spp, respx_mock):
-    def answer(request: httpx.Request) -> httpx.Response:
-        ids = [int(value) for value in request.url.params.get_list("filters[id][$in][]")]
-        return httpx.Response(200, json=envelope([list_item(id=i) for i in ids]))
-
-    route = respx_mock.get("/api/clients").mock(side_effect=answer)
-    wanted = [*range(250, 0, -1), 5, 5]  # unordered, with a duplicate
-    found = spp.clients_by_ids(wanted)
-    chunks = [call.request.url.params.get_list("filters[id][$in][]") for call in route.calls]
-    assert [len(chunk) for chunk in chunks] == [100, 100, 50]
-    assert chunks[0][:2] == ["1", "2"] and chunks[2][-1] == "250"
-    assert all(call.request.url.params["limit"] == "100" for call in route.calls)
-    assert sorted(client.id for client in found) == list(range(1, 251))
-
-
-def test_clients_by_ids_of_nothing_asks_nothing(spp, respx_mock):
-    # No route: respx refuses any request, so an empty answer means nothing was asked.
-    assert spp.clients_by_ids([]) == []
-    assert not respx_mock.calls
-
-
 # -- errors ------------------------------------------------------------------------------------------
 
 
