@@ -6,11 +6,13 @@ another test module or from a conftest (tests/test_layout.py checks that).
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,8 +130,9 @@ def client_with_service(sandbox, status: str, service: str = "CDN") -> tuple[int
     raise AssertionError(f"no live client has {service} {status}")
 
 
-def calls(sandbox, method):
-    return [e for e in sandbox.request_log if e["method"] == method]
+def calls(sandbox, method, path: str | None = None):
+    """What a sandbox received with this method (and path), in order, as its request log holds it."""
+    return [e for e in sandbox.request_log if e["method"] == method and path in (None, e["path"])]
 
 
 def list_queries(sandbox) -> list[dict[str, str]]:
@@ -202,12 +205,13 @@ def client_payload(**overrides: Any) -> dict[str, Any]:
     return data | overrides
 
 
-def page_payload(results: list[dict[str, Any]], count: int | None = None) -> dict[str, Any]:
+def page_payload(results: list[Any], count: int | None = None, key: str = "results") -> dict[str, Any]:
+    """One page as Gcore's paginated answers give it (`key`: "results", or "result" where a spec says so)."""
     return {
         "count": len(results) if count is None else count,
         "next": None,
         "previous": None,
-        "results": results,
+        key: results,
     }
 
 
@@ -245,6 +249,14 @@ def user_edit_url(client_id, user_id):
 
 
 # -- browser helpers -----------------------------------------------------------------------------
+
+
+def assert_no_csp_violation(page) -> None:
+    """No CSP violation on the `watched` page (tests/browser/conftest.py) so far, nor a page error."""
+    violations = page.evaluate("window.__cspViolations || []")
+    assert violations == [], f"{page.url}: {violations}"
+    assert page.csp_console == [], f"{page.url}: {page.csp_console}"
+    assert page.errors == []
 
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
@@ -476,3 +488,51 @@ class FormValues(HTMLParser):
             self._select = None
         elif tag == "form":
             self._form = None
+
+
+# -- answers at the edge: the sandbox's, or others the spec allows (the *_variants tests) -----------
+
+Real = Callable[[], httpx.Response]
+
+
+def at_the_edge(monkeypatch, answer: Callable[[httpx.Request, Real], httpx.Response], wire=None) -> None:
+    """Gcore's answers come from `answer(request, real)`: `real()` is the sandbox's own answer. A request
+    `answer` answers itself (never calling `real`) still reached Gcore: it goes into `wire` too."""
+    original = SandboxTransport.handle_request
+
+    def handle(self, request):
+        asked = []
+
+        def real():
+            asked.append(True)
+            return original(self, request)
+
+        response = answer(request, real)
+        if wire is not None and not asked:
+            content = request.read()
+            wire.append((request.method, request.url.path, json.loads(content) if content else None))
+        return response
+
+    monkeypatch.setattr(SandboxTransport, "handle_request", handle)
+
+
+def reply(request: httpx.Request, status: int, body: object = None) -> httpx.Response:
+    """An answer with this status and body: JSON, raw bytes, or none when `body` is None."""
+    if body is None:
+        return httpx.Response(status, request=request)
+    if isinstance(body, bytes):
+        return httpx.Response(status, content=body, request=request)
+    return httpx.Response(status, json=body, request=request)
+
+
+def text(response) -> str:
+    """The page as a person reads it: entities decoded."""
+    return html.unescape(response.content.decode())
+
+
+def new_client(http, **overrides):
+    """The create form as the browser posts it, preset as opened, with `overrides` typed in."""
+    form = http.get("/clients/new/").context["form"]
+    data = {"lang": "en", "products": list(form.initial["products"])}
+    data.update({"email": "ines.new@example.org", "company": "Nouvelle Vague SARL"}, **overrides)
+    return {key: value for key, value in data.items() if value is not None}

@@ -8,65 +8,30 @@ spec (or docs/gcore-api-notes.md §2, §10) leaves room for more than one answer
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from collections.abc import Callable
 
-import httpx
 import pytest
 from django.test import override_settings
 
 from dashboard.models import AuditEntry, BulkChange
-from dashboard.sandbox import SandboxTransport
-from tests.helpers import client_with_service, finished, first_live_client, gcore_call, services_of
+from tests.helpers import (
+    at_the_edge,
+    client_with_service,
+    edit_url,
+    finished,
+    first_live_client,
+    gcore_call,
+    new_client,
+    page_payload,
+    reply,
+    services_of,
+    text,
+)
 
 pytestmark = pytest.mark.django_db
 
-Real = Callable[[], httpx.Response]
-
-
-def at_the_edge(monkeypatch, answer: Callable[[httpx.Request, Real], httpx.Response], wire=None) -> None:
-    """Gcore's answers come from `answer(request, real)`: `real()` is the sandbox's own answer. A request
-    `answer` answers itself (never calling `real`) still reached Gcore: it goes into `wire` too."""
-    original = SandboxTransport.handle_request
-
-    def handle(self, request):
-        asked = []
-
-        def real():
-            asked.append(True)
-            return original(self, request)
-
-        response = answer(request, real)
-        if wire is not None and not asked:
-            content = request.read()
-            wire.append((request.method, request.url.path, json.loads(content) if content else None))
-        return response
-
-    monkeypatch.setattr(SandboxTransport, "handle_request", handle)
-
-
-def reply(request: httpx.Request, status: int, body: object = None) -> httpx.Response:
-    """An answer with this status and JSON body (none when `body` is None)."""
-    if body is None:
-        return httpx.Response(status, request=request)
-    return httpx.Response(status, json=body, request=request)
-
-
-def page_of(items: list, key: str = "results") -> dict:
-    return {"count": len(items), "next": None, "previous": None, key: items}
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
 # -- services --------------------------------------------------------------------------------------
-
-
-def edit_url(client_id, service_id):
-    return f"/clients/{client_id}/services/{service_id}/edit/"
 
 
 def service_row(body: str, service_id: int) -> list[str]:
@@ -85,7 +50,7 @@ def test_services_listed_as_a_page_are_shown_and_their_form_opens(support_client
     def paged(request, real):
         response = real()
         if request.method == "GET" and request.url.path == path:
-            return reply(request, 200, page_of(response.json(), key))
+            return reply(request, 200, page_payload(response.json(), key=key))
         return response
 
     at_the_edge(monkeypatch, paged)
@@ -269,14 +234,6 @@ def test_a_feature_listed_without_its_activation_id_is_disabled_by_the_id_gcore_
 # -- creating a client --------------------------------------------------------------------------------
 
 
-def new_client(http, **overrides):
-    """The create form as the browser posts it, preset as opened, with `overrides` typed in."""
-    form = http.get("/clients/new/").context["form"]
-    data = {"lang": "en", "products": list(form.initial["products"])}
-    data.update({"email": "ines.new@example.org", "company": "Nouvelle Vague SARL"}, **overrides)
-    return {key: value for key, value in data.items() if value is not None}
-
-
 def test_a_new_clients_id_sent_as_a_float_opens_that_clients_page(support_client, sandbox, monkeypatch):
     created: dict[str, int] = {}
 
@@ -332,7 +289,7 @@ def test_sellers_listed_as_a_page_are_offered_by_name(support_client, sandbox, m
     def paged(request, real):
         response = real()
         if request.method == "GET" and request.url.path == "/iam/admin/sellers":
-            return reply(request, 200, page_of(response.json()))
+            return reply(request, 200, page_payload(response.json()))
         return response
 
     at_the_edge(monkeypatch, paged)
@@ -493,7 +450,7 @@ def test_a_bulk_change_reads_services_listed_as_a_page(admin_client_, sandbox, m
     def paged(request, real):
         response = real()
         if request.method == "GET" and re.fullmatch(r"/iam/clients/\d+/services", request.url.path):
-            return reply(request, 200, page_of(response.json()))
+            return reply(request, 200, page_payload(response.json()))
         return response
 
     at_the_edge(monkeypatch, paged)

@@ -8,7 +8,6 @@ subclass, since the request log records requests, not answer headers.
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 from collections.abc import Mapping
@@ -22,11 +21,10 @@ from dashboard.models import AuditEntry, BillingLink
 from dashboard.spp import get_spp_client
 from dashboard.spp.models import SppClient as SppClientRecord
 from dashboard.spp_sandbox import SppSandbox, make_server
-from tests.helpers import form_data, logged_in, open_form
+from tests.helpers import HTMX, calls, form_data, logged_in, open_form, text
 
 pytestmark = pytest.mark.django_db
 SPP_KEY = "spp-loopback-key-Vt6Rw3Nz8P"
-HTMX = {"HX-Request": "true"}
 
 
 class IdentifyingSppSandbox(SppSandbox):
@@ -99,15 +97,6 @@ def spp_url(spp_loopback) -> str:
     return spp_loopback[1]
 
 
-def received(sandbox, method: str, path: str) -> list[dict[str, Any]]:
-    return [e for e in sandbox.request_log if e["method"] == method and e["path"] == path]
-
-
-def text(response) -> str:
-    """The page as a person reads it: entities decoded."""
-    return html.unescape(response.content.decode())
-
-
 def words(response) -> str:
     """The page's words without tags, whitespace collapsed."""
     return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split()).replace(" :", ":")
@@ -155,7 +144,7 @@ def test_the_client_page_works_while_spp_is_down(spp, sandbox, manager):
     assert "SPP did not give a usable answer." in said
     assert "Traceback" not in said
     # The email search was retried twice (503), and the last answer's id is shown for SPP's support.
-    asked = received(spp, "GET", "/api/clients")
+    asked = calls(spp, "GET", "/api/clients")
     assert [e["status"] for e in asked] == [503, 503, 503]
     assert spp.identifiers("GET", "/api/clients")[-1] in said
     assert not BillingLink.objects.exists()
@@ -184,9 +173,9 @@ def test_a_linked_clients_spp_record_shows_while_gcore_is_down(spp, sandbox, man
     assert f"SPP client {spp_id}" in said
     assert SppClientRecord.model_validate(record).address.one_line() in said  # SPP's record, read now
     assert "SPP did not" not in said and "Sandbox data" not in said
-    assert [e["status"] for e in received(sandbox, "GET", f"/iam/clients/{client_id}")] == [503, 503, 503]
-    assert len(received(spp, "GET", f"/api/clients/{spp_id}")) == 1
-    assert received(spp, "GET", "/api/clients") == []  # linked: no search by email
+    assert [e["status"] for e in calls(sandbox, "GET", f"/iam/clients/{client_id}")] == [503, 503, 503]
+    assert len(calls(spp, "GET", f"/api/clients/{spp_id}")) == 1
+    assert calls(spp, "GET", "/api/clients") == []  # linked: no search by email
 
 
 def test_a_refused_spp_key_is_said_and_never_shown(spp, sandbox, manager, admin_user):
@@ -204,7 +193,7 @@ def test_a_refused_spp_key_is_said_and_never_shown(spp, sandbox, manager, admin_
         assert wrong not in response.content.decode()
         assert SPP_KEY not in response.content.decode()
     # A 401 is not retried.
-    assert [e["status"] for e in received(spp, "GET", "/api/clients")] == [401, 401]
+    assert [e["status"] for e in calls(spp, "GET", "/api/clients")] == [401, 401]
 
 
 # -- editing an SPP record: a PUT is sent once, whatever happens ------------------------------------------
@@ -239,7 +228,7 @@ def test_a_failed_put_is_sent_once_and_said_as_it_is(
     assert ("Nothing was saved." in text(response)) == (fault["kind"] == "status")
     assert 'value="Typed Billing Co"' in text(response)  # what the person typed is kept
     path = f"/api/clients/{spp_id}"
-    assert len(received(spp, "PUT", path)) == 1
+    assert len(calls(spp, "PUT", path)) == 1
     assert spp.client_json(spp_id)["company"] == ("Typed Billing Co" if applied else before)
 
     entry = AuditEntry.objects.get(action="billing.update")
@@ -295,7 +284,7 @@ def test_a_sync_whose_spp_half_fails_shows_both_outcomes(spp, spp_url, sandbox, 
     assert entry.upstream_request_id == "".join(spp.identifiers("PUT", f"/api/clients/{spp_id}"))
 
     # Exactly one call each way: nothing retried.
-    assert len(received(spp, "PUT", f"/api/clients/{spp_id}")) == 1
-    assert len(received(sandbox, "PATCH", f"/iam/clients/{client_id}")) == 1
+    assert len(calls(spp, "PUT", f"/api/clients/{spp_id}")) == 1
+    assert len(calls(sandbox, "PATCH", f"/iam/clients/{client_id}")) == 1
     assert sandbox.client_json(client_id)["companyName"] == spp_company
     assert spp.client_json(spp_id)["phone"] == "+1 555 0199"

@@ -11,17 +11,9 @@ import pytest
 
 from dashboard.models import AuditEntry
 from dashboard.services.onboarding import generate_password
-from tests.helpers import gcore_call, logged_in
+from tests.helpers import gcore_call, logged_in, new_client
 
 pytestmark = pytest.mark.django_db
-
-
-def new_client(http, **overrides):
-    """The form as the browser posts it, preset as opened, with `overrides` typed in."""
-    form = http.get("/clients/new/").context["form"]
-    data = {"lang": "en", "products": list(form.initial["products"])}
-    data.update({"email": "ines.new@example.org", "company": "Nouvelle Vague SARL"}, **overrides)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def test_the_form_is_preset_to_the_resellers_default_products(support_client, sandbox):

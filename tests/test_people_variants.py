@@ -9,64 +9,20 @@ one answer, it reads both.
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import pytest
 
 from dashboard.models import AuditEntry
-from dashboard.sandbox import SandboxTransport
-from tests.helpers import first_live_client, gcore_call
+from tests.helpers import at_the_edge, first_live_client, gcore_call, reply, text, writes
 
 pytestmark = pytest.mark.django_db
 
-Real = Callable[[], httpx.Response]
-
 # Gcore: RevokeUserAccessForbiddenError's first shape (iam_api.yaml).
 NO_PERMISSION = "You do not have permission to perform this action."
-
-
-def at_the_edge(monkeypatch, answer: Callable[[httpx.Request, Real], httpx.Response], wire=None) -> None:
-    """Gcore's answers come from `answer(request, real)`: `real()` is the sandbox's own answer. A request
-    `answer` answers itself (never calling `real`) still reached Gcore: it goes into `wire` too."""
-    original = SandboxTransport.handle_request
-
-    def handle(self, request):
-        asked = []
-
-        def real():
-            asked.append(True)
-            return original(self, request)
-
-        response = answer(request, real)
-        if wire is not None and not asked:
-            content = request.read()
-            wire.append((request.method, request.url.path, json.loads(content) if content else None))
-        return response
-
-    monkeypatch.setattr(SandboxTransport, "handle_request", handle)
-
-
-def reply(request: httpx.Request, status: int, body: object = None) -> httpx.Response:
-    """An answer with this status and body: JSON, raw bytes, or none when `body` is None."""
-    if body is None:
-        return httpx.Response(status, request=request)
-    if isinstance(body, bytes):
-        return httpx.Response(status, content=body, request=request)
-    return httpx.Response(status, json=body, request=request)
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def writes(wire) -> list:
-    return [call for call in wire if call[0] != "GET"]
 
 
 def audited(action: str) -> AuditEntry:

@@ -16,7 +16,7 @@ from django.test import override_settings
 from dashboard.gcore import get_gcore_client
 from dashboard.models import AuditEntry
 from dashboard.sandbox import Sandbox, make_server
-from tests.helpers import form_data, logged_in, open_form
+from tests.helpers import calls, form_data, logged_in, open_form
 
 pytestmark = pytest.mark.django_db
 TOKEN = "loopback-token-for-fault-tests"
@@ -48,16 +48,12 @@ def upstream(loopback):
         get_gcore_client.cache_clear()
 
 
-def received(sandbox, method="GET", path="/iam/clients"):
-    return [e for e in sandbox.request_log if e["method"] == method and e["path"] == path]
-
-
 def test_reads_go_over_the_wire_with_the_token(upstream, manager):
     response = logged_in(manager).get("/clients/")
     assert response.status_code == 200
     # A real Gcore token: the sandbox badge does not name Gcore (SPP's sandbox still answers here).
     assert "No Gcore" not in response.content.decode() and "No SPP key" in response.content.decode()
-    assert len(received(upstream)) == 1
+    assert len(calls(upstream, "GET", "/iam/clients")) == 1
 
 
 def test_transient_failures_are_retried_and_the_page_works(upstream, manager):
@@ -65,7 +61,7 @@ def test_transient_failures_are_retried_and_the_page_works(upstream, manager):
     upstream.add_fault("status", status=502, method="GET", path="/iam/clients", times=1)
     response = logged_in(manager).get("/clients/")
     assert response.status_code == 200
-    assert [e["status"] for e in received(upstream)] == [503, 502, 200]
+    assert [e["status"] for e in calls(upstream, "GET", "/iam/clients")] == [503, 502, 200]
 
 
 @pytest.mark.parametrize(
@@ -87,7 +83,7 @@ def test_each_failure_gives_a_plain_page_with_the_right_status(upstream, manager
     assert '<header class="site-header' in body  # the dashboard's own page, navigation intact
     # A read is retried twice on connection errors, timeouts, 429, 502, 503 and 504 only.
     tries = 1 if fault["kind"] == "malformed" or fault.get("status") == 500 else 3
-    assert len(received(upstream)) == tries
+    assert len(calls(upstream, "GET", "/iam/clients")) == tries
 
 
 def test_an_htmx_request_gets_the_message_where_the_person_is_looking(upstream, manager):
@@ -105,7 +101,7 @@ def test_rate_limiting_honours_retry_after(upstream, manager):
     response = logged_in(manager).get("/clients/")
     assert response.status_code == 200
     assert time.monotonic() - started >= 1.0  # waited as told (a lower bound never flakes)
-    assert [e["status"] for e in received(upstream)] == [429, 200]
+    assert [e["status"] for e in calls(upstream, "GET", "/iam/clients")] == [429, 200]
 
 
 def test_a_long_retry_after_is_passed_on_to_the_person(upstream, manager):
@@ -115,7 +111,7 @@ def test_a_long_retry_after_is_passed_on_to_the_person(upstream, manager):
     assert response["Retry-After"] == "60"
     assert "Gcore is rate-limiting the dashboard." in response.content.decode()
     assert "Try again in 60 seconds." in response.content.decode()
-    assert len(received(upstream)) == 1
+    assert len(calls(upstream, "GET", "/iam/clients")) == 1
 
 
 def test_a_refused_token_tells_staff_to_call_an_administrator(upstream, manager, admin_user):
@@ -153,7 +149,7 @@ def test_a_write_is_never_retried(upstream, support, fault, said):
     assert response.status_code == 422
     assert 'value="Typed Name"' in response.content.decode()
     assert said in response.content.decode()
-    assert len(received(upstream, "PATCH", f"/iam/clients/{client_id}")) == 1
+    assert len(calls(upstream, "PATCH", f"/iam/clients/{client_id}")) == 1
     entry = AuditEntry.objects.get()
     assert entry.outcome == "upstream_error"
     assert ("may or may not have been applied" in entry.message) == (fault["kind"] == "timeout")
@@ -168,7 +164,7 @@ def test_a_write_whose_connection_was_refused_is_retried_once_safely(upstream, s
     # A dropped connection is not a refused one: the request may have arrived, so no retry.
     assert response.status_code == 502
     assert "may or may not have been applied in Gcore" in response.content.decode()
-    assert len(received(upstream, "PATCH", f"/iam/clients/{client_id}")) == 1
+    assert len(calls(upstream, "PATCH", f"/iam/clients/{client_id}")) == 1
 
 
 def test_health_stays_up_and_readiness_reports_gcore(upstream, client):

@@ -48,3 +48,27 @@ def page(chromium, live_server):
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     yield page
     context.close()
+
+
+# CSP violations are caught twice: the `securitypolicyviolation` DOM event (recorded by an init
+# script, which DevTools injects outside the page's CSP) and Chromium's console "Refused to ..." lines.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(
+    `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`
+  );
+});
+"""
+
+
+@pytest.fixture
+def watched(page):
+    """The page, recording CSP violations of every document it loads (see assert_no_csp_violation)."""
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.csp_console = []
+    page.on(
+        "console",
+        lambda msg: page.csp_console.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return page

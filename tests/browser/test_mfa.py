@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tests.helpers import (
     PASSWORD,
+    assert_no_csp_violation,
     client_with_service,
     client_with_user_without_tokens,
     log_in,
@@ -27,14 +28,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def watched(page):
-    """The page, failing the test on any Content Security Policy report in its console."""
-    page.csp = []
-    page.on(
-        "console", lambda msg: page.csp.append(msg.text) if "Content Security Policy" in msg.text else None
-    )
-    yield page
-    assert page.csp == [] and page.errors == []
+def watched(watched):
+    """The conftest's watched page, checked once more when the test ends."""
+    yield watched
+    assert_no_csp_violation(watched)
 
 
 def log_out(page) -> None:

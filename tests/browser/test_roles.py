@@ -1,8 +1,5 @@
-"""Each role in a real Chromium: what it may see and do, what it may not, and no CSP violation.
-
-CSP violations are caught twice: the `securitypolicyviolation` DOM event (recorded by an init
-script, which DevTools injects outside the page's CSP) and Chromium's console "Refused to ..." lines.
-"""
+"""Each role in a real Chromium: what it may see and do, what it may not, and no CSP violation
+(the `watched` page of tests/browser/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,43 +8,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import first_client_with_users, log_in
+from tests.helpers import assert_no_csp_violation, first_client_with_users, log_in
 
 pytestmark = pytest.mark.browser
-
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(
-    `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`
-  );
-});
-"""
-
-
-@pytest.fixture
-def watched(page):
-    """The page, recording CSP violations of every document it loads."""
-    page.add_init_script(RECORD_VIOLATIONS)
-    page.csp_console = []
-    page.on(
-        "console",
-        lambda msg: page.csp_console.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    return page
 
 
 def visit(page, path: str) -> None:
     page.goto(path)
     page.wait_for_load_state("load")
     assert_no_csp_violation(page)
-
-
-def assert_no_csp_violation(page) -> None:
-    violations = page.evaluate("window.__cspViolations || []")
-    assert violations == [], f"{page.url}: {violations}"
-    assert page.csp_console == [], f"{page.url}: {page.csp_console}"
-    assert page.errors == []
 
 
 def nav(page):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from dashboard.sandbox import Sandbox, SandboxServer, SandboxTransport, make_server
-from tests.helpers import AUTH, BASE_URL
+from dashboard.sandbox import Sandbox, SandboxTransport
+from tests.helpers import BASE_URL
 
 
 def test_plain_list(schemas, sb: Sandbox, api: httpx.Client) -> None:
@@ -94,22 +91,8 @@ def test_other_methods_and_auth(sb: Sandbox, api: httpx.Client) -> None:
 # -- over loopback ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def http(sb: Sandbox) -> Iterator[httpx.Client]:
-    server: SandboxServer = make_server(sb, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        with httpx.Client(base_url=f"http://{host}:{port}", headers=AUTH, timeout=5) as client:
-            yield client
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def test_the_new_endpoints_over_loopback(sb: Sandbox, http: httpx.Client) -> None:
+def test_the_new_endpoints_over_loopback(sb: Sandbox, loopback: httpx.Client) -> None:
+    http = loopback
     host, port = http.base_url.host, http.base_url.port
     sellers = http.get("/iam/admin/sellers", params={"limit": 1}).json()
     assert sellers["next"] == f"http://{host}:{port}/iam/admin/sellers?limit=1&offset=1"
