@@ -41,24 +41,19 @@ log = logging.getLogger("dashboard.billing")
 SHARED: dict[str, str] = {"email": "Email", "company": "Company", "phone": "Phone", "contact": "Contact name"}
 
 
+# Shared field -> the attribute that holds it, on a Gcore client and on an SPP client.
+GCORE_FIELDS = {"email": "email", "company": "company_name", "phone": "phone", "contact": "name"}
+SPP_FIELDS = {"email": "email", "company": "company", "phone": "phone", "contact": "contact_name"}
+
+
 def gcore_shared(client: Any) -> dict[str, Any]:
     """A Gcore client's values of the shared fields (a Client or a ClientContact)."""
-    return {
-        "email": client.email,
-        "company": client.company_name,
-        "phone": client.phone,
-        "contact": client.name,
-    }
+    return {key: getattr(client, name) for key, name in GCORE_FIELDS.items()}
 
 
 def spp_shared(record: SppClient) -> dict[str, Any]:
     """An SPP client's values of the shared fields."""
-    return {
-        "email": record.email,
-        "company": record.company,
-        "phone": record.phone,
-        "contact": record.contact_name,
-    }
+    return {key: getattr(record, name) for key, name in SPP_FIELDS.items()}
 
 
 def _comparable(key: str, value: Any) -> str:
@@ -433,7 +428,6 @@ SYNC_LABELS: dict[str, str] = {
     **{f"gcore.{key}": f"{label} in Gcore" for key, label in SHARED.items()},
     **{f"spp.{key}": f"{label} in SPP" for key, label in SHARED.items()},
 }
-GCORE_FIELDS = {"email": "email", "company": "company_name", "phone": "phone", "contact": "name"}
 
 
 def sync_values(client: Client, record: SppClient) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import ClientContact, Page
 from dashboard.models import BillingLink, DriftEntry, DriftRun
 from dashboard.services.audit import Action, Outcome, audit_record, error_text
-from dashboard.services.billing import SHARED, differs, link_by_email_batch
+from dashboard.services.billing import SHARED, differs, gcore_shared, link_by_email_batch, spp_shared
 from dashboard.spp import get_spp_client
 from dashboard.spp.client import MAX_PAGE_SIZE
 from dashboard.spp.models import SppClient
@@ -54,7 +54,7 @@ class SppIndex:
     by_email: dict[str, int | tuple[int, ...]]
 
     def add(self, record: SppClient) -> None:
-        self.by_id[record.id] = (record.email, record.company, record.phone, record.contact_name)
+        self.by_id[record.id] = tuple(spp_shared(record).values())
         if record.email:
             key = record.email.casefold()
             key = record.email if key == record.email else key  # one string, not two, when already folded
@@ -160,7 +160,7 @@ def _compare_page(
         if theirs is None:
             continue
         run.compared += 1
-        ours = (client.email, client.company_name, client.phone, client.name)
+        ours = gcore_shared(client).values()
         differences = [
             {"field": key, "label": label, "gcore": gcore_value, "spp": spp_value}
             for (key, label), gcore_value, spp_value in zip(SHARED.items(), ours, theirs, strict=True)
