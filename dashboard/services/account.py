@@ -78,6 +78,14 @@ def consequence(status: str, service: str, company: str) -> str:
 SERVICES = TypeAdapter(list[Service])
 
 
+_PRODUCT_ORDER = {name: index for index, name in enumerate(SERVICE_NAMES)}
+
+
+def product_rank(product: str | None) -> int:
+    """Where a product comes in Gcore's own order (services, products, features); unknown ones last."""
+    return _PRODUCT_ORDER.get(product or "", len(_PRODUCT_ORDER))
+
+
 def services_key(client_id: int) -> str:
     return read_key({"services": client_id}, [versions.client(client_id)])
 
@@ -86,9 +94,8 @@ def services_get(*, client_id: int, fresh: bool = False, key: str | None = None)
     """The client's services (GET /iam/clients/{id}/services) in Gcore's product order, cached."""
 
     def fetch() -> list[Service]:
-        order = {name: index for index, name in enumerate(SERVICE_NAMES)}
         services = get_gcore_client().list_services(client_id)
-        return sorted(services, key=lambda service: (order.get(service.name, len(order)), service.name))
+        return sorted(services, key=lambda service: (product_rank(service.name), service.name))
 
     return cached_read(key or services_key(client_id), fetch, adapter=SERVICES, fresh=fresh)
 
@@ -207,8 +214,7 @@ def availability_get(*, client_id: int, fresh: bool = False) -> list[Availabilit
         defaults = default_availability()
     except UpstreamError:  # the client's own values are what matters; the defaults show as unknown
         defaults = {}
-    order = {name: index for index, name in enumerate(SERVICE_NAMES)}
-    products = sorted(values, key=lambda name: (order.get(name, len(order)), name))
+    products = sorted(values, key=lambda name: (product_rank(name), name))
     return [Availability(name, values[name], defaults.get(name)) for name in products]
 
 
@@ -340,8 +346,7 @@ def features_get(*, client: Client) -> tuple[list[FeatureRow], list[FeatureRow]]
     free = _activations(client, paid=False)
     paid = _activations(client, paid=True)
     rows: dict[bool, list[FeatureRow]] = {True: [], False: []}
-    order = {name: index for index, name in enumerate(SERVICE_NAMES)}
-    catalogue = sorted(feature_catalogue(), key=lambda f: (order.get(f.service or "", len(order)), f.name))
+    catalogue = sorted(feature_catalogue(), key=lambda f: (product_rank(f.service), f.name))
     for feature in catalogue:
         activation, since = (free if feature.is_free else paid).get(feature.id, (None, None))
         rows[feature.is_free].append(FeatureRow(feature, activation, since))

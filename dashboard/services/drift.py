@@ -126,9 +126,8 @@ def compare_gcore(run: DriftRun, index: SppIndex, workers: int, actor: AbstractB
     pages = max(1, -(-first.count // GCORE_PAGE_SIZE))
     _progress(run, gcore_pages_total=pages)
     offsets = range(GCORE_PAGE_SIZE, pages * GCORE_PAGE_SIZE, GCORE_PAGE_SIZE)
-    for number, page in enumerate([first], start=1):
-        _compare_page(run, page.results, index, links, linked_spp, actor)
-        _progress(run, gcore_pages=number)
+    _compare_page(run, first.results, index, links, linked_spp, actor)
+    _progress(run, gcore_pages=1)
     for number, page in enumerate(_in_order(offsets, fetch, workers), start=2):
         _compare_page(run, page.results, index, links, linked_spp, actor)
         _progress(run, gcore_pages=number)

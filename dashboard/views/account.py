@@ -55,7 +55,7 @@ def service_edit_view(request: HtmxHttpRequest, client_id: int, service_id: int)
     service = service_get(client_id=client_id, service_id=service_id, fresh=request.method == "GET")
     options: dict[str, Any] = {
         "can_delete": request.user.has_perm(perm("delete_services")),
-        "consequence": partial(_consequence, service=service.name, company=client.company_name),
+        "consequence": partial(consequence, service=service.name, company=client.company_name),
     }
     context = {"client": client, "client_id": client_id, "service": service, "conflicts": []}
     context["meanings"] = STATUS_MEANINGS
@@ -96,10 +96,6 @@ def service_edit_view(request: HtmxHttpRequest, client_id: int, service_id: int)
         return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
     context["conflicts"] = result.conflicts if result else []
     return _service_form(request, context | {"form": form}, status=form_status(request, status))
-
-
-def _consequence(status: str, *, service: str, company: str) -> str:
-    return consequence(status, service, company)
 
 
 def _service_form(request: HtmxHttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
