@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
 from dashboard.forms import AvailabilityForm, ClientCreateForm, ServiceEditForm
-from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page, upstream_failure
+from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
 from dashboard.mfa import fresh_identity_required, stops_a_service
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
@@ -42,7 +42,7 @@ from dashboard.services.clients import client_get
 from dashboard.services.onboarding import client_create, client_created_meanwhile, sellers_get
 from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
 from dashboard.views.clients import detail_context
-from dashboard.views.saving import failed_write_text, form_status, partly_saved, save_form, saved_message
+from dashboard.views.saving import change_failed, form_status, partly_saved, save_form, saved_message
 
 # -- a service's status ----------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ def availability_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         try:
             availability_reset(client_id=client_id, actor=request.user, ip_address=client_ip(request))
         except UpstreamError as exc:
-            context["error"] = failed_write_text(exc) if not _refused(exc) else refusal_text(exc)
+            context["error"], _ = change_failed(exc, input_kept=False)
             return _availability_page(request, context, status=422)
         return _after_availability(request, client, "Every product follows the reseller's defaults again.")
 
@@ -145,10 +145,6 @@ def availability_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         return _after_availability(request, client, saved_message(result, "Products"))
     context["conflicts"] = result.conflicts if result else []
     return _availability_page(request, context | {"form": form}, status=form_status(request, status))
-
-
-def _refused(exc: UpstreamError) -> bool:
-    return isinstance(exc, UpstreamValidationError) or exc.status_code == 403
 
 
 def _availability_page(request: HtmxHttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -211,10 +207,7 @@ def features_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
             ip_address=client_ip(request),
         )
     except UpstreamError as exc:
-        if _refused(exc):
-            text = f"Gcore refused: {refusal_text(exc)}"
-        else:
-            text = failed_write_text(exc, input_kept=False)
+        text, _ = change_failed(exc, input_kept=False)
         context = _features_context(request, client_id) | {"error": text}
         return render_page(
             request, "clients/features.html", context, partial="features", status=form_status(request, 422)
@@ -295,8 +288,11 @@ def client_create_view(request: HtmxHttpRequest) -> HttpResponse:
                 "a password reset from the client's page.",
             )
             return _create_page(request, form, defaults_known, status=502, existing=existing.id)
-        form.add_error(None, failed_write_text(exc) if exc.status_code != 403 else refusal_text(exc))
-        return _create_page(request, form, defaults_known, status=502 if exc.maybe_applied else 503)
+        text, status = change_failed(exc)
+        form.add_error(None, text)
+        if status != 422:  # a create that surely never reached Gcore can be sent again as it is
+            status = 502 if exc.maybe_applied else 503
+        return _create_page(request, form, defaults_known, status=status)
     return _created_page(request, created)
 
 

@@ -18,7 +18,7 @@ from django_htmx.http import trigger_client_event
 
 from dashboard.forms import ConfirmForm, InviteForm, TokenFilterForm
 from dashboard.gcore import GcoreNotFound
-from dashboard.http import HtmxHttpRequest, client_ip, notify, refusal_text, render_page, upstream_failure
+from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
 from dashboard.mfa import fresh_identity_required, said_yes
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
@@ -38,10 +38,9 @@ from dashboard.services.users import client_user_get
 from dashboard.upstream.errors import (
     UpstreamError,
     UpstreamNotFound,
-    UpstreamPermissionDenied,
     UpstreamValidationError,
 )
-from dashboard.views.saving import failed_write_text, form_status
+from dashboard.views.saving import change_failed, form_status
 
 
 def _users_page(client_id: int) -> str:
@@ -70,9 +69,7 @@ def _failure_text(exc: UpstreamError, *, not_found: str = "", input_kept: bool =
     if isinstance(exc, UpstreamValidationError):
         fields = [f"{name}: {'; '.join(messages)}" for name, messages in exc.field_errors.items()]
         return "Gcore refused: " + " ".join([*exc.non_field_errors, *fields] or [exc.message])
-    if isinstance(exc, UpstreamPermissionDenied):
-        return f"Gcore refused: {refusal_text(exc)}"
-    return failed_write_text(exc, input_kept=input_kept)
+    return change_failed(exc, input_kept=input_kept)[0]
 
 
 def _refused_input(request: HtmxHttpRequest, action: str, client_id: int, form: Any, **ids: Any) -> None:
@@ -115,9 +112,9 @@ def invite_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         form.add_upstream_errors(exc)
         return _invite_form(request, context, 422)
     except UpstreamError as exc:
-        form.add_error(None, _failure_text(exc, input_kept=True))
-        refused = isinstance(exc, UpstreamPermissionDenied)
-        return _invite_form(request, context, 422 if refused else upstream_failure(exc).status)
+        text, status = change_failed(exc)
+        form.add_error(None, text)
+        return _invite_form(request, context, status)
     return _done(request, client_id, f"Invited {data['email']}: Gcore e-mails them a link to join.")
 
 
@@ -260,7 +257,7 @@ def token_revoke_view(request: HtmxHttpRequest, client_id: int, token_id: int) -
         return redirect(back)
     except UpstreamError as exc:
         form.add_error(None, _failure_text(exc, input_kept=True))
-        status = form_status(request, 422 if isinstance(exc, UpstreamPermissionDenied) else 502)
+        status = form_status(request, change_failed(exc)[1])
         return render_page(request, "tokens/revoke.html", context, partial="token-revoke", status=status)
     messages.success(request, f"Revoked the API token {token.name!r}.")
     return redirect(back)

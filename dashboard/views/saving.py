@@ -29,6 +29,15 @@ def form_error_from(form: RecordEditForm, exc: UpstreamError) -> int:
     return failure.status
 
 
+def change_failed(exc: UpstreamError, *, input_kept: bool = True) -> tuple[str, int]:
+    """What a person is told when a change did not go through, and the status to answer: a refusal
+    (validation or permission) in the upstream's own words, 422; a failure as `failed_write_text`
+    says it, with the status `upstream_failure` decides."""
+    if isinstance(exc, UpstreamValidationError | UpstreamPermissionDenied):
+        return f"{exc.system} refused: {refusal_text(exc)}", 422
+    return failed_write_text(exc, input_kept=input_kept), upstream_failure(exc).status
+
+
 def failed_write_text(exc: UpstreamError, *, input_kept: bool = True) -> str:
     """What a person is told when a change did not go through, or may not have; `input_kept` when
     the page shows what they typed again."""
