@@ -47,7 +47,7 @@ from .catalog import (
     Feature,
     OptionTemplate,
 )
-from .store import ClientRecord, ServiceRecord, Store, TokenRecord, UserRecord, api_datetime
+from .store import ClientRecord, ServiceRecord, Store, TokenRecord, UserRecord, activation_item, api_datetime
 
 T = TypeVar("T")
 
@@ -307,7 +307,7 @@ class _Generator:
         service_statuses = {
             service: self.service_status(index, offset) for offset, service in enumerate(SERVICES)
         }
-        paid, free, feature_ids = self.features(created_at)
+        paid, free = self.features(created_at)
         fields: dict[str, Any] = {
             "email": f"{owner.email_local}@{domain}",
             "phone": self.phone(country),
@@ -345,7 +345,6 @@ class _Generator:
             secondary_hostnames=self.hostnames(domain),
             promocode=rng.choice(PROMOCODES) if rng.random() < 0.3 else None,
             product_overrides=self.product_overrides(self.personal_products(), service_statuses),
-            feature_ids=feature_ids,
         )
 
     def company_name(self) -> str:
@@ -385,25 +384,18 @@ class _Generator:
 
     def features(
         self, created_at: datetime
-    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]], frozenset[int]]:
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
         rng = self.rng
         chosen: list[Feature] = rng.sample(FEATURES, rng.choice((0, 0, 1, 1, 2, 3, 4)))
         paid: dict[str, list[dict[str, Any]]] = {}
         free: dict[str, list[dict[str, Any]]] = {}
         for feature in sorted(chosen, key=lambda f: f.feature_id):
             activated = created_at + (self.now - created_at) * rng.random()
-            id_key = "free_feature_id" if feature.is_free else "paid_feature_id"
             (free if feature.is_free else paid).setdefault(feature.service, []).append(
-                {
-                    "feature_id": feature.feature_id,
-                    "service": feature.service,
-                    "name": feature.name,
-                    "create_date": activated.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                    id_key: self.next_activation_id,
-                }
+                activation_item(feature, self.next_activation_id, activated, free=feature.is_free)
             )
             self.next_activation_id += 1
-        return paid, free, frozenset(feature.feature_id for feature in chosen)
+        return paid, free
 
     def traffic(self) -> float:
         rng = self.rng

@@ -4,8 +4,8 @@ paid features (/iam/admin/free_features, /iam/admin/paid_features; iam_reseller_
 
 An activation lives where the Client JSON shows it, in the client's `freeFeatures` /
 `paidFeatures` (with `free_feature_id` / `paid_feature_id` = the activation's id); the lists and
-lookups here read it from there, and every change re-derives the client's `feature_ids` (the
-`feature_id_in` list filter).
+lookups here read it from there, as does the client's `feature_ids` (the `feature_id_in` list
+filter).
 """
 
 from __future__ import annotations
@@ -15,7 +15,16 @@ from typing import cast
 from .api import ApiRequest
 from .catalog import FEATURES, FEATURES_BY_ID
 from .responses import SandboxResponse, empty_response, field_errors, json_response, not_found
-from .store import Activation, ClientRecord, Store, activation_json, api_datetime, feature_json, feature_keys
+from .store import (
+    Activation,
+    ClientRecord,
+    Store,
+    activation_item,
+    activation_json,
+    api_datetime,
+    feature_json,
+    feature_keys,
+)
 from .validation import BodyError, FieldError, Validator, parse_json_object, primary_key, validate_fields
 
 # Gcore: IAM answers in DRF's shape (docs/gcore-api-notes.md §5): DRF's UniqueTogetherValidator
@@ -67,17 +76,10 @@ def activate(request: ApiRequest, store: Store, *, free: bool) -> SandboxRespons
         feature_id=feature.feature_id,
         created_date=api_datetime(request.now),
     )
-    key, id_key = feature_keys(free=free)
+    key, _ = feature_keys(free=free)
     client.fields[key].setdefault(feature.service, []).append(
-        {
-            "feature_id": feature.feature_id,
-            "service": feature.service,
-            "name": feature.name,
-            "create_date": activation.created_date,
-            id_key: activation.id,
-        }
+        activation_item(feature, activation.id, request.now, free=free)
     )
-    client.sync_feature_ids()
     return json_response(201, activation_json(activation))
 
 
@@ -94,7 +96,6 @@ def deactivate(request: ApiRequest, store: Store, activation_id: int, *, free: b
             features[service] = kept
         else:  # a service with no activation has no key, as in the seeded data
             del features[service]
-    client.sync_feature_ids()
     return empty_response(204)
 
 

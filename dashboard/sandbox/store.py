@@ -97,7 +97,6 @@ class ClientRecord:
     # Personal product availability: product name -> available, for the products this client no
     # longer takes from the reseller's defaults (the extra PRODUCTS included).
     product_overrides: dict[str, bool]
-    feature_ids: frozenset[int] = field(default_factory=frozenset)
     # By ServiceName, in SERVICES order; empty until first used (data.services_of builds them).
     services: dict[str, ServiceRecord] = field(default_factory=dict)
     # The client's API tokens by id; None until first used (data.tokens_of builds the seeded ones).
@@ -122,9 +121,10 @@ class ClientRecord:
             state["enabled"] = enabled
         self.fields["capabilities"] = [s for s in SERVICES if self.fields["serviceStatuses"][s]["enabled"]]
 
-    def sync_feature_ids(self) -> None:
-        """`feature_ids` (the `feature_id_in` filter) from the activations in the Client JSON."""
-        self.feature_ids = frozenset(
+    @property
+    def feature_ids(self) -> frozenset[int]:
+        """The features the client has (the `feature_id_in` filter), from the activations in its JSON."""
+        return frozenset(
             item["feature_id"]
             for key in ("paidFeatures", "freeFeatures")
             for items in self.fields[key].values()
@@ -342,6 +342,17 @@ def activation_json(activation: Activation) -> dict[str, Any]:
 def feature_keys(*, free: bool) -> tuple[str, str]:
     """Where a client's activations of one kind are, and the name of their id."""
     return ("freeFeatures", "free_feature_id") if free else ("paidFeatures", "paid_feature_id")
+
+
+def activation_item(feature: Any, activation_id: int, created: datetime, *, free: bool) -> dict[str, Any]:
+    """One activation as the Client JSON lists it, in its `freeFeatures` / `paidFeatures`."""
+    return {
+        "feature_id": feature.feature_id,
+        "service": feature.service,
+        "name": feature.name,
+        "create_date": api_datetime(created),
+        feature_keys(free=free)[1]: activation_id,
+    }
 
 
 def api_datetime(moment: datetime) -> str:
