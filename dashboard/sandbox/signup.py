@@ -11,6 +11,7 @@ from typing import Any
 from .api import ApiRequest
 from .catalog import ADMIN_GROUP_ID, HIDDEN_SERVICES, LANGUAGES, RESELLER_IDS, SELLER_IDS, SERVICES
 from .data import services_of
+from .invitations import users_with_email
 from .responses import SandboxResponse, json_response
 from .store import ClientRecord, Store, UserRecord
 from .validation import (
@@ -85,9 +86,7 @@ def _unused_email(store: Store) -> Validator:
     def validate(value: object) -> str | None:
         email = valid_email(value)
         # One account per address, compared case-insensitively: the sandbox's reading.
-        if email is not None and any(
-            u.fields["email"].lower() == email.lower() for u in store.users.values()
-        ):
+        if email is not None and users_with_email(store, email):
             raise FieldError(EMAIL_TAKEN)
         return email
 
