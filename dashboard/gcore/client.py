@@ -112,17 +112,8 @@ class GcoreClient(UpstreamClient):
             if value is not None and value != "":
                 params[name] = _wire_value(value)
         response = self._request("GET", "/iam/clients", params=params)
-        # Gcore: without `limit` the body is a bare array (docs/gcore-api-notes.md §6), so either shape is
-        # read. Its first character tells which: a union would have pydantic read the body twice.
-        bare = response.content.lstrip()[:1] == b"["
-        page = self._read(list[model] if bare else _Envelope[model], response)  # type: ignore[valid-type]
-        if isinstance(page, list):
-            count, items = len(page), page
-        elif (items := page.results if page.results is not None else page.result) is not None:
-            count = page.count if page.count is not None else len(items)
-        else:
-            log.warning("gcore response did not match a page of %s", model.__name__)
-            raise GcoreResponseError(status_code=response.status_code)
+        # Gcore: without `limit` the body is a bare array (docs/gcore-api-notes.md §6): either is read.
+        count, items = self._counted_items(model, response)
         # Already checked: build the page as it is. (`Page[model]` would make a new generic class each time.)
         return Page.model_construct(count=count, results=items, offset=offset, limit=limit)
 
@@ -306,14 +297,20 @@ class GcoreClient(UpstreamClient):
     def _items(self, model: type[M], response: httpx.Response) -> list[M]:
         """A list endpoint's items: the spec's plain array, or a page envelope (`results`/`result`)
         as GET /iam/clients answers with `limit`, in case an implementation pages it."""
+        return self._counted_items(model, response)[1]
+
+    def _counted_items(self, model: type[M], response: httpx.Response) -> tuple[int, list[M]]:
+        """A bare array or a page envelope (`results`, or `result`), and the count (the envelope's,
+        or the items'). The first character tells which: a union would have pydantic read twice."""
         if response.content.lstrip()[:1] == b"[":
-            return self._read(list[model], response)  # type: ignore[valid-type]
+            items = self._read(list[model], response)  # type: ignore[valid-type]
+            return len(items), items
         page = self._read(_Envelope[model], response)  # type: ignore[valid-type]
         items = page.results if page.results is not None else page.result
         if items is None:
             log.warning("gcore response did not match a list of %s", model.__name__)
             raise GcoreResponseError(status_code=response.status_code)
-        return items
+        return (page.count if page.count is not None else len(items)), items
 
 
 def _features_path(paid: bool) -> str:
