@@ -276,20 +276,8 @@ def parse_list_query(params: dict[str, str]) -> ListQuery:
 def parse_page(params: dict[str, str]) -> tuple[int | None, int]:
     """(limit, offset) of a list that takes nothing else (the sellers), checked and capped as for
     GET /iam/clients; QueryErrors if either is malformed."""
-    errors: dict[str, list[str]] = {}
-    values: dict[str, int] = {}
-    for name, minimum in (("limit", 1), ("offset", 0)):
-        raw = params.get(name, "")
-        if raw == "":
-            continue
-        try:
-            values[name] = _bounded_int(minimum)(raw)
-        except ParamError as exc:
-            errors[name] = [str(exc)]
-    if errors:
-        raise QueryErrors(errors)
-    limit = values.get("limit")
-    return (None if limit is None else min(limit, MAX_LIMIT)), values.get("offset", 0)
+    query = parse_list_query({name: params[name] for name in ("limit", "offset") if name in params})
+    return query.limit, query.offset
 
 
 def _bounded_int(minimum: int) -> Callable[[str], int]:
