@@ -31,8 +31,7 @@ from dashboard.gcore.models import (
 from dashboard.roles import perm
 from dashboard.services import versions
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record
-from dashboard.services.cache import Cached, cached_lookup, cached_read, read_key
-from dashboard.services.concurrency import in_background
+from dashboard.services.cache import Cached, cached_read, cached_read_soon, read_key
 from dashboard.services.saves import Act, Save, SaveResult, Step, run_act, run_save
 from dashboard.upstream.errors import UpstreamError, UpstreamPermissionDenied
 
@@ -102,10 +101,8 @@ def services_get(*, client_id: int, fresh: bool = False, key: str | None = None)
 
 def services_get_soon(*, client_id: int, fresh: bool = False) -> Cached[list[Service]]:
     """`services_get`, at once from the cache, or else read from Gcore in a worker thread."""
-    key = services_key(client_id)
-    if not fresh and (hit := cached_lookup(key, adapter=SERVICES)) is not None:
-        return hit
-    return in_background(partial(services_get, client_id=client_id, fresh=True, key=key))
+    read = partial(services_get, client_id=client_id, fresh=True)
+    return cached_read_soon(services_key(client_id), lambda key: read(key=key), adapter=SERVICES, fresh=fresh)
 
 
 def service_get(*, client_id: int, service_id: int, fresh: bool = False) -> Service:

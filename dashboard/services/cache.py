@@ -17,13 +17,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from pydantic import TypeAdapter
 
-from dashboard.services.concurrency import after_page
+from dashboard.services.concurrency import after_page, in_background
 from dashboard.services.versions import stamped
 
 T = TypeVar("T")
@@ -133,3 +134,14 @@ def cached_read(
     # The shared copy (JSON, then a round trip to Redis) is written once the page has gone out.
     after_page(lambda: cache.set(key, (fetched_at, adapter.dump_json(value)), timeout=ttl))
     return Cached(value, fetched_at, from_cache=False)
+
+
+def cached_read_soon(
+    key: str, read: Callable[[str], Cached[T]], *, adapter: TypeAdapter[T], fresh: bool = False
+) -> Cached[T]:
+    """At once from the cache, or else `read(key)` in a worker thread (`in_background`): a cached
+    value is returned directly, because handing it to a thread would only wait for the thread.
+    `read` goes straight to Gcore (the cache was just asked) and fills the cache under `key`."""
+    if not fresh and (hit := cached_lookup(key, adapter=adapter)) is not None:
+        return hit
+    return in_background(partial(read, key))

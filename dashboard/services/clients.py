@@ -18,7 +18,7 @@ from dashboard.gcore.models import Client, ClientSummary, ClientUpdate, Page
 from dashboard.roles import perm
 from dashboard.services import versions
 from dashboard.services.audit import Action
-from dashboard.services.cache import Cached, cached_lookup, cached_read, read_key
+from dashboard.services.cache import Cached, cached_lookup, cached_read, cached_read_soon, read_key
 from dashboard.services.client_query import ClientQuery
 from dashboard.services.concurrency import in_background
 from dashboard.services.saves import Save, SaveResult, Step, run_save
@@ -156,10 +156,8 @@ def client_get(*, client_id: int, fresh: bool = False, key: str | None = None) -
 
 def client_get_soon(*, client_id: int, fresh: bool = False) -> Cached[Client]:
     """`client_get`, at once from the cache, or else read from Gcore in a worker thread."""
-    key = client_key(client_id)
-    if not fresh and (hit := cached_lookup(key, adapter=CLIENT)) is not None:
-        return hit
-    return in_background(partial(client_get, client_id=client_id, fresh=True, key=key))
+    read = partial(client_get, client_id=client_id, fresh=True)
+    return cached_read_soon(client_key(client_id), lambda key: read(key=key), adapter=CLIENT, fresh=fresh)
 
 
 # -- editing ------------------------------------------------------------------------------------
