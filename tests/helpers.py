@@ -11,8 +11,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -536,3 +538,18 @@ def new_client(http, **overrides):
     data = {"lang": "en", "products": list(form.initial["products"])}
     data.update({"email": "ines.new@example.org", "company": "Nouvelle Vague SARL"}, **overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+@contextmanager
+def serving(server):
+    """`server` (a sandbox's `make_server`) answering in a thread until the block ends; yields its
+    base URL."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -9,7 +9,6 @@ subclass, since the request log records requests, not answer headers.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ from dashboard.models import AuditEntry, BillingLink
 from dashboard.spp import get_spp_client
 from dashboard.spp.models import SppClient as SppClientRecord
 from dashboard.spp_sandbox import SppSandbox, make_server
-from tests.helpers import HTMX, calls, form_data, logged_in, open_form, text
+from tests.helpers import HTMX, calls, form_data, logged_in, open_form, serving, text
 
 pytestmark = pytest.mark.django_db
 SPP_KEY = "spp-loopback-key-Vt6Rw3Nz8P"
@@ -63,13 +62,8 @@ class IdentifyingSppSandbox(SppSandbox):
 @pytest.fixture(scope="module")
 def spp_loopback():
     sandbox = IdentifyingSppSandbox(token=SPP_KEY)
-    server = make_server(sandbox, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address
-    yield sandbox, f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
+    with serving(make_server(sandbox, port=0)) as url:
+        yield sandbox, url
 
 
 def _forget_spp_client() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 import time
 
 import pytest
@@ -16,7 +15,7 @@ from django.test import override_settings
 from dashboard.gcore import get_gcore_client
 from dashboard.models import AuditEntry
 from dashboard.sandbox import Sandbox, make_server
-from tests.helpers import calls, form_data, logged_in, open_form
+from tests.helpers import calls, form_data, logged_in, open_form, serving
 
 pytestmark = pytest.mark.django_db
 TOKEN = "loopback-token-for-fault-tests"
@@ -25,13 +24,8 @@ TOKEN = "loopback-token-for-fault-tests"
 @pytest.fixture(scope="module")
 def loopback():
     sandbox = Sandbox(token=TOKEN)
-    server = make_server(sandbox)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address
-    yield sandbox, f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
+    with serving(make_server(sandbox)) as url:
+        yield sandbox, url
 
 
 @pytest.fixture

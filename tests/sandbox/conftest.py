@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -18,7 +17,7 @@ import yaml
 from gcore import Gcore
 
 from dashboard.sandbox import Sandbox, SandboxTransport, make_server
-from tests.helpers import AUTH, BASE_URL, TOKEN, make_api
+from tests.helpers import AUTH, BASE_URL, TOKEN, make_api, serving
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
@@ -188,14 +187,8 @@ def gcore_sdk(sdk: Sdk, sb: Sandbox) -> Iterator[Gcore]:
 @pytest.fixture
 def loopback(sb: Sandbox) -> Iterator[httpx.Client]:
     """`sb` served on a loopback socket, and an httpx client with the key that talks to it."""
-    server = make_server(sb, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        with httpx.Client(base_url=f"http://{host}:{port}", headers=AUTH, timeout=5) as client:
-            yield client
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with (
+        serving(make_server(sb, host="127.0.0.1", port=0)) as url,
+        httpx.Client(base_url=url, headers=AUTH, timeout=5) as client,
+    ):
+        yield client

@@ -8,13 +8,13 @@ key before either.
 from __future__ import annotations
 
 import http.client
-import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from dashboard.sandbox import Sandbox, SandboxServer, SandboxTransport, make_server
+from tests.helpers import serving
 
 TOKEN = "methods-token_1234"
 AUTH = {"Authorization": f"APIKey {TOKEN}"}
@@ -28,14 +28,8 @@ def sandbox() -> Sandbox:
 @pytest.fixture
 def server(sandbox: Sandbox) -> Iterator[SandboxServer]:
     srv = make_server(sandbox, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(srv):
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from dashboard.sandbox import Sandbox, SandboxServer, make_server
-from tests.helpers import AUTH, TOKEN
+from tests.helpers import AUTH, TOKEN, serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LISTENING = re.compile(r"^Gcore sandbox listening on http://127\.0\.0\.1:(\d+) \(token: (any|set)\)$")
@@ -24,14 +24,8 @@ LISTENING = re.compile(r"^Gcore sandbox listening on http://127\.0\.0\.1:(\d+) \
 @pytest.fixture
 def server(sb: Sandbox) -> Iterator[SandboxServer]:
     srv = make_server(sb, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(srv):
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from dashboard.spp_sandbox import SandboxServer, SandboxTransport, SppSandbox, make_server
+from tests.helpers import serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LISTENING = re.compile(r"^SPP sandbox listening on http://127\.0\.0\.1:(\d+) \(token: (any|set)\)$")
@@ -202,14 +203,8 @@ def test_concurrent_puts_and_reads(sb: SppSandbox, api: httpx.Client) -> None:
 @pytest.fixture
 def server(sb: SppSandbox) -> Iterator[SandboxServer]:
     srv = make_server(sb, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(srv):
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
