@@ -21,8 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -215,14 +216,25 @@ def run() -> Report:
 
 def measure_pages(latency_ms: float, rounds: int) -> tuple[list[tuple[str, list[float], list[float]]], float]:
     """(page, dashboard times, direct times) for each page, and the worker's peak memory in MB."""
+    with running_dashboard(latency_ms) as (upstream, web, dashboard):
+        return _measure(upstream, web, rounds), peak_rss_mb(dashboard.pid)
+
+
+@contextmanager
+def running_dashboard(
+    latency_ms: float, env: dict[str, str] | None = None, **gunicorn: int
+) -> Iterator[tuple[httpx.Client, LoopbackBrowser, subprocess.Popen]]:
+    """The sandbox and the dashboard (gunicorn, a fresh database, logged in) in their own processes:
+    an API client for the sandbox, the logged-in browser and the dashboard's process. Both are
+    stopped when the block ends."""
     sandbox, sandbox_url = start_sandbox(latency_ms)
     dashboard = None
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            env = dashboard_env(Path(tmp), sandbox_url)
-            prepare_database(env)
+            full_env = dashboard_env(Path(tmp), sandbox_url) | (env or {})
+            prepare_database(full_env)
             port = free_port()
-            dashboard = start_dashboard(env, port)
+            dashboard = start_dashboard(full_env, port, **gunicorn)
             base = f"http://127.0.0.1:{port}"
             wait_http(f"{base}/healthz")
             upstream = httpx.Client(
@@ -230,8 +242,7 @@ def measure_pages(latency_ms: float, rounds: int) -> tuple[list[tuple[str, list[
             )
             web = LoopbackBrowser(base_url=base, timeout=30)
             log_in(web)
-            rows = _measure(upstream, web, rounds)
-            return rows, peak_rss_mb(dashboard.pid)
+            yield upstream, web, dashboard
     finally:
         for process in (dashboard, sandbox):
             if process is not None:

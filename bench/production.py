@@ -13,26 +13,8 @@ import itertools
 import os
 import random
 import statistics
-import subprocess
-import tempfile
-from pathlib import Path
 
-import httpx
-
-from bench.pages import (
-    TOKEN,
-    LoopbackBrowser,
-    dashboard_env,
-    free_port,
-    interleaved,
-    log_in,
-    p95,
-    prepare_database,
-    start_dashboard,
-    start_sandbox,
-    timed,
-    wait_http,
-)
+from bench.pages import interleaved, p95, running_dashboard, timed
 from bench.run import Report, benchmark
 
 # The benchmark's own Redis database: emptied at the start, so no earlier run's entries can answer.
@@ -82,40 +64,18 @@ def run() -> Report:
 
 
 def measure(latency_ms: float, rounds: int, cache_url: str) -> tuple[list[float], list[float]]:
-    sandbox, sandbox_url = start_sandbox(latency_ms)
-    dashboard = None
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            env = dashboard_env(Path(tmp), sandbox_url) | {"CACHE_URL": cache_url}
-            prepare_database(env)
-            port = free_port()
-            dashboard = start_dashboard(env, port, workers=2, threads=4)
-            base = f"http://127.0.0.1:{port}"
-            wait_http(f"{base}/healthz")
-            upstream = httpx.Client(
-                base_url=sandbox_url, headers={"Authorization": f"APIKey {TOKEN}"}, timeout=30
-            )
-            web = LoopbackBrowser(base_url=base, timeout=30)
-            log_in(web)
-            # Client ids nobody has (the page keeps its 50 rows), never the same twice, not even across runs.
-            numbers = itertools.count(900_000_000 + random.randrange(10**8))
+    with running_dashboard(latency_ms, {"CACHE_URL": cache_url}, workers=2, threads=4) as (upstream, web, _):
+        # Client ids nobody has (the page keeps its 50 rows), never the same twice, not even across runs.
+        numbers = itertools.count(900_000_000 + random.randrange(10**8))
 
-            def dashboard_list() -> float:
-                return timed(lambda: web.get(f"/clients/?page_size=50&id__in__exclude={next(numbers)}"))
+        def dashboard_list() -> float:
+            return timed(lambda: web.get(f"/clients/?page_size=50&id__in__exclude={next(numbers)}"))
 
-            def direct_list() -> float:
-                query = f"limit=50&offset=0&ordering=id&deleted=false&id__in__exclude={next(numbers)}"
-                return timed(lambda: upstream.get(f"/iam/clients?{query}"))
+        def direct_list() -> float:
+            query = f"limit=50&offset=0&ordering=id&deleted=false&id__in__exclude={next(numbers)}"
+            return timed(lambda: upstream.get(f"/iam/clients?{query}"))
 
-            for _ in range(10):  # both workers: templates, connections, sessions
-                dashboard_list()
-            times = interleaved({"direct": direct_list, "dashboard": dashboard_list}, rounds)
-            return times["dashboard"], times["direct"]
-    finally:
-        for process in (dashboard, sandbox):
-            if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        for _ in range(10):  # both workers: templates, connections, sessions
+            dashboard_list()
+        times = interleaved({"direct": direct_list, "dashboard": dashboard_list}, rounds)
+        return times["dashboard"], times["direct"]
