@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from dashboard.models import AuditEntry
-from tests.helpers import at_the_edge, first_live_client, gcore_call, reply, text, writes
+from tests.helpers import at_the_edge, first_live_client, gcore_call, reply, text, user_ids, writes
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,8 @@ def every_token(sandbox, client_id: int) -> list[dict[str, Any]]:
     return [found[token_id] for token_id in sorted(found)]
 
 
-def live_ids(tokens: list[dict[str, Any]], owner: int | None = None) -> set[int]:
+def live_token_ids(tokens: list[dict[str, Any]], owner: int | None = None) -> set[int]:
+    """The ids of the live tokens among `tokens` (of `owner` alone, if given)."""
     return {t["id"] for t in tokens if not t["deleted"] and owner in (None, t["client_user"]["user_id"])}
 
 
@@ -84,10 +85,6 @@ def user_without_tokens(sandbox, *, activated: bool = True) -> tuple[int, dict[s
             if user["id"] not in holders and user["activated"] is activated and not user["deleted"]:
                 return client_id, user
     raise AssertionError(f"no client has a user without tokens (activated: {activated})")
-
-
-def user_ids(sandbox, client_id: int) -> set[int]:
-    return {user["id"] for user in sandbox.client_json(client_id)["users"]}
 
 
 # -- reading the pages ---------------------------------------------------------------------------------
@@ -183,7 +180,7 @@ def test_live_tokens_by_default_and_all_on_request_whatever_the_deleted_filter_m
     queries: list[dict[str, str]] = []
     at_the_edge(monkeypatch, listing_edge(sandbox, client_id, queries, **implementation))
     live = shown_tokens(support_client, client_id)
-    assert set(live) == live_ids(tokens)
+    assert set(live) == live_token_ids(tokens)
     assert all(cells[6] in ("active", "expired") for cells in live.values())
     everything = shown_tokens(support_client, client_id, deleted=1)
     assert set(everything) == {t["id"] for t in tokens}
@@ -204,7 +201,7 @@ def test_a_holders_removal_page_offers_only_live_tokens_whatever_the_deleted_fil
     support_client, sandbox, monkeypatch, implementation
 ):
     client_id, tokens = client_with_tokens(sandbox, deleted=True)
-    users = user_ids(sandbox, client_id)
+    users = set(user_ids(sandbox, client_id))
     holder = next(
         t["client_user"]["user_id"]
         for t in tokens
@@ -213,7 +210,7 @@ def test_a_holders_removal_page_offers_only_live_tokens_whatever_the_deleted_fil
     at_the_edge(monkeypatch, listing_edge(sandbox, client_id, **implementation))
     page = support_client.get(f"/clients/{client_id}/users/{holder}/remove/")
     assert page.status_code == 200
-    assert revoke_links(text(page), client_id) == live_ids(tokens, holder)
+    assert revoke_links(text(page), client_id) == live_token_ids(tokens, holder)
 
 
 @pytest.mark.parametrize("key", ["results", "result"])
@@ -224,7 +221,7 @@ def test_tokens_listed_as_a_page_are_shown_filtered_and_revocable(
     owner, token = next(
         (t["client_user"]["user_id"], t)
         for t in tokens
-        if not t["deleted"] and t["client_user"]["user_id"] in user_ids(sandbox, client_id)
+        if not t["deleted"] and t["client_user"]["user_id"] in set(user_ids(sandbox, client_id))
     )
     path = tokens_path(client_id)
 
@@ -236,11 +233,11 @@ def test_tokens_listed_as_a_page_are_shown_filtered_and_revocable(
         return response
 
     at_the_edge(monkeypatch, paged)
-    assert set(shown_tokens(support_client, client_id)) == live_ids(tokens)
+    assert set(shown_tokens(support_client, client_id)) == live_token_ids(tokens)
     assert set(shown_tokens(support_client, client_id, deleted=1)) == {t["id"] for t in tokens}
-    assert set(shown_tokens(support_client, client_id, owner=owner)) == live_ids(tokens, owner)
+    assert set(shown_tokens(support_client, client_id, owner=owner)) == live_token_ids(tokens, owner)
     removal = support_client.get(f"/clients/{client_id}/users/{owner}/remove/")
-    assert revoke_links(text(removal), client_id) == live_ids(tokens, owner)
+    assert revoke_links(text(removal), client_id) == live_token_ids(tokens, owner)
     url = f"/clients/{client_id}/tokens/{token['id']}/revoke/"
     assert token["name"] in text(support_client.get(url))
     done = support_client.post(url, {"reason": "Rotated", "confirm": "on"})
@@ -288,17 +285,19 @@ def test_an_implementation_ignoring_issued_by_still_shows_only_the_owners_tokens
     support_client, sandbox, monkeypatch
 ):
     client_id, tokens = client_with_tokens(sandbox, owners=2)
-    users = user_ids(sandbox, client_id)
+    users = set(user_ids(sandbox, client_id))
     owner = next(t["client_user"]["user_id"] for t in tokens if t["client_user"]["user_id"] in users)
-    assert live_ids(tokens, owner) < live_ids(tokens)  # others hold tokens too: the filter matters
+    assert live_token_ids(tokens, owner) < live_token_ids(
+        tokens
+    )  # others hold tokens too: the filter matters
     queries: list[dict[str, str]] = []
     edge = listing_edge(sandbox, client_id, queries, deleted_means="name", plain="live", issued_by=False)
     at_the_edge(monkeypatch, edge)
-    assert set(shown_tokens(support_client, client_id, owner=owner)) == live_ids(tokens, owner)
+    assert set(shown_tokens(support_client, client_id, owner=owner)) == live_token_ids(tokens, owner)
     mine = {t["id"] for t in tokens if t["client_user"]["user_id"] == owner}
     assert set(shown_tokens(support_client, client_id, owner=owner, deleted=1)) == mine
     removal = support_client.get(f"/clients/{client_id}/users/{owner}/remove/")
-    assert revoke_links(text(removal), client_id) == live_ids(tokens, owner)
+    assert revoke_links(text(removal), client_id) == live_token_ids(tokens, owner)
     assert queries and all(q.get("issued_by") == str(owner) for q in queries)  # asked all the same
 
 
@@ -389,7 +388,7 @@ def test_a_removal_refused_for_want_of_permission_shows_gcores_message_and_no_to
     assert "API token" not in body and not revoke_links(body, client_id)
     assert response.context["form"]["reason"].value() == "Offboarding"
     assert writes(wire) == [("DELETE", path, None)]
-    assert user["id"] in user_ids(sandbox, client_id)
+    assert user["id"] in set(user_ids(sandbox, client_id))
     entry = audited(AuditEntry.Action.USER_REMOVE)
     assert entry.outcome == "upstream_error" and entry.upstream_status == 403
 
@@ -420,7 +419,7 @@ def test_a_user_removed_meanwhile_is_said_to_be_gone(support_client, sandbox, mo
     assert user["email"] in error and "unexpected" not in error and "Try again" not in error
     assert "API token" not in text(response)
     assert writes(wire) == [("DELETE", path, None)]
-    assert user["id"] not in user_ids(sandbox, client_id)
+    assert user["id"] not in set(user_ids(sandbox, client_id))
 
 
 INVITE_REFUSALS = {
