@@ -1,7 +1,8 @@
 """Settings for the Gcore reseller dashboard: every value comes from the environment (twelve-factor).
 
 The defaults are safe for `make run` on a laptop only; production sets DEBUG=false, SECRET_KEY,
-ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, DATABASE_URL, CACHE_URL and GCORE_API_TOKEN (.env.example lists them).
+ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, DATABASE_URL, CACHE_URL and GCORE_API_TOKEN (or, for a training
+install, GCORE_SANDBOX=true and GCORE_SANDBOX_URL); .env.example lists them.
 """
 
 from __future__ import annotations
@@ -12,11 +13,19 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from dashboard.configuration import gcore_sandbox_default, spp_sandbox_default, upstream_problems
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
+
+
+def env_flag(name: str, *, default: bool) -> bool:
+    """A true/false variable where empty means unset (`GCORE_SANDBOX=` as copied from .env.example)."""
+    return env.bool(name) if env.str(name, default="").strip() else default
+
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -242,10 +251,15 @@ if not DEBUG:
     if env.bool("SECURE_PROXY_SSL_HEADER", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Gcore API. No token means the built-in sandbox, in-process, with demo data.
+# Gcore API: the real one with a token; without, a sandbox with demo data, which production only
+# uses when asked (GCORE_SANDBOX=true, a training install); dashboard/configuration.py has the rules.
 GCORE_API_URL = env.str("GCORE_API_URL", default="https://api.gcore.com")
 GCORE_API_TOKEN = env.str("GCORE_API_TOKEN", default="")
-# The key the in-process sandbox accepts (no secret; the test suite sets a recognisable one to catch leaks).
+GCORE_SANDBOX = env_flag("GCORE_SANDBOX", default=gcore_sandbox_default(debug=DEBUG, token=GCORE_API_TOKEN))
+# A sandbox server (`manage.py gcore_sandbox`) that every process shares; unset: each process's own,
+# in-process sandbox (development only).
+GCORE_SANDBOX_URL = env.str("GCORE_SANDBOX_URL", default="").rstrip("/")
+# The key the sandbox accepts (no secret; the test suite sets a recognisable one to catch leaks).
 GCORE_SANDBOX_TOKEN = env.str("GCORE_SANDBOX_TOKEN", default="sandbox")
 GCORE_CONNECT_TIMEOUT = env.float("GCORE_CONNECT_TIMEOUT", default=5.0)
 GCORE_READ_TIMEOUT = env.float("GCORE_READ_TIMEOUT", default=10.0)
@@ -256,11 +270,17 @@ GCORE_POOL_SIZE = env.int("GCORE_POOL_SIZE", default=20)
 # Seconds a Gcore read is reused (shared by all app servers through CACHE_URL); 0 turns caching off.
 GCORE_CACHE_SECONDS = env.int("GCORE_CACHE_SECONDS", default=30)
 
-# SPP (Service Provider Pro), the billing link. No key: the built-in SPP sandbox while DEBUG is on;
-# with DEBUG off, the billing features are off (administrators are told where to set these).
+# SPP (Service Provider Pro), the billing link. Nothing set: the built-in SPP sandbox while DEBUG is
+# on; with DEBUG off, the billing features are off (administrators are told where to set these),
+# unless SPP_SANDBOX=true asks for a training install. A URL without a key, or the reverse, is refused.
 SPP_API_URL = env.str("SPP_API_URL", default="").rstrip("/")
 SPP_API_TOKEN = env.str("SPP_API_TOKEN", default="")
 SPP_API_VERSION = env.str("SPP_API_VERSION", default="2024-03-05")
+SPP_SANDBOX = env_flag(
+    "SPP_SANDBOX", default=spp_sandbox_default(debug=DEBUG, url=SPP_API_URL, token=SPP_API_TOKEN)
+)
+# A sandbox server (`manage.py spp_sandbox`) that every process shares; unset: in-process (development only).
+SPP_SANDBOX_URL = env.str("SPP_SANDBOX_URL", default="").rstrip("/")
 SPP_SANDBOX_TOKEN = env.str("SPP_SANDBOX_TOKEN", default="sandbox")
 SPP_CONNECT_TIMEOUT = env.float("SPP_CONNECT_TIMEOUT", default=5.0)
 SPP_READ_TIMEOUT = env.float("SPP_READ_TIMEOUT", default=10.0)
@@ -275,12 +295,23 @@ BULK_MAX_CLIENTS = env.int("BULK_MAX_CLIENTS", default=500)
 BULK_CONCURRENCY = env.int("BULK_CONCURRENCY", default=4)
 # Building the drift list: SPP and Gcore pages read at once.
 BILLING_DRIFT_CONCURRENCY = env.int("BILLING_DRIFT_CONCURRENCY", default=4)
-# Decided once, at start-up: "api", "sandbox" (no key, DEBUG on) or "off" (no key, DEBUG off).
-SPP_MODE = "api" if SPP_API_TOKEN else "sandbox" if DEBUG else "off"
-if SPP_API_TOKEN and not SPP_API_URL:
-    raise ImproperlyConfigured(
-        "SPP_API_TOKEN is set but SPP_API_URL is not: set it to your SPP workspace, https://<workspace>.spp.co"
-    )
+# Decided once, at start-up: "api", "sandbox" (SPP_SANDBOX) or "off" (no key, DEBUG off).
+SPP_MODE = "api" if SPP_API_TOKEN else "sandbox" if SPP_SANDBOX else "off"
+# Production on sandbox data, asked for: every page says so plainly.
+TRAINING_INSTALL = not DEBUG and (GCORE_SANDBOX or SPP_SANDBOX)
+# A production install never answers from demo data by itself, and a half-configured one never starts.
+_upstream_problems = upstream_problems(
+    debug=DEBUG,
+    gcore_token=GCORE_API_TOKEN,
+    gcore_sandbox=GCORE_SANDBOX,
+    gcore_sandbox_url=GCORE_SANDBOX_URL,
+    spp_url=SPP_API_URL,
+    spp_token=SPP_API_TOKEN,
+    spp_sandbox=SPP_SANDBOX,
+    spp_sandbox_url=SPP_SANDBOX_URL,
+)
+if _upstream_problems:
+    raise ImproperlyConfigured("\n".join(str(problem) for problem in _upstream_problems))
 
 # The overview's counts: how long they are reused and how many count queries run at once.
 OVERVIEW_CACHE_SECONDS = env.int("OVERVIEW_CACHE_SECONDS", default=60)
