@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 from dashboard.gcore import is_sandbox
-from tests.helpers import run_manage
+from tests.helpers import logged_in, run_manage
 
 # With DEBUG off a SECRET_KEY is needed before anything else is looked at.
 PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "x" * 60}
@@ -142,3 +143,32 @@ def test_an_spp_training_install_needs_one_sandbox_server_too():
 def test_an_spp_key_and_the_spp_sandbox_together_are_refused():
     spp = {"SPP_API_URL": "https://acme.spp.co", "SPP_API_TOKEN": "k", "SPP_SANDBOX": "true"}
     assert "SPP_API_TOKEN is set and SPP_SANDBOX is true" in refusal(**PRODUCTION_GCORE, **spp)
+
+
+# -- the badge on every page ---------------------------------------------------------------------
+
+TRAINING_BADGE = "Training install: sandbox data, nothing reaches Gcore or SPP"
+
+
+@pytest.mark.django_db
+def test_development_pages_carry_the_sandbox_badge(manager):
+    page = logged_in(manager).get("/clients/").content.decode()
+    assert "Sandbox data" in page and "Training install" not in page
+
+
+@pytest.mark.django_db
+@override_settings(TRAINING_INSTALL=True)
+def test_a_training_install_says_so_on_every_page_signed_in_or_not(client, manager):
+    assert TRAINING_BADGE in client.get("/accounts/login/").content.decode()
+    http = logged_in(manager)
+    for url in ("/", "/clients/", "/activity/"):
+        page = http.get(url).content.decode()
+        assert TRAINING_BADGE in page, url
+        assert "Sandbox data" not in page
+
+
+@pytest.mark.django_db
+@override_settings(TRAINING_INSTALL=True, SPP_MODE="off")
+def test_the_training_badge_names_only_the_sandboxed_system(manager):
+    page = logged_in(manager).get("/clients/").content.decode()
+    assert "Training install: sandbox data, nothing reaches Gcore<" in page
