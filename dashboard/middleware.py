@@ -7,6 +7,7 @@ import logging
 import time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
@@ -40,8 +41,19 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         return super().handle_no_permission(request, view_func)
 
 
-# Where an administrator sets each system's credentials, for the page that says they were refused.
+# Where an administrator sets each system's credentials, for the page that says they were refused:
+# the real API's, or on a sandbox install the shared sandbox server's token and address.
 CREDENTIAL_SETTINGS = {"Gcore": ("GCORE_API_TOKEN", "GCORE_API_URL"), "SPP": ("SPP_API_TOKEN", "SPP_API_URL")}
+SANDBOX_CREDENTIAL_SETTINGS = {
+    "Gcore": ("GCORE_SANDBOX_TOKEN", "GCORE_SANDBOX_URL"),
+    "SPP": ("SPP_SANDBOX_TOKEN", "SPP_SANDBOX_URL"),
+}
+
+
+def credential_settings(system: str) -> tuple[str, str] | None:
+    """The two settings an administrator checks when `system` refused the dashboard's credentials."""
+    sandboxed = not (settings.GCORE_API_TOKEN if system == "Gcore" else settings.SPP_API_TOKEN)
+    return (SANDBOX_CREDENTIAL_SETTINGS if sandboxed else CREDENTIAL_SETTINGS).get(system)
 
 
 class UpstreamErrorMiddleware:
@@ -71,7 +83,7 @@ class UpstreamErrorMiddleware:
             "headline": headline,
             "advice": advice,
             "request_id": exc.request_id,
-            "credential_settings": CREDENTIAL_SETTINGS.get(exc.system) if show_settings else None,
+            "credential_settings": credential_settings(exc.system) if show_settings else None,
         }
         if getattr(request, "htmx", None):
             # htmx does not swap error statuses (see htmx-config in base.html): the event carries
