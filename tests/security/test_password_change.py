@@ -183,3 +183,18 @@ def test_the_new_password_still_meets_the_validators(manager):
     manager.refresh_from_db()
     assert manager.check_password(PASSWORD)
     assert not AccessAttempt.objects.exists()  # the old password was right: nothing counted
+
+
+def test_the_admins_own_password_change_leads_to_this_one(admin_user):
+    """Django's admin has its own password change, which checks the old password outside the
+    sign-in path: administrators are sent to the dashboard's."""
+    http = logged_in(admin_user)
+    for method in ("get", "post"):
+        response = getattr(http, method)(
+            "/admin/password_change/",
+            {"old_password": WRONG, "new_password1": NEW, "new_password2": NEW},
+            REMOTE_ADDR=HOME,
+        )
+        assert response.status_code == 302 and response["Location"] == URL
+    admin_user.refresh_from_db()
+    assert admin_user.check_password(PASSWORD)
