@@ -16,6 +16,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from axes.models import AccessAttempt
 from django.test import Client as DjangoClient
 from django.test import override_settings
 
@@ -291,6 +292,9 @@ def test_wrong_codes_count_toward_the_lockout_like_wrong_passwords(support, capl
     lines = security_lines(caplog)
     assert sum(line.startswith("second factor failed user='sam.support'") for line in lines) == 5
     assert any(line.startswith("login locked out user='sam.support'") for line in lines)
+    # The failed attempts kept for administrators (admin: Access attempts) mask the codes typed.
+    kept = AccessAttempt.objects.get(username="sam.support").post_data
+    assert "code=" in kept and "000000" not in kept
 
     # Locked out: the right code is refused as well, and so is the password on a new attempt.
     refused = http.post("/accounts/2fa/authenticate/", {"code": app.now()})
