@@ -39,6 +39,15 @@ def _sign_in_first(request: HttpRequest, extra_context: dict | None = None) -> H
 admin.site.login = _sign_in_first
 
 
+def _dashboards_password_change(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """The admin's own password change compares the old password outside the sign-in path (never
+    counted, open while locked out, no factor asked): administrators use the dashboard's."""
+    return redirect("password_change")
+
+
+admin.site.password_change = _dashboards_password_change
+
+
 User = get_user_model()
 
 # Staff sign in by username; allauth's e-mail addresses (verification, sign-up) are not used here.

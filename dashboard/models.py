@@ -68,6 +68,7 @@ class AuditEntry(models.Model):
         USER_PASSWORD_RESET = "user.password_reset", "Password reset sent"
         TOKEN_REVOKE = "token.revoke", "API token revoked"
         STAFF_MFA_RESET = "staff.mfa_reset", "Staff member's second factors reset"
+        STAFF_PASSWORD_CHANGE = "staff.password_change", "Staff member's password changed"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"

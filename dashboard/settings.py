@@ -146,6 +146,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dashboard.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "dashboard.security.client_ip"
+# Each failed attempt keeps its request's form data (admin: Access attempts): never a password or a
+# code. "password" is masked by axes itself; these are the password change's fields and the factor's.
+AXES_SENSITIVE_PARAMETERS = [
+    *("username", "ip_address"),  # axes' own default
+    *("old_password", "new_password1", "new_password2", "code"),
+]
 # Addresses in the log come from X-Forwarded-For only behind this many trusted proxies (0: REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
 
