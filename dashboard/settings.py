@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -276,7 +277,7 @@ BULK_CONCURRENCY = env.int("BULK_CONCURRENCY", default=4)
 # Building the drift list: SPP and Gcore pages read at once.
 BILLING_DRIFT_CONCURRENCY = env.int("BILLING_DRIFT_CONCURRENCY", default=4)
 # Decided once, at start-up: "api", "sandbox" (no key, DEBUG on) or "off" (no key, DEBUG off).
-SPP_MODE = "api" if SPP_API_TOKEN else "sandbox" if DEBUG else "off"
+SPP_MODE: Literal["api", "sandbox", "off"] = "api" if SPP_API_TOKEN else "sandbox" if DEBUG else "off"
 if SPP_API_TOKEN and not SPP_API_URL:
     raise ImproperlyConfigured(
         "SPP_API_TOKEN is set but SPP_API_URL is not: set it to your SPP workspace, https://<workspace>.spp.co"

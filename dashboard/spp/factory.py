@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
 
 from .client import SppClient
+
+if TYPE_CHECKING:
+    from dashboard.spp_sandbox import SppSandbox
 
 # No key in development means the built-in sandbox; in production it means billing is off.
 SANDBOX_URL = "https://spp.sandbox"
@@ -21,7 +24,7 @@ def spp_mode() -> Mode:
 
 
 @functools.cache
-def get_spp_sandbox() -> Any:
+def get_spp_sandbox() -> SppSandbox:
     """The in-process SPP sandbox of this process (demo data tied to the Gcore sandbox's)."""
     from dashboard.spp_sandbox import SppSandbox
 
