@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from dashboard.models import AuditEntry
@@ -36,7 +36,7 @@ def audit_record(**fields: Any) -> AuditEntry:
 
 def audit_entry(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     action: str,
     outcome: str,
     client_id: int | None = None,
@@ -102,7 +102,7 @@ def audit_refused_input(
     *,
     action: str,
     client_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     errors: Mapping[str, list[str]],
     user_id: int | None = None,
     ip_address: str | None = None,
