@@ -101,14 +101,16 @@ def audit_failure(exc: UpstreamError, *, audit: Callable[..., object] = audit_re
 def audit_refused_input(
     *,
     action: str,
-    client_id: int,
+    client_id: int | None,
     actor: User,
-    errors: Mapping[str, list[str]],
+    # A form's errors: each field's ErrorList yields its messages as text (its stubs say it may
+    # hold ValidationErrors, which it does, but it hands out their messages).
+    errors: Mapping[str, Iterable[object]],
     user_id: int | None = None,
     ip_address: str | None = None,
 ) -> None:
     """Record a change the dashboard's own validation refused before anything was sent."""
-    message = " | ".join(f"{name}: {'; '.join(msgs)}" for name, msgs in errors.items())
+    message = " | ".join(f"{name}: {'; '.join(map(str, msgs))}" for name, msgs in errors.items())
     audit_record(
         actor=actor,
         action=action,

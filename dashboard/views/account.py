@@ -156,9 +156,10 @@ def _availability_page(request: HtmxHttpRequest, context: dict[str, Any], status
         context["form"] = AvailabilityForm(
             current={row.product: row.available for row in rows}, products=[row.product for row in rows]
         )
-    form = context.get("form")
-    fields = form.fields if form else {}
-    context["lines"] = [(row, form[row.product] if row.product in fields else None) for row in rows]
+    form: AvailabilityForm | None = context.get("form")
+    context["lines"] = [
+        (row, form[row.product] if form and row.product in form.fields else None) for row in rows
+    ]
     status = form_status(request, status)
     return render_page(request, "clients/availability.html", context, partial="availability", status=status)
 
