@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
 from dashboard.forms import AvailabilityForm, ClientCreateForm, ServiceEditForm
+from dashboard.gcore.models import SERVICE_NAMES
 from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
 from dashboard.mfa import fresh_identity_required, stops_a_service
 from dashboard.models import AuditEntry
@@ -269,7 +270,8 @@ def client_create_view(request: HtmxHttpRequest) -> HttpResponse:
     try:
         created = client_create(
             values=form.values(),
-            products={name: name in chosen for name, _ in form.fields["products"].choices},
+            # Every product the form offers (its choices are these names): ticked or not.
+            products={name: name in chosen for name in SERVICE_NAMES},
             defaults=defaults,
             password=form.cleaned_data["password"] or None,
             actor=request.user,
