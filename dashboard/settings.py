@@ -138,6 +138,8 @@ AXES_FAILURE_LIMIT: int = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# axes' own default, stated here because the lockout page (dashboard.security) answers with it.
+AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "dashboard.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "dashboard.security.client_ip"
 # Addresses in the log come from X-Forwarded-For only behind this many trusted proxies (0: REMOTE_ADDR).
