@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.forms.utils import ErrorDict
@@ -96,7 +96,8 @@ class ClientFilterForm(forms.Form):
         if current and current not in dict(client_query.ORDERING_CHOICES):
             # An ordering typed into the address by hand stays selected rather than silently lost;
             # this request's own copy of the field, as the others are shared (SharedFields).
-            self.fields["ordering"] = ordering = copy.deepcopy(self.fields["ordering"])
+            ordering = copy.deepcopy(cast(forms.ChoiceField, self.fields["ordering"]))
+            self.fields["ordering"] = ordering
             ordering.choices = [*client_query.ORDERING_CHOICES, (current, f"Custom: {current}")]
 
     def full_clean(self) -> None:
@@ -197,7 +198,8 @@ class RecordEditForm(UpstreamErrorsForm):
         return original if isinstance(original, dict) else None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stubs allow a subclass's None)
         if data.get("original") is None:
             # A hidden field's error would be invisible: say it above the form.
             self.add_error(None, "This form is out of date. Reload the page and try again.")
@@ -321,7 +323,7 @@ class ServiceEditForm(RecordEditForm):
         if current and current not in SERVICE_STATUS_LABELS:
             # Gcore: a status the spec does not list yet is kept as it is, never replaced unasked.
             choices.insert(0, (current, current))
-        self.fields["status"].choices = choices
+        cast(forms.ChoiceField, self.fields["status"]).choices = choices
         self.can_delete = can_delete
         self.consequence = consequence  # status -> the plain-words consequence, for the confirmation
 
@@ -430,7 +432,7 @@ class ClientCreateForm(UpstreamErrorsForm):
             choices = [
                 (seller.id, f"{seller.full_name or seller.email} (#{seller.id})") for seller in sellers
             ]
-            self.fields["seller"].choices = [("", "No seller"), *choices]
+            cast(forms.ChoiceField, self.fields["seller"]).choices = [("", "No seller"), *choices]
 
     def clean_country_code(self) -> str:
         return (self.cleaned_data.get("country_code") or "").upper()
@@ -469,7 +471,8 @@ class TokenFilterForm(forms.Form):
 
     def __init__(self, *args: Any, users: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "anyone"), *((user.id, user.email) for user in users)]
+        owner = cast(forms.ChoiceField, self.fields["owner"])
+        owner.choices = [("", "anyone"), *((user.id, user.email) for user in users)]
 
 
 class ConfirmForm(forms.Form):
@@ -494,7 +497,8 @@ class BulkPreviewForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ticked = self.data.getlist("client") if hasattr(self.data, "getlist") else []
-        self.fields["client"].choices = [(value, value) for value in ticked if str(value).isdigit()]
+        client = cast(forms.ChoiceField, self.fields["client"])
+        client.choices = [(value, value) for value in ticked if str(value).isdigit()]
 
 
 # -- the billing link (SPP) ---------------------------------------------------------------------------
@@ -503,7 +507,7 @@ class BulkPreviewForm(forms.Form):
 class IntegerListField(forms.CharField):
     """Integers separated by commas ("25, 31"), as a list."""
 
-    def to_python(self, value: Any) -> list[int]:
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]  # text in, a list out (stubs: str)
         if isinstance(value, list | tuple):  # a disabled field's initial value, already a list
             return [int(item) for item in value]
         text = super().to_python(value) or ""
@@ -624,7 +628,8 @@ class BillingSyncForm(forms.Form):
         return original
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # as above
         if "original" in self.errors:
             self.add_error(None, self.errors.pop("original")[0])
         elif not self.errors and all(data.get(name) == "leave" for name in self.CHOICES):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -26,13 +27,19 @@ from dashboard.upstream.errors import (
 
 
 class HtmxHttpRequest(HttpRequest):
+    """A request to one of the dashboard's own pages: htmx details, and a signed-in staff member
+    (LoginRequiredMiddleware lets no other through; the open health checks take an HttpRequest)."""
+
     htmx: HtmxDetails
+    user: User
 
 
 def wants_partial(request: HttpRequest) -> bool:
     """An htmx request that swaps a region; a history restore needs the whole page."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return not htmx.history_restore_request
 
 
 def render_page(

@@ -48,6 +48,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import resolve, reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -81,7 +82,7 @@ class _LockoutAware:
         if request is not None and AxesProxyHandler.is_locked(request, credentials):
             request.axes_locked_out = True  # AxesMiddleware answers with the lockout page
             raise ValidationError("Too many failed attempts: this account is locked for now.")
-        return super().clean_code()  # type: ignore[misc]
+        return super().clean_code()  # type: ignore[misc]  # a mixin: super() is the allauth form after it
 
 
 class AuthenticateForm(_LockoutAware, mfa_forms.AuthenticateForm):
@@ -391,7 +392,7 @@ def said_yes(request: HttpRequest) -> bool:
     """The form's own confirmation is given: a reason and the "I understand" tick. Until then the
     action's form refuses it by itself (and says why), so there is nothing to confirm yet; asking
     only now means the action runs as soon as the person has confirmed who they are."""
-    ticked = CheckboxInput().value_from_datadict(request.POST, {}, "confirm")
+    ticked = CheckboxInput().value_from_datadict(request.POST, MultiValueDict(), "confirm")
     return bool(ticked) and bool(request.POST.get("reason", "").strip())
 
 

@@ -112,7 +112,7 @@ class AuditEntry(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.outcome}"
 
 
-class SavedViewQuerySet(models.QuerySet):
+class SavedViewQuerySet(models.QuerySet["SavedView"]):
     def visible_to(self, user: models.Model) -> SavedViewQuerySet:
         """The views a staff member sees: their own, private or shared, and everyone's shared ones."""
         return self.filter(models.Q(owner=user) | models.Q(shared=True)).select_related("owner")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -88,6 +88,28 @@ class GcoreClient(UpstreamClient):
 
     # -- endpoints ---------------------------------------------------------------------------
 
+    # Without `model`, the page is of `Client`s; with it, of that model.
+    @overload
+    def list_clients(
+        self,
+        *,
+        filters: Mapping[str, object] | None = ...,
+        ordering: str | None = ...,
+        limit: int = ...,
+        offset: int = ...,
+    ) -> Page[Client]: ...
+
+    @overload
+    def list_clients(
+        self,
+        *,
+        filters: Mapping[str, object] | None = ...,
+        ordering: str | None = ...,
+        limit: int = ...,
+        offset: int = ...,
+        model: type[M],
+    ) -> Page[M]: ...
+
     def list_clients(
         self,
         *,
@@ -95,8 +117,8 @@ class GcoreClient(UpstreamClient):
         ordering: str | None = None,
         limit: int = 25,
         offset: int = 0,
-        model: type[M] = Client,  # type: ignore[assignment]
-    ) -> Page[M]:
+        model: type[BaseModel] = Client,
+    ) -> Page[Any]:
         """GET /iam/clients: one page of clients matching `filters` (wire names).
 
         `model` picks what is read of each client: `Client` (everything) or `ClientSummary`.
@@ -303,9 +325,9 @@ class GcoreClient(UpstreamClient):
         """A bare array or a page envelope (`results`, or `result`), and the count (the envelope's,
         or the items'). The first character tells which: a union would have pydantic read twice."""
         if response.content.lstrip()[:1] == b"[":
-            items = self._read(list[model], response)  # type: ignore[valid-type]
-            return len(items), items
-        page = self._read(_Envelope[model], response)  # type: ignore[valid-type]
+            bare: list[M] = self._read(list[model], response)  # type: ignore[valid-type]  # the caller's model, known at run time
+            return len(bare), bare
+        page: _Envelope[M] = self._read(_Envelope[model], response)  # type: ignore[valid-type]  # as above
         items = page.results if page.results is not None else page.result
         if items is None:
             log.warning("gcore response did not match a list of %s", model.__name__)

@@ -4,10 +4,14 @@ sandbox (the shared sandbox server at GCORE_SANDBOX_URL, or this process's own i
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from .client import GcoreClient
+
+if TYPE_CHECKING:
+    from dashboard.sandbox import Sandbox
 
 
 def is_sandbox() -> bool:
@@ -17,7 +21,7 @@ def is_sandbox() -> bool:
 
 
 @functools.cache
-def get_sandbox():
+def get_sandbox() -> Sandbox:
     """The in-process sandbox of this process (deterministic demo data)."""
     from dashboard.sandbox import Sandbox
 

@@ -176,13 +176,13 @@ class FastRandom(random.Random):
     """random.Random with lean choice/randint/sample: the stdlib versions validate their arguments
     on every call, which dominates when 10,000 clients are drawn. Only `random()` is consumed."""
 
-    def choice(self, seq: Sequence[T]) -> T:  # type: ignore[override]
+    def choice(self, seq: Sequence[T]) -> T:  # type: ignore[override]  # sequences only, as seeding passes
         return seq[int(self.random() * len(seq))]
 
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
 
-    def sample(self, population: Sequence[T], k: int, *, counts: None = None) -> list[T]:  # type: ignore[override]
+    def sample(self, population: Sequence[T], k: int, *, counts: None = None) -> list[T]:  # type: ignore[override]  # no counts
         """A partial Fisher-Yates shuffle of a copy."""
         pool = list(population)
         for i in range(k):

@@ -7,12 +7,12 @@ through any server shows at once on every other.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from pydantic import TypeAdapter
 
@@ -119,7 +119,7 @@ def service_values(service: Service) -> dict[str, Any]:
     return {"status": service.status, "enabled": service.enabled}
 
 
-def may_set_status(actor: AbstractBaseUser, status: str) -> bool:
+def may_set_status(actor: User, status: str) -> bool:
     """Setting a service to `deleted` is for administrators; any other status for service changers."""
     needed = "delete_services" if status == ServiceStatus.DELETED else "change_services"
     return actor.has_perm(perm(needed))
@@ -132,7 +132,7 @@ def service_update(
     reason: str,
     original: Mapping[str, Any],
     desired: Mapping[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:
@@ -235,7 +235,7 @@ def availability_update(
     client_id: int,
     original: Mapping[str, Any],
     desired: Mapping[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:
@@ -268,7 +268,7 @@ def availability_update(
     )
 
 
-def availability_reset(*, client_id: int, actor: AbstractBaseUser, ip_address: str | None = None) -> None:
+def availability_reset(*, client_id: int, actor: User, ip_address: str | None = None) -> None:
     """Every product follows the reseller's defaults again (DELETE with every product's name)."""
 
     def send() -> None:
@@ -357,7 +357,7 @@ def features_get(*, client: Client) -> tuple[list[FeatureRow], list[FeatureRow]]
     return rows[True], rows[False]
 
 
-def may_manage_feature(actor: AbstractBaseUser, *, paid: bool) -> bool:
+def may_manage_feature(actor: User, *, paid: bool) -> bool:
     """Paid features cost the reseller money: administrators only."""
     return actor.has_perm(perm("manage_paid_features" if paid else "manage_free_features"))
 
@@ -368,7 +368,7 @@ def feature_toggle(
     feature: CatalogFeature,
     enable: bool,
     activation_id: int | None,
-    actor: AbstractBaseUser,
+    actor: User,
     ip_address: str | None = None,
 ) -> str:
     """Enable (POST) or disable (DELETE by activation id) one feature for the client; audited.
@@ -392,7 +392,8 @@ def feature_toggle(
         )  # fmt: skip
         return Outcome.UNCHANGED
     gcore = get_gcore_client()
-    if enable:
+    send: Callable[[], object]
+    if activation_id is None:  # enabling: had it been on, the check above would have returned
         send = partial(gcore.enable_feature, client_id, feature.id, paid=paid)
     else:
         send = partial(gcore.disable_feature, activation_id, paid=paid)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, F
@@ -156,7 +156,7 @@ def bulk_preview(
     *,
     service: str,
     status: str,
-    actor: AbstractBaseUser,
+    actor: User,
     client_ids: list[int] | None = None,
     query: ClientQuery | None = None,
 ) -> BulkChange:
@@ -267,7 +267,7 @@ def _claim(item: BulkItem, *states: str) -> bool:
     return bool(claimed)
 
 
-def _record(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None, result: Attempt) -> BulkItem:
+def _record(item: BulkItem, bulk: BulkChange, actor: User | None, result: Attempt) -> BulkItem:
     """The client's result on its row, and its own entry in the activity log."""
     item.state, item.message = result.state, result.message[:2000]
     item.old_status = result.old_status or item.old_status
@@ -299,7 +299,7 @@ def _record(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None, re
     return item
 
 
-def change_one(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None, *states: str) -> BulkItem:
+def change_one(item: BulkItem, bulk: BulkChange, actor: User | None, *states: str) -> BulkItem:
     """One client's change, now, in this thread, if it can be claimed from `states`: re-read, one
     PUT at most, recorded and audited."""
     if not _claim(item, *(states or (BulkItem.State.PENDING,))):
@@ -311,7 +311,7 @@ def _state(bulk: BulkChange) -> str:
     return BulkChange.objects.filter(pk=bulk.pk).values_list("state", flat=True).get()
 
 
-def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkChange:
+def bulk_run(bulk: BulkChange, actor: User | None) -> BulkChange:
     """Change every waiting client, BULK_CONCURRENCY at a time; the finished (or stopped) run.
 
     The pool's threads only talk to Gcore; this thread alone writes to the database (each client's
@@ -322,7 +322,7 @@ def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkChange:
     pending = deque(bulk.items.filter(state=BulkItem.State.PENDING).order_by("position"))
     workers = max(1, settings.BULK_CONCURRENCY)
     in_flight: dict[Future[Attempt], BulkItem] = {}
-    state = BulkChange.State.RUNNING
+    state: str = BulkChange.State.RUNNING
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
         while True:
             while pending and len(in_flight) < workers and state == BulkChange.State.RUNNING:
@@ -354,7 +354,7 @@ def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkChange:
     return bulk
 
 
-def _audit_batch(bulk: BulkChange, actor: AbstractBaseUser | None) -> None:
+def _audit_batch(bulk: BulkChange, actor: User | None) -> None:
     """The batch's own entry in the activity log, beside its clients' entries."""
     counts = summary(bulk)
     failed = counts.failed + counts.unknown
@@ -372,7 +372,7 @@ def _audit_batch(bulk: BulkChange, actor: AbstractBaseUser | None) -> None:
     )
 
 
-def bulk_start(bulk: BulkChange, *, reason: str, actor: AbstractBaseUser) -> BulkChange:
+def bulk_start(bulk: BulkChange, *, reason: str, actor: User) -> BulkChange:
     """Start a previewed draft in a background thread of this process, once (a second start is ignored)."""
     if bulk.created_by_id != actor.pk and not actor.is_superuser:
         raise PermissionDenied("Only the person who previewed this change can start it.")
@@ -409,7 +409,7 @@ def bulk_start(bulk: BulkChange, *, reason: str, actor: AbstractBaseUser) -> Bul
     return bulk
 
 
-def bulk_stop(bulk: BulkChange, *, actor: AbstractBaseUser | None = None) -> BulkChange:
+def bulk_stop(bulk: BulkChange, *, actor: User | None = None) -> BulkChange:
     """Ask a running change to stop: clients already sent finish, the rest are not sent; audited."""
     asked = BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.RUNNING).update(
         state=BulkChange.State.STOPPING
@@ -453,7 +453,7 @@ def bulk_get(bulk_id: int) -> BulkChange:
     return bulk
 
 
-def bulk_retry(bulk: BulkChange, item: BulkItem, *, actor: AbstractBaseUser) -> BulkItem:
+def bulk_retry(bulk: BulkChange, item: BulkItem, *, actor: User) -> BulkItem:
     """Try one failed (or in-doubt) client again, now, at the person's explicit request."""
     if not actor.has_perm(perm("bulk_change_services")) or not may_set_status(actor, bulk.status):
         raise PermissionDenied("Your role does not allow changes across many clients.")

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -111,7 +111,7 @@ def read_spp(run: DriftRun, workers: int) -> SppIndex:
     return index
 
 
-def compare_gcore(run: DriftRun, index: SppIndex, workers: int, actor: AbstractBaseUser | None) -> None:
+def compare_gcore(run: DriftRun, index: SppIndex, workers: int, actor: User | None) -> None:
     gcore = get_gcore_client()
     links = dict(BillingLink.objects.values_list("gcore_client_id", "spp_client_id"))
     linked_spp = set(links.values())
@@ -139,7 +139,7 @@ def _compare_page(
     index: SppIndex,
     links: dict[int, int],
     linked_spp: set[int],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> None:
     # First the links email matching can make on this page (one transaction), then the comparison.
     wanted = []
@@ -148,15 +148,15 @@ def _compare_page(
             candidates = index.with_email(client.email)
             if len(candidates) == 1 and candidates[0] not in linked_spp:
                 wanted.append((client.id, candidates[0], index.by_id[candidates[0]][0] or ""))
-    for gcore_id, spp_id in link_by_email_batch(wanted, actor=actor) if wanted else []:
-        links[gcore_id] = spp_id
-        linked_spp.add(spp_id)
+    for gcore_id, linked_id in link_by_email_batch(wanted, actor=actor) if wanted else []:
+        links[gcore_id] = linked_id
+        linked_spp.add(linked_id)
         run.linked += 1
     entries = []
     for client in clients:
         spp_id = links.get(client.id)
         theirs = index.by_id.get(spp_id) if spp_id is not None else None
-        if theirs is None:
+        if spp_id is None or theirs is None:
             continue
         run.compared += 1
         ours = gcore_shared(client).values()
@@ -180,7 +180,7 @@ def _compare_page(
     _progress(run, compared=run.compared, drifted=run.drifted, linked=run.linked)
 
 
-def drift_build(*, actor: AbstractBaseUser | None = None, run: DriftRun | None = None) -> DriftRun:
+def drift_build(*, actor: User | None = None, run: DriftRun | None = None) -> DriftRun:
     """Build the drift list now (in this thread); the finished run, DONE or FAILED (audited)."""
     run = run or DriftRun.objects.create(
         started_by=actor if actor is not None and actor.is_authenticated else None
@@ -231,7 +231,7 @@ def drift_running() -> DriftRun | None:
     return run
 
 
-def drift_start(*, actor: AbstractBaseUser) -> DriftRun:
+def drift_start(*, actor: User) -> DriftRun:
     """Start a build in a background thread of this process (unless one is running); its run."""
     if (running := drift_running()) is not None:
         return running

@@ -4,11 +4,14 @@ sandbox (the shared sandbox server at SPP_SANDBOX_URL, or this process's own), o
 from __future__ import annotations
 
 import functools
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
 
 from .client import SppClient
+
+if TYPE_CHECKING:
+    from dashboard.spp_sandbox import SppSandbox
 
 # No key in development means the built-in sandbox; in production billing is off unless SPP_SANDBOX
 # asks for a training install. The in-process sandbox answers under this (never resolved) address.
@@ -24,7 +27,7 @@ def spp_mode() -> Mode:
 
 
 @functools.cache
-def get_spp_sandbox() -> Any:
+def get_spp_sandbox() -> SppSandbox:
     """The in-process SPP sandbox of this process (demo data tied to the Gcore sandbox's)."""
     from dashboard.spp_sandbox import SppSandbox
 

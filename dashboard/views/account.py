@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
 from dashboard.forms import AvailabilityForm, ClientCreateForm, ServiceEditForm
+from dashboard.gcore.models import SERVICE_NAMES
 from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
 from dashboard.mfa import fresh_identity_required, stops_a_service
 from dashboard.models import AuditEntry
@@ -156,9 +157,10 @@ def _availability_page(request: HtmxHttpRequest, context: dict[str, Any], status
         context["form"] = AvailabilityForm(
             current={row.product: row.available for row in rows}, products=[row.product for row in rows]
         )
-    form = context.get("form")
-    fields = form.fields if form else {}
-    context["lines"] = [(row, form[row.product] if row.product in fields else None) for row in rows]
+    form: AvailabilityForm | None = context.get("form")
+    context["lines"] = [
+        (row, form[row.product] if form and row.product in form.fields else None) for row in rows
+    ]
     status = form_status(request, status)
     return render_page(request, "clients/availability.html", context, partial="availability", status=status)
 
@@ -268,7 +270,8 @@ def client_create_view(request: HtmxHttpRequest) -> HttpResponse:
     try:
         created = client_create(
             values=form.values(),
-            products={name: name in chosen for name, _ in form.fields["products"].choices},
+            # Every product the form offers (its choices are these names): ticked or not.
+            products={name: name in chosen for name in SERVICE_NAMES},
             defaults=defaults,
             password=form.cleaned_data["password"] or None,
             actor=request.user,

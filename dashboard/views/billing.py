@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django_htmx.http import retarget, trigger_client_event
 from dashboard.forms import BillingEditForm, BillingSyncForm, LinkForm
 from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
 from dashboard.mfa import changes_balance, fresh_identity_required
-from dashboard.models import AuditEntry, BillingLink
+from dashboard.models import AuditEntry, BillingLink, DriftEntry
 from dashboard.roles import perm
 from dashboard.services.audit import Outcome, audit_refused_input
 from dashboard.services.billing import (
@@ -165,7 +166,7 @@ def billing_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     if not _connected_or_404(request):
         return _not_connected(request, client_id)
     spp_id = _linked_or_404(client_id)
-    options = {
+    options: dict[str, Any] = {
         "can_change_account": request.user.has_perm(perm("change_billing_account")),
         "status_names": settings.SPP_STATUS_NAMES,
     }
@@ -288,7 +289,7 @@ def _after_partial_sync(context: dict[str, object], client_id: int, spp_id: int)
 
 
 def _sync_page(
-    request: HtmxHttpRequest, context: dict[str, object], form: BillingSyncForm, status: int
+    request: HtmxHttpRequest, context: dict[str, Any], form: BillingSyncForm, status: int
 ) -> HttpResponse:
     """The sync form: each shared field's two values side by side, and its choice."""
     values = shared_values(context["client"], context["record"])
@@ -328,7 +329,7 @@ def drift_view(request: HtmxHttpRequest) -> HttpResponse:
             messages.info(request, "Rebuilding the drift list: the page shows how far it has got.")
             return redirect("billing-drift")
     latest = drift_latest()
-    entries = latest.entries.all() if latest is not None else []
+    entries: QuerySet[DriftEntry] | list[DriftEntry] = latest.entries.all() if latest is not None else []
     page = Paginator(entries, DRIFT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"latest": latest, "running": drift_running(), "page": page, "sandbox": spp_mode() == "sandbox"}
     if request.htmx and request.htmx.target == "drift-progress":

@@ -48,7 +48,7 @@ class SignInPasswordChangeForm(PasswordChangeForm):
         if getattr(self.request, "axes_locked_out", False):
             # Locked before this try or by it: the same answer for a right and a wrong password.
             # Answered here, on this page, rather than by AxesMiddleware with the sign-in page.
-            self.request.axes_locked_out = False
+            self.request.axes_locked_out = False  # type: ignore[attr-defined]  # django-axes's flag on the request
             self.locked_out = True
             minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
             self.add_error(
