@@ -52,7 +52,19 @@ each follows Gcore's ``iam_reseller_api.yaml``, or ``iam_api.yaml`` for the user
     GET    /iam/admin/free_features/{id}              one activation
     DELETE /iam/admin/free_features/{id}              -> 204
     ...    /iam/admin/paid_features[/{id}]            the same four for paid features
-    GET    /iam/admin/sellers                         the sellers; plain array without `limit`, a page with it
+    GET    /iam/admin/sellers                         the sellers; plain array without `limit`, a page with it;
+                                                      every documented filter and ordering
+    POST   /iam/admin/sellers                         Seller (email, full_name, phone) -> 200, not activated
+    GET    /iam/admin/sellers/{id}                    one Seller (a deleted one too, `deleted: true`)
+    PATCH  /iam/admin/sellers/{id}                    email, full_name, phone
+    DELETE /iam/admin/sellers/{id}                    -> 204; flagged deleted, taken off every client
+    GET    /iam/clients/me                            the reseller's own account (ClientBase), id 1001
+    GET    /iam/reselling/resellers/{rid}/notification_settings       always a page; 403 for another rid
+    POST   /iam/reselling/resellers/{rid}/notification_settings       NotificationSettingsWrite -> 201
+    GET|PUT|PATCH|DELETE  .../notification_settings/{id}             DELETE -> 204
+    GET    /iam/reselling/settings                    BrandingSettings (public settings, mail server)
+    PUT    /iam/reselling/settings                    the whole BrandingSettings, replaced
+    POST   /iam/reselling/settings/upload             multipart `logo` and/or `favicon` images -> 200
 
 Writes stamp their times (created_at, status_changed_at, created_date, a token's created) from
 ``Sandbox(clock=...)``, real UTC time by default, and a token's `expired` is read on it; the seeded

@@ -35,6 +35,8 @@ from .catalog import (
     LANGUAGES,
     LOCKING_SERVICE_STATUSES,
     PRODUCTS,
+    RESELLER_ACCOUNT_ID,
+    RESELLER_DOMAIN,
     RESELLER_IDS,
     RESELLER_NAME,
     SELLER_IDS,
@@ -284,12 +286,16 @@ class _Generator:
             now=self.now,
             default_availability=dict(DEFAULT_AVAILABILITY),
             sellers=self.sellers(),
+            notification_settings=reseller_notification_settings(),
+            branding=reseller_branding(),
             next_ids={
                 "client": client_id,
                 "user": self.next_user_id,
                 "activation": self.next_activation_id,
                 # Above every seeded token's id (token_id below): those of the clients that exist.
                 "token": client_id * 10,
+                "seller": max(SELLER_IDS) + 1,
+                "notification_setting": 301,
             },
         )
 
@@ -493,6 +499,63 @@ class _Generator:
         }
         group_id = ADMIN_GROUP_ID if position == 0 else GROUP.pick(rng)
         return UserRecord(id=user_id, client_id=client_id, group_id=group_id, fields=fields)
+
+
+# -- the reseller's own settings (no draws) ------------------------------------------------------------
+
+
+def reseller_notification_settings() -> list[dict[str, Any]]:
+    """NotificationSettingsRead objects: who hears of deletion requests and failed logins."""
+    seeded = (
+        ("deletion_request", "ops@edge-reseller.example", True),
+        ("deletion_request", "billing@edge-reseller.example", True),
+        ("failed_login", "security@edge-reseller.example", True),
+        ("failed_login", "greta.lindqvist@edge-reseller.example", False),
+    )
+    return [
+        {
+            "id": 201 + n,
+            "reseller": RESELLER_ACCOUNT_ID,
+            "notification_type": kind,
+            "email": email,
+            "enabled": on,
+        }
+        for n, (kind, email, on) in enumerate(seeded)
+    ]
+
+
+def reseller_branding() -> dict[str, Any]:
+    """BrandingSettings: the reseller's brand in its clients' control panel, and its mail server."""
+    return {
+        "domain": RESELLER_DOMAIN,
+        "publicSettings": {
+            "brandName": "Edge CDN",
+            "fromEmail": "noreply@edge-reseller.example",
+            "showApiDoc": True,
+            "websiteLink": "https://www.edge-reseller.example",
+            "supportEmail": "support@edge-reseller.example",
+            "supportPhone": "+44 20 5550 1000",
+            "agreementLink": "https://www.edge-reseller.example/terms",
+            # Gcore: typed as a string, though described like the other `show*` flags
+            # (docs/gcore-api-notes.md §12).
+            "showStatusPage": "true",
+            "entryBaseDomain": RESELLER_DOMAIN,
+            "showKnowledgeBase": True,
+            "showTickets": False,
+            "colors": {"header": "#0b3d91", "primary": "#ff6a00"},
+        },
+        "privateSettings": {
+            "mailServer": {
+                "tls": True,
+                "host": "smtp.edge-reseller.example",
+                "port": "587",  # Gcore: typed as a string (PrivateBrandingSettings)
+                "login": "mailer@edge-reseller.example",
+                "password": "sandbox-smtp-password",
+            }
+        },
+        "reseller": RESELLER_ACCOUNT_ID,
+        "deleted": False,
+    }
 
 
 # -- service records, built on first use ---------------------------------------------------------

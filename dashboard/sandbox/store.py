@@ -180,6 +180,12 @@ class Store:
     # Users deleted with their last client (DELETE .../client-users/{uid}): gone from the API, kept
     # only so the tokens they issued can still name them.
     removed_users: dict[int, UserRecord] = field(default_factory=dict)
+    # The reseller's notification e-mails (NotificationSettingsRead objects), by id.
+    notification_settings: list[dict[str, Any]] = field(default_factory=list)
+    # The reseller's BrandingSettings as GET /iam/reselling/settings answers them.
+    branding: dict[str, Any] = field(default_factory=dict)
+    # Uploaded logo and favicon: field name -> (file name, content type, bytes).
+    branding_assets: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
 
     def take_id(self, kind: str) -> int:
         value = self.next_ids[kind]

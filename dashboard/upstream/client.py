@@ -105,7 +105,13 @@ class UpstreamClient:
         self._http.close()
 
     def _request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         """Send one call; retry reads on transient failures, writes only when nothing was sent."""
         is_read = method == "GET"
@@ -117,7 +123,9 @@ class UpstreamClient:
             started = time.perf_counter()
             try:
                 response = _unbound(
-                    self._http.request(method, path, params=params, json=json, extensions=extensions)
+                    self._http.request(
+                        method, path, params=params, json=json, files=files, extensions=extensions
+                    )
                 )
             except httpx.TransportError as exc:
                 if sent is not None:
