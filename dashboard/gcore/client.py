@@ -19,7 +19,9 @@ from dashboard.upstream.client import UpstreamClient
 
 from .errors import ERROR_CLASSES, REQUEST_ID_HEADER, GcoreResponseError, GcoreUnavailable
 from .models import (
+    AccountStatusChange,
     ActivatedFeature,
+    ActivityRequest,
     ApiToken,
     BrandingSettings,
     CatalogFeature,
@@ -410,6 +412,30 @@ class GcoreClient(UpstreamClient):
     def revoke_token(self, client_id: int, token_id: int) -> None:
         """DELETE /iam/v2/clients/{id}/tokens/{tokenId} (204): every application using it is cut off."""
         self._request("DELETE", f"/iam/v2/clients/{int(client_id)}/tokens/{int(token_id)}")
+
+    # -- the account's activity log ---------------------------------------------------------------
+
+    def list_activity_requests(self, *, limit: int = 100, offset: int = 0) -> Page[ActivityRequest]:
+        """GET /iam/activity_log/requests: one page, newest first (`limit` and `offset` are the only
+        documented parameters)."""
+        return self._activity_page(ActivityRequest, "/iam/activity_log/requests", limit=limit, offset=offset)
+
+    def get_activity_request(self, *, request_id: int) -> ActivityRequest:
+        """GET /iam/activity_log/requests/{id}."""
+        path = f"/iam/activity_log/requests/{int(request_id)}"
+        return self._read(ActivityRequest, self._request("GET", path))
+
+    def list_account_status_changes(self, *, limit: int = 100, offset: int = 0) -> Page[AccountStatusChange]:
+        """GET /iam/activity_log/account_status_changes: one page, newest first."""
+        path = "/iam/activity_log/account_status_changes"
+        return self._activity_page(AccountStatusChange, path, limit=limit, offset=offset)
+
+    def _activity_page(self, model: type[M], path: str, *, limit: int, offset: int) -> Page[M]:
+        # Gcore: the page's list is documented as `result`, not `results` (§6, §13); either is read,
+        # and a bare array too.
+        response = self._request("GET", path, params={"limit": str(limit), "offset": str(offset)})
+        count, items = self._counted_items(model, response)
+        return Page.model_construct(count=count, results=items, offset=offset, limit=limit)
 
     # -- reading lists -----------------------------------------------------------------------------
 

@@ -476,3 +476,39 @@ class BrandingSettings(GcoreModel):
     private: PrivateBranding = Field(default_factory=PrivateBranding, alias="privateSettings")
     reseller: int | None = None
     deleted: bool = False
+
+
+# -- the account's activity log ------------------------------------------------------------------------
+
+
+class ActivityRequest(GcoreModel):
+    """One request made in the account (AccountRequestsItem). `data` is the request body as sent,
+    secrets and all (nothing says Gcore masks it): mask it before showing it, and it never appears
+    in a repr."""
+
+    id: int
+    actions: str | None = None  # Gcore: "Actions type", with a date-time as its example (§13)
+    data: str | None = Field(default=None, repr=False)
+    user_email: str | None = None
+    client: int | None = None
+    token: int | None = None  # None for a request made in the portal (no API token)
+    requested_at: datetime | None = None
+    path: str = ""
+    remote_ip_address: str | None = None
+    host: str | None = None
+    method: str = ""
+    query_params: str | None = None
+    status_code: int | None = None
+    reverted: bool = False
+    user: int | None = None
+
+
+class AccountStatusChange(GcoreModel):
+    """A change of an account's status (AccountStatusChangesItem)."""
+
+    id: int
+    status_change_at: datetime | None = None
+    old_status: str | None = None
+    new_status: str | None = None
+    federation_id: str | None = None
+    client: int | None = None

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar, Unpack
 from urllib.parse import parse_qsl
 
+from . import activity
 from .api import ApiRequest
 from .auth import authenticate
 from .catalog import RESELLER_ACCOUNT_ID, RESELLER_IDS, SELLER_IDS
@@ -282,7 +283,18 @@ class Sandbox(SandboxBase[Store]):
             content_type=headers.get("content-type", ""),
         )
         with self._lock:
-            return handler(request, self._store, **path_params)
+            response = handler(request, self._store, **path_params)
+            activity.record(
+                self._store,
+                method=method,
+                path=path,
+                query=query,
+                body=body,
+                status=response.status,
+                headers=headers,
+                now=request.now,
+            )
+            return response
 
     def _fresh_store(self) -> Store:
         """This sandbox's own copy of the seeded data (see `data.seeded_store`)."""

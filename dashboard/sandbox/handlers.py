@@ -11,7 +11,17 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from . import availability, client_services, features, invitations, reseller, sellers, signup, tokens
+from . import (
+    activity,
+    availability,
+    client_services,
+    features,
+    invitations,
+    reseller,
+    sellers,
+    signup,
+    tokens,
+)
 from .api import ApiRequest, Handler, Route
 from .catalog import AUTH_TYPES, LANGUAGES, RESELLER_IDS
 from .data import tokens_of
@@ -287,6 +297,9 @@ ROUTES: tuple[Route, ...] = (
     ),
     _route(r"/iam/reselling/settings", {"GET": reseller.get_branding, "PUT": reseller.put_branding}),
     _route(r"/iam/reselling/settings/upload", {"POST": reseller.upload_branding_assets}),
+    _route(r"/iam/activity_log/requests", {"GET": activity.list_requests}),
+    _route(r"/iam/activity_log/requests/(?P<request_id>{id})", {"GET": activity.get_request}),
+    _route(r"/iam/activity_log/account_status_changes", {"GET": activity.list_status_changes}),
 )
 
 

@@ -1,7 +1,8 @@
 """POST /iam/users: a new client and its first user, both active at once (CreateUserRequest ->
 201 iam_reseller_User; iam_reseller_api.yaml; docs/gcore-api-notes.md §10).
 
-The password is checked and then dropped: nothing keeps it, so no response and no log can show it.
+The password is checked and then dropped: no record and no response holds it. Only the activity log
+keeps the request's body, as Gcore documents its `data` (activity.py).
 """
 
 from __future__ import annotations

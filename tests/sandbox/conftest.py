@@ -145,6 +145,11 @@ def _validator(source: str, name: str) -> jsonschema.Draft202012Validator:
         # APIToken), but a token never used has no such date: the sandbox sends null
         # (dashboard/sandbox/store.py, token_json).
         schemas["TokenResponse"]["allOf"][1]["properties"]["last_usage"] = {"type": ["string", "null"]}
+    if "AccountRequestsItem" in schemas:
+        # Gcore: AccountRequestsItem types `token` as a non-nullable integer, but a request made in
+        # the portal (a JWT session) has no API token: the sandbox sends null
+        # (docs/gcore-api-notes.md §13).
+        schemas["AccountRequestsItem"]["properties"]["token"] = {"type": ["integer", "null"]}
     root = {"$ref": f"#/components/schemas/{name}", "components": components}
     return jsonschema.Draft202012Validator(
         root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
