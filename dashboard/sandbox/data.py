@@ -9,7 +9,10 @@ as it was: personal availability values from `random.Random(f"extra:{seed}")`, e
 service records from its own `random.Random(f"services:{seed}:{client_id}")`, and each client's API
 tokens from its own `random.Random(f"tokens:{seed}:{client_id}")`. Service records and tokens are
 built on first use (`services_of`, `tokens_of`), not up front: they would multiply what copying a
-store costs.
+store costs. For the attention queue, trials that overran 30 days draw from
+`random.Random(f"overrun:{seed}:{client_id}")` and tokens that expire within two weeks from
+`random.Random(f"expiring:{seed}:{client_id}")`; the activity log's history
+(`activity_history`, built on its first read) from `random.Random(f"activity:{seed}")`.
 """
 
 from __future__ import annotations
@@ -176,6 +179,10 @@ TOKEN_LIFETIME_DAYS = (90, 180, 365, 730, 1095)
 # The share of live clients seeded with API tokens, and how many each gets.
 TOKEN_CLIENT_SHARE = 0.35
 TOKEN_COUNTS = (1, 1, 2, 2, 3, 4)
+# For the attention queue's scans: the share of seeded tokens with an expiry date that expire
+# within 14 days of `now`, and of seeded trials that overran 30 days.
+EXPIRING_TOKEN_SHARE = 0.12
+OVERRUN_TRIAL_SHARE = 0.15
 
 
 class FastRandom(random.Random):
@@ -582,6 +589,9 @@ def service_id(client_id: int, name: str) -> int:
 def _seeded_services(store: Store, client: ClientRecord) -> dict[str, ServiceRecord]:
     """Six records whose history is plausible for the status each service has now."""
     rng = FastRandom(f"services:{store.seed}:{client.id}")
+    # What came later (trials that overran) draws from its own generator, so `rng` gives the rest
+    # exactly as before.
+    overrun = FastRandom(f"overrun:{store.seed}:{client.id}")
     created_at = client.created_at
     now = max(store.now or created_at, created_at)
     records: dict[str, ServiceRecord] = {}
@@ -591,6 +601,10 @@ def _seeded_services(store: Store, client: ClientRecord) -> dict[str, ServiceRec
         previous = "new"
         if status == "trial":  # a trial of at most 30 days, still running
             start = changed = max(created_at, now - timedelta(seconds=rng.uniform(3_600, 30 * 86_400)))
+            if overrun.random() < OVERRUN_TRIAL_SHARE:  # a trial nobody ended: 31 to 90 days old
+                start = changed = max(
+                    created_at, now - timedelta(seconds=overrun.uniform(31 * 86_400, 90 * 86_400))
+                )
         elif status != "new":
             start = created_at + (now - created_at) * (rng.random() * 0.5)
             changed = start + (now - start) * rng.random()
@@ -640,6 +654,7 @@ def _seeded_tokens(store: Store, client: ClientRecord) -> dict[int, TokenRecord]
     if not issuers:
         return {}
     now = max(store.now or client.created_at, client.created_at)
+    expiring = FastRandom(f"expiring:{store.seed}:{client.id}")  # came later: its own generator
     tokens: dict[int, TokenRecord] = {}
     for n in range(1, rng.choice(TOKEN_COUNTS) + 1):
         issuer = rng.choice(issuers)
@@ -651,6 +666,8 @@ def _seeded_tokens(store: Store, client: ClientRecord) -> dict[int, TokenRecord]
         exp_date = None if rng.random() < 0.35 else created + timedelta(days=rng.choice(TOKEN_LIFETIME_DAYS))
         used_until = min(now, exp_date) if exp_date is not None else now
         last_usage = None if rng.random() < 0.25 else created + (used_until - created) * rng.random()
+        if exp_date is not None and expiring.random() < EXPIRING_TOKEN_SHARE:  # due within two weeks
+            exp_date = now + timedelta(seconds=expiring.uniform(3_600, 14 * 86_400))
         tokens[token_id(client.id, n)] = TokenRecord(
             id=token_id(client.id, n),
             client_id=client.id,
