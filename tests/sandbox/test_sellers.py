@@ -293,3 +293,16 @@ def test_unknown_sellers_and_broken_bodies(api: httpx.Client) -> None:
     broken = api.post("/iam/admin/sellers", content=b"{", headers={"Content-Type": "application/json"})
     assert broken.status_code == 400
     assert broken.json()["message"].startswith("JSON parse error - ")
+
+
+def test_a_new_sellers_address_cannot_be_invited_into_a_client(sb: Sandbox, api: httpx.Client) -> None:
+    api.post("/iam/admin/sellers", json={"email": "ana@edge-reseller.example", "full_name": "Ana"})
+    invited = api.post(
+        "/iam/clients/invite_user",
+        json={
+            "email": "ANA@edge-reseller.example",
+            "client_id": sb.client_ids()[1],
+            "user_role": {"id": 2, "name": "Users"},
+        },
+    )
+    assert (invited.status_code, invited.json()) == (400, ["This user cannot be added to this client."])
