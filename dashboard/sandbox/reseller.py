@@ -15,6 +15,7 @@ import email.parser
 import email.policy
 from collections.abc import Callable
 from email.message import Message
+from operator import itemgetter
 from typing import Any
 
 from .api import ApiRequest
@@ -112,7 +113,7 @@ ALREADY_THERE = "The fields reseller, notification_type, email must make a uniqu
 # Gcore: `ordering` is documented only as "which field to use" (Ordering): the sandbox takes the
 # object's own fields and drops others, as DRF's OrderingFilter does.
 NOTIFICATION_ORDER_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    name: (lambda item, name=name: item[name]) for name in ("id", "notification_type", "email", "enabled")
+    name: itemgetter(name) for name in ("id", "notification_type", "email", "enabled")
 }
 
 

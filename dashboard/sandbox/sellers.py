@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from .api import ApiRequest
@@ -46,8 +47,7 @@ INVALID_VALUE = "Enter a valid value."
 
 # Gcore: the list's ordering fields (SellersOrdering); unknown ones are dropped, as DRF drops them.
 ORDER_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    name: (lambda seller, name=name: seller[name])
-    for name in ("id", "email", "full_name", "date_joined", "activated", "deleted")
+    name: itemgetter(name) for name in ("id", "email", "full_name", "date_joined", "activated", "deleted")
 }
 
 

@@ -362,7 +362,6 @@ def nested_object(validators: Mapping[str, Validator], *, required: Collection[s
             raise FieldError(MAY_NOT_BE_NULL)
         if not isinstance(value, dict):
             raise FieldError(f"Invalid data. Expected a dictionary, but got {type(value).__name__}.")
-        cleaned: dict[str, Any] = clean(value)
-        return cleaned
+        return cast(dict[str, Any], clean(value))
 
     return validate
