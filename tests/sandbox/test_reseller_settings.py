@@ -368,3 +368,21 @@ def test_one_bad_file_keeps_the_other_out_too(sb: Sandbox, api: httpx.Client) ->
     )
     assert response.status_code == 400
     assert sb.branding_asset("logo") is None
+
+
+def test_gcores_sdk_reads_the_account(gcore_sdk, sb: Sandbox) -> None:
+    overview = gcore_sdk.iam.get_account_overview()
+    assert (overview.id, overview.company_name) == (sb.reseller_account_id(), "Edge Reseller Ltd")
+
+
+def test_the_upload_and_settings_over_loopback(sb: Sandbox, loopback: httpx.Client) -> None:
+    uploaded = loopback.post(
+        "/iam/reselling/settings/upload", files={"favicon": ("f.ico", ICO, "image/x-icon")}
+    )
+    assert uploaded.status_code == 200
+    assert sb.branding_asset("favicon") == ("f.ico", "image/x-icon", ICO)
+    created = loopback.post(
+        NOTIFICATIONS, json={"notification_type": "failed_login", "email": "a@example.org"}
+    )
+    assert created.status_code == 201
+    assert loopback.get(f"{NOTIFICATIONS}/{created.json()['id']}").json() == created.json()
