@@ -302,7 +302,7 @@ class Seller(GcoreModel):
     reseller_name: str | None = None
     company: str | None = None
     # Gcore: typed as a plain string ("Registration date"); read as a date-time when it is one.
-    date_joined: datetime | str | None = None
+    date_joined: datetime | str | None = Field(default=None, union_mode="left_to_right")
     activated: bool = False  # False until the seller sets a password from the activation e-mail
     deleted: bool = False
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 import httpx
 import pytest
@@ -53,7 +54,7 @@ def test_sellers_from_creation_to_deletion(gcore: GcoreClient, sb: Sandbox) -> N
     assert (seller.email, seller.full_name, seller.activated, seller.deleted) == (
         "ana@example.org", "Ana Ruiz", False, False,
     )  # fmt: skip
-    assert seller.date_joined is not None
+    assert isinstance(seller.date_joined, datetime)
     assert gcore.get_seller(seller_id=seller.id) == seller
     changed = gcore.update_seller(seller_id=seller.id, changes=SellerUpdate(phone="+34 600 100 200"))
     assert (changed.phone, changed.full_name) == ("+34 600 100 200", "Ana Ruiz")
@@ -225,6 +226,14 @@ def test_a_branding_put_sends_the_spec_types_and_no_read_only_field(wire: GcoreC
         },
         "privateSettings": {},
     }
+
+
+@pytest.mark.respx(base_url=BASE)
+def test_a_seller_joined_on_a_date_or_on_some_text(wire: GcoreClient, respx_mock) -> None:
+    respx_mock.get("/iam/admin/sellers/1").respond(json={"id": 1, "date_joined": "2024-11-13 15:23:30+00:00"})
+    respx_mock.get("/iam/admin/sellers/2").respond(json={"id": 2, "date_joined": "13.11.2024"})
+    assert wire.get_seller(seller_id=1).date_joined == datetime.fromisoformat("2024-11-13T15:23:30+00:00")
+    assert wire.get_seller(seller_id=2).date_joined == "13.11.2024"
 
 
 @pytest.mark.respx(base_url=BASE)
