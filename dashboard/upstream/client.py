@@ -120,6 +120,7 @@ class UpstreamClient:
         # A tuple, not a list, for repeated names: httpx's list type takes more than strings.
         params: Mapping[str, str] | tuple[tuple[str, str], ...] | None = None,
         json: Any = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         """Send one call; retry reads on transient failures, writes only when nothing was sent."""
         is_read = method == "GET"
@@ -131,7 +132,9 @@ class UpstreamClient:
             started = time.perf_counter()
             try:
                 response = _unbound(
-                    self._http.request(method, path, params=params, json=json, extensions=extensions)
+                    self._http.request(
+                        method, path, params=params, json=json, files=files, extensions=extensions
+                    )
                 )
             except httpx.TransportError as exc:
                 if sent is not None:
