@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 # Imported first so that their registrations exist, to be replaced below.
@@ -9,16 +10,19 @@ import allauth.account.admin
 import allauth.mfa.admin  # noqa: F401 - imported for its registration
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import UserAdmin, sensitive_post_parameters_m
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 
-from dashboard.mfa import SECOND_FACTORS, reset_factors
+from dashboard.mfa import SECOND_FACTORS, confirmation_url, confirmed_recently, password_set, reset_factors
 from dashboard.models import AuditEntry, BillingLink, BulkChange, BulkItem, DriftRun, SavedView
 
 admin.site.site_header = "Gcore reseller dashboard: administration"
@@ -64,6 +68,47 @@ class StaffAdmin(UserAdmin):
 
     list_display = (*UserAdmin.list_display, "has_second_factor")  # type: ignore[misc]  # generic only in the stubs
     actions = ("reset_second_factors",)
+
+    change_user_password_template = "admin/auth/user/staff_change_password.html"  # noqa: S105 - a template name
+
+    @sensitive_post_parameters_m  # as Django's: the passwords stay out of error reports
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """Django's "set password" page, which takes no current password: one's own password is
+        changed on the dashboard's page (counted as a sign-in, refused while locked out); another
+        staff member's only within REAUTH_MINUTES of a confirmation (the factor, for an account
+        with one), checked again when the form is sent. A password set here ends every session of
+        that staff member and is logged and audited."""
+        staff = self.get_object(request, unquote(id))
+        if staff is not None and staff.pk == request.user.pk:
+            return redirect("password_change")
+        if staff is None or not self.has_change_permission(request, staff):
+            return super().user_change_password(request, id, form_url)  # Django's 404 or 403
+        if not confirmed_recently(request):
+            if request.method != "POST":
+                return redirect(confirmation_url(request, request.get_full_path()))
+            return self._confirm_first(request, id, form_url)
+        before = staff.password
+        response = super().user_change_password(request, id, form_url)
+        staff.refresh_from_db(fields=["password"])
+        if staff.password != before:  # set (or disabled): Django's form saved it
+            password_set(request, staff, by=request.user)
+        return response
+
+    def _confirm_first(self, request: HttpRequest, id: str, form_url: str) -> HttpResponse:
+        """A form sent after the confirmation went stale: refused, nothing changed. The form again,
+        empty, with the way to confirm and come back; the POST is not kept for afterwards (as a
+        risky action's is), since it holds a password and would wait in the session store."""
+        page = copy.copy(request)  # Django's page as for a GET: the form unbound, nothing saved
+        page.method, page.POST = "GET", QueryDict()
+        response = super().user_change_password(page, id, form_url)
+        if isinstance(response, TemplateResponse):  # Django's form page, not rendered yet
+            response.context_data = {
+                **(response.context_data or {}),
+                "confirm_first_url": confirmation_url(request, request.get_full_path()),
+                "reauth_minutes": settings.REAUTH_MINUTES,
+            }
+        response.status_code = 403
+        return response
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         factors = Authenticator.objects.filter(user=OuterRef("pk"), type__in=SECOND_FACTORS)
