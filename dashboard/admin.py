@@ -1,4 +1,7 @@
-"""Django admin: staff accounts (Django's own) and the audit log, read-only."""
+"""Django admin: staff accounts (Django's own) and the audit log, read-only.
+
+Every change made here needs a fresh confirmation (`_confirmed_admin_view`), as risky actions on
+the dashboard do."""
 
 from __future__ import annotations
 

@@ -294,7 +294,8 @@ def test_an_administrator_sets_a_staff_members_password_only_once_confirmed(
 ):
     """The admin's "set password" page asks no current password: with the page opened, then left
     beyond REAUTH_MINUTES, the form is refused with the way to confirm; the factor confirms and the
-    password is set, ending every session of that staff member (theirs is a second browser)."""
+    password is set, ending every session of that staff member (theirs is a second browser). Stale
+    again, the list opens but adding a staff account leads to the confirmation first."""
     from django.contrib.auth import SESSION_KEY
     from django.contrib.sessions.models import Session
 
@@ -341,3 +342,13 @@ def test_an_administrator_sets_a_staff_members_password_only_once_confirmed(
         expect(their_page.get_by_role("button", name="Log in")).to_be_visible()  # signed out
     finally:
         theirs.close()
+
+    # Later, stale again: the list still opens, adding a staff account first asks for the factor.
+    confirmed_long_ago(page)
+    page.goto("/admin/auth/user/")
+    expect(page.get_by_role("link", name="sam.support")).to_be_visible()
+    page.get_by_role("link", name=re.compile("Add user")).click()
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    expect(page).to_have_url(
+        re.compile(r"/accounts/2fa/reauthenticate/\?next=%2Fadmin%2Fauth%2Fuser%2Fadd%2F$")
+    )
