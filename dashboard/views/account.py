@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
-from dashboard.forms import AvailabilityForm, ClientCreateForm, ServiceEditForm
+from dashboard.forms.account import AvailabilityForm, ClientCreateForm, ServiceEditForm
 from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
 from dashboard.mfa import fresh_identity_required, stops_a_service
 from dashboard.models import AuditEntry

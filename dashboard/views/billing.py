@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import retarget, trigger_client_event
 
-from dashboard.forms import BillingEditForm, BillingSyncForm, LinkForm
+from dashboard.forms.billing import BillingEditForm, BillingSyncForm, LinkForm
 from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
 from dashboard.mfa import changes_balance, fresh_identity_required
 from dashboard.models import AuditEntry, BillingLink

@@ -16,7 +16,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from dashboard.forms import SERVICE_STATUS_LABELS, BulkPreviewForm, ConfirmForm
+from dashboard.forms.account import SERVICE_STATUS_LABELS
+from dashboard.forms.bulk import BulkPreviewForm
+from dashboard.forms.saving import ConfirmForm
 from dashboard.http import HtmxHttpRequest, render_page
 from dashboard.mfa import changes_many, fresh_identity_required
 from dashboard.models import BulkChange, BulkItem

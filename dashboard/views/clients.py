@@ -16,7 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from dashboard.forms import BulkPreviewForm, ClientFilterForm
+from dashboard.forms.bulk import BulkPreviewForm
+from dashboard.forms.clients import ClientFilterForm
 from dashboard.gcore.models import Client, Service
 from dashboard.http import HtmxHttpRequest, render_page, upstream_failure, wants_fresh, wants_partial
 from dashboard.roles import perm

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
-from dashboard.forms import ClientEditForm, UserEditForm
+from dashboard.forms.edits import ClientEditForm, UserEditForm
 from dashboard.http import HtmxHttpRequest, notify, render_page
 from dashboard.mfa import fresh_identity_required, moves_client
 from dashboard.models import AuditEntry

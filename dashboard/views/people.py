@@ -16,7 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
-from dashboard.forms import ConfirmForm, InviteForm, TokenFilterForm
+from dashboard.forms.people import InviteForm, TokenFilterForm
+from dashboard.forms.saving import ConfirmForm
 from dashboard.gcore import GcoreNotFound
 from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
 from dashboard.mfa import fresh_identity_required, said_yes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dashboard.forms import RecordEditForm
+from dashboard.forms.saving import RecordEditForm
 from dashboard.http import HtmxHttpRequest, client_ip, refusal_text, upstream_failure
 from dashboard.services.audit import Outcome, audit_refused_input
 from dashboard.services.saves import SaveResult
