@@ -48,8 +48,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.roles import perm
 from dashboard.security import client_ip
-from dashboard.services.account import STOPPING_STATUSES
 from dashboard.services.billing import billing_compare
+from dashboard.services.client_services import STOPPING_STATUSES
 from dashboard.services.clients import REASSIGN_FIELDS
 from dashboard.services.saves import find_changes, normalise
 

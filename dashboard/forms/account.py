@@ -8,7 +8,7 @@ from django import forms
 
 from dashboard.forms.saving import LANGUAGE_NAMES, NUMERIC, RecordEditForm, UpstreamErrorsForm, reason_field
 from dashboard.gcore.models import SERVICE_NAMES, Language, ServiceStatus
-from dashboard.services.account import STOPPING_STATUSES
+from dashboard.services.client_services import STOPPING_STATUSES
 from dashboard.services.onboarding import NEW_CLIENT_FIELDS
 
 SERVICE_STATUS_LABELS = {

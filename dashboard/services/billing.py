@@ -167,7 +167,7 @@ def billing_state(
     state = BillingState(client=client, matches=matches, taken=taken)
     if len(matches) == 1 and not taken:
         try:
-            state.link = link_clients(
+            state.link = billing_link(
                 client_id=client.id,
                 spp_id=matches[0].id,
                 method=BillingLink.Method.EMAIL,
@@ -181,7 +181,7 @@ def billing_state(
     return state
 
 
-def link_clients(
+def billing_link(
     *,
     client_id: int,
     spp_id: int,
@@ -263,7 +263,7 @@ def link_by_email_batch(
         made = []
         for gcore_id, spp_id, email in pairs:
             try:
-                link_clients(
+                billing_link(
                     client_id=gcore_id,
                     spp_id=spp_id,
                     method=BillingLink.Method.EMAIL,
@@ -277,7 +277,7 @@ def link_by_email_batch(
     return [(gcore_id, spp_id) for gcore_id, spp_id, _ in pairs]
 
 
-def unlink_clients(*, client_id: int, actor: AbstractBaseUser, ip_address: str | None = None) -> int | None:
+def billing_unlink(*, client_id: int, actor: AbstractBaseUser, ip_address: str | None = None) -> int | None:
     """Remove a Gcore client's link; the SPP id it had, or None when it had none. Audited."""
     link = BillingLink.objects.filter(gcore_client_id=client_id).first()
     if link is None:
@@ -481,7 +481,7 @@ def spp_record_get(spp_id: int) -> SppClient:
     return get_spp_client().get_client(spp_id)
 
 
-def sync_records(*, client_id: int, spp_id: int) -> tuple[Client, SppClient]:
+def billing_records_get(*, client_id: int, spp_id: int) -> tuple[Client, SppClient]:
     """Both sides of a link as they are now: Gcore's client (read fresh) and SPP's record."""
     return client_get(client_id=client_id, fresh=True).value, spp_record_get(spp_id)
 

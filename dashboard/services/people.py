@@ -30,7 +30,7 @@ def _require(actor: AbstractBaseUser, codename: str, what: str) -> None:
         raise PermissionDenied(f"Your role does not allow {what}.")
 
 
-def invite(
+def client_user_invite(
     *,
     client_id: int,
     email: str,
@@ -57,7 +57,7 @@ def invite(
     return run_act(act, actor=actor, ip_address=ip_address)
 
 
-def remove_access(
+def client_user_remove(
     *, client_id: int, user: ClientUser, reason: str, actor: AbstractBaseUser, ip_address: str | None = None
 ) -> None:
     """Take the user's access to this client away; Gcore deletes a user left with no account."""
@@ -75,7 +75,7 @@ def remove_access(
     run_act(act, actor=actor, ip_address=ip_address)
 
 
-def resend_invitation(
+def client_user_invitation_resend(
     *, client_id: int, user: ClientUser, actor: AbstractBaseUser, ip_address: str | None = None
 ) -> None:
     """Gcore e-mails the activation link again (it refuses once the user has activated)."""
@@ -92,7 +92,7 @@ def resend_invitation(
     run_act(act, actor=actor, ip_address=ip_address)
 
 
-def send_password_reset(
+def client_user_password_reset(
     *, client_id: int, user: ClientUser, actor: AbstractBaseUser, ip_address: str | None = None
 ) -> None:
     """Gcore e-mails the user a link to choose a new password; the dashboard never sees it."""
@@ -109,7 +109,7 @@ def send_password_reset(
     run_act(act, actor=actor, ip_address=ip_address)
 
 
-def invited_since(client_id: int) -> dict[int, datetime]:
+def invitations_get(client_id: int) -> dict[int, datetime]:
     """When this dashboard invited each of the client's users (user id -> the newest invitation or
     resend), for "invited N days ago": Gcore's user record has no invitation date."""
     entries = AuditEntry.objects.filter(
@@ -162,7 +162,7 @@ def token_get(*, client_id: int, token_id: int) -> ApiToken:
     return token
 
 
-def tokens_of(*, client_id: int, user_id: int) -> list[ApiToken]:
+def user_tokens_get(*, client_id: int, user_id: int) -> list[ApiToken]:
     """The user's live tokens in the client (what keeps Gcore from removing a user); none if
     unreadable."""
     try:
@@ -171,7 +171,7 @@ def tokens_of(*, client_id: int, user_id: int) -> list[ApiToken]:
         return []
 
 
-def revoke_token(
+def token_revoke(
     *, client_id: int, token: ApiToken, reason: str, actor: AbstractBaseUser, ip_address: str | None = None
 ) -> None:
     """Delete the token: every application using it loses access at once. Cannot be undone."""

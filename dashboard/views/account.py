@@ -22,23 +22,23 @@ from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upst
 from dashboard.mfa import fresh_identity_required, stops_a_service
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
-from dashboard.services.account import (
-    STATUS_MEANINGS,
+from dashboard.services.audit import Outcome, audit_refused_input
+from dashboard.services.availability import (
+    availability_defaults_get,
     availability_get,
     availability_reset,
     availability_update,
+)
+from dashboard.services.client_services import (
+    STATUS_MEANINGS,
     consequence,
-    default_availability,
-    feature_toggle,
-    features_get,
-    may_manage_feature,
     service_get,
     service_update,
     service_values,
     services_get,
 )
-from dashboard.services.audit import Outcome, audit_refused_input
 from dashboard.services.clients import client_get
+from dashboard.services.features import feature_toggle, features_get, may_manage_feature
 from dashboard.services.onboarding import client_create, client_created_meanwhile, sellers_get
 from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
 from dashboard.views.clients import detail_context
@@ -299,7 +299,7 @@ def client_create_view(request: HtmxHttpRequest) -> HttpResponse:
 def _defaults() -> tuple[dict[str, bool], bool]:
     """The reseller's default products, and whether Gcore could say what they are."""
     try:
-        return default_availability(), True
+        return availability_defaults_get(), True
     except UpstreamError:
         return {}, False
 

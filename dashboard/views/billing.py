@@ -25,18 +25,18 @@ from dashboard.services.audit import Outcome, audit_refused_input
 from dashboard.services.billing import (
     BillingLinkError,
     billing_connected,
+    billing_link,
+    billing_records_get,
     billing_state,
     billing_sync,
+    billing_unlink,
     billing_update,
-    link_clients,
     linked_spp_id,
     shared_values,
     spp_record_get,
     spp_values,
     status_name,
-    sync_records,
     sync_values,
-    unlink_clients,
 )
 from dashboard.services.clients import client_get
 from dashboard.services.drift import drift_latest, drift_running, drift_start
@@ -117,7 +117,7 @@ def billing_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         raise PermissionDenied("Your role may look at billing records but not link or unlink them.")
     action = request.POST.get("action", "")
     if action == "unlink":
-        spp_id = unlink_clients(client_id=client_id, actor=request.user, ip_address=client_ip(request))
+        spp_id = billing_unlink(client_id=client_id, actor=request.user, ip_address=client_ip(request))
         text = f"Unlinked from SPP client {spp_id}." if spp_id else "This client was not linked."
         return _after_link_change(request, client_id, text)
     if action not in ("link", "pick"):
@@ -126,7 +126,7 @@ def billing_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     if form.is_valid():
         method = BillingLink.Method.PICKED if action == "pick" else BillingLink.Method.ID
         try:
-            link_clients(
+            billing_link(
                 client_id=client_id,
                 spp_id=form.cleaned_data["spp_id"],
                 method=method,
@@ -211,7 +211,7 @@ def billing_sync_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     context: dict[str, object] = {"client_id": client_id, "spp_id": spp_id, "conflicts": []}
     if request.method == "GET":
         try:
-            current = _with_records(context, *sync_records(client_id=client_id, spp_id=spp_id))
+            current = _with_records(context, *billing_records_get(client_id=client_id, spp_id=spp_id))
         except UpstreamNotFound:
             return _panel(request, client_id)
         return _sync_page(request, context, BillingSyncForm(current=current), 200)
@@ -267,7 +267,7 @@ def _sync_again(
 ) -> HttpResponse:
     """The form again, as posted, beside what both systems hold now."""
     try:
-        _with_records(context, *sync_records(client_id=client_id, spp_id=spp_id))
+        _with_records(context, *billing_records_get(client_id=client_id, spp_id=spp_id))
     except UpstreamNotFound:
         return _panel(request, client_id)
     return _sync_page(request, context, form, status)
@@ -280,7 +280,7 @@ def _after_partial_sync(context: dict[str, object], client_id: int, spp_id: int)
     the sync, and the page says that they may be out of date.
     """
     try:
-        current = _with_records(context, *sync_records(client_id=client_id, spp_id=spp_id))
+        current = _with_records(context, *billing_records_get(client_id=client_id, spp_id=spp_id))
     except UpstreamError:
         context["stale_values"] = True
         return None

@@ -23,7 +23,6 @@ from dashboard.http import HtmxHttpRequest, render_page
 from dashboard.mfa import changes_many, fresh_identity_required
 from dashboard.models import BulkChange, BulkItem
 from dashboard.roles import perm
-from dashboard.services.account import STATUS_MEANINGS, STOPPING_STATUSES, consequence
 from dashboard.services.bulk import (
     ACTIVE,
     BulkRefused,
@@ -38,6 +37,7 @@ from dashboard.services.bulk import (
     summary,
 )
 from dashboard.services.client_query import ClientQuery
+from dashboard.services.client_services import STATUS_MEANINGS, STOPPING_STATUSES, consequence
 
 
 def _page(bulk_id: int) -> str:
@@ -110,7 +110,10 @@ def _act(request: HtmxHttpRequest) -> HttpResponse:
         messages.info(request, "Stopping: clients already sent finish; the others are not sent.")
         return redirect(_page(bulk.pk))
     if action == "retry":
-        item = bulk_item(bulk, request.POST.get("item", ""))
+        try:
+            item = bulk_item(bulk, request.POST.get("item", ""))
+        except BulkItem.DoesNotExist:
+            raise Http404("No such client in this change.") from None
         item = bulk_retry(bulk, item, actor=request.user)
         level = (
             messages.SUCCESS

@@ -21,13 +21,13 @@ from dashboard.forms.clients import ClientFilterForm
 from dashboard.gcore.models import Client, Service
 from dashboard.http import HtmxHttpRequest, render_page, upstream_failure, wants_fresh, wants_partial
 from dashboard.roles import perm
-from dashboard.services.account import services_get_soon
 from dashboard.services.audit import audit_for_client
 from dashboard.services.billing import billing_connected
 from dashboard.services.cache import Cached
 from dashboard.services.client_query import ADVANCED, ClientQuery
+from dashboard.services.client_services import services_get_soon
 from dashboard.services.clients import client_get_soon, client_list_soon
-from dashboard.services.people import invited_since
+from dashboard.services.people import invitations_get
 from dashboard.services.saved_views import saved_views_visible
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
 
@@ -137,7 +137,7 @@ def detail_context(
         "history": history,
         "back_url": back_to_list(request),
         "billing": _billing_section(request),
-        "invited_since": invited_since(client_id),
+        "invited_since": invitations_get(client_id),
         "user_actions": any(
             request.user.has_perm(perm(name))
             for name in ("change_client_users", "email_client_users", "remove_client_users")

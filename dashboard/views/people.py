@@ -26,14 +26,14 @@ from dashboard.roles import perm
 from dashboard.services.audit import audit_refused_input
 from dashboard.services.clients import client_get
 from dashboard.services.people import (
-    invite,
-    remove_access,
-    resend_invitation,
-    revoke_token,
-    send_password_reset,
+    client_user_invitation_resend,
+    client_user_invite,
+    client_user_password_reset,
+    client_user_remove,
     token_get,
+    token_revoke,
     tokens_get,
-    tokens_of,
+    user_tokens_get,
 )
 from dashboard.services.users import client_user_get
 from dashboard.upstream.errors import (
@@ -100,7 +100,7 @@ def invite_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         return _invite_form(request, context, 422)
     data = form.cleaned_data
     try:
-        invite(
+        client_user_invite(
             client_id=client_id,
             email=data["email"],
             role_id=data["role"],
@@ -137,14 +137,14 @@ def user_remove_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> 
     context["action"] = "remove"
     # What would keep Gcore from removing them, shown to those who may see tokens.
     if request.user.has_perm(perm("view_client_tokens")):
-        context["tokens"] = tokens_of(client_id=client_id, user_id=user_id)
+        context["tokens"] = user_tokens_get(client_id=client_id, user_id=user_id)
     if request.method == "GET":
         return _action_page(request, context)
     if not form.is_valid():
         _refused_input(request, AuditEntry.Action.USER_REMOVE, client_id, form, user_id=user_id)
         return _action_page(request, context, 422)
     try:
-        remove_access(
+        client_user_remove(
             client_id=client_id,
             user=user,
             reason=form.cleaned_data["reason"],
@@ -155,7 +155,7 @@ def user_remove_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> 
         gone = f"Gcore no longer has {user.email} in this client: nothing to remove."
         form.add_error(None, _failure_text(exc, not_found=gone, input_kept=True))
         if "tokens" in context:  # read again: the refusal may be about tokens made meanwhile
-            context["tokens"] = tokens_of(client_id=client_id, user_id=user_id)
+            context["tokens"] = user_tokens_get(client_id=client_id, user_id=user_id)
         return _action_page(request, context, 422)
     return _done(request, client_id, f"Removed {user.email}'s access to {client.company_name}.")
 
@@ -178,7 +178,7 @@ def _email_action(request: HtmxHttpRequest, client_id: int, user_id: int, action
     context: dict[str, Any] = {"client": client, "client_id": client_id, "user_obj": user, "action": action}
     if request.method == "GET":
         return _action_page(request, context)
-    send = resend_invitation if action == "resend" else send_password_reset
+    send = client_user_invitation_resend if action == "resend" else client_user_password_reset
     try:
         send(client_id=client_id, user=user, actor=request.user, ip_address=client_ip(request))
     except UpstreamError as exc:
@@ -246,7 +246,7 @@ def token_revoke_view(request: HtmxHttpRequest, client_id: int, token_id: int) -
         _refused_input(request, AuditEntry.Action.TOKEN_REVOKE, client_id, form)
         return render_page(request, "tokens/revoke.html", context, partial="token-revoke", status=422)
     try:
-        revoke_token(
+        token_revoke(
             client_id=client_id,
             token=token,
             reason=form.cleaned_data["reason"],
