@@ -6,7 +6,14 @@ from typing import Any, ClassVar
 
 from django import forms
 
-from dashboard.forms.saving import LANGUAGE_NAMES, NUMERIC, RecordEditForm, UpstreamErrorsForm, reason_field
+from dashboard.forms.saving import (
+    LANGUAGE_NAMES,
+    NUMERIC,
+    PostForm,
+    RecordEditForm,
+    UpstreamErrorsForm,
+    reason_field,
+)
 from dashboard.gcore.models import SERVICE_NAMES, Language, ServiceStatus
 from dashboard.services.client_services import STOPPING_STATUSES
 from dashboard.services.onboarding import NEW_CLIENT_FIELDS
@@ -79,7 +86,12 @@ class ServiceEditForm(RecordEditForm):
 
 
 class AvailabilityForm(RecordEditForm):
-    """Which products the client sees: one box per product (PATCH one product at a time)."""
+    """Which products the client sees: one box per product (PATCH one product at a time), or, with
+    the reset button (`action=reset`), every product back to the reseller's defaults."""
+
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Save products"), ("reset", "Reset to the reseller's defaults")]
+    )
 
     def __init__(self, *args: Any, products: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,6 +102,29 @@ class AvailabilityForm(RecordEditForm):
     @property
     def editable(self) -> list[str]:
         return list(self.products)
+
+    @property
+    def resets(self) -> bool:
+        return self.is_bound and self.data.get("action") == "reset"
+
+
+class FeatureToggleForm(PostForm):
+    """Enable or disable one feature of the catalogue (a button per feature row)."""
+
+    feature = forms.ChoiceField(error_messages={"invalid_choice": "Choose a feature of the catalogue."})
+    action = forms.ChoiceField(choices=[("enable", "Enable"), ("disable", "Disable")])
+
+    def __init__(self, *args: Any, rows: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = {str(row.feature.id): row for row in rows}
+        self.fields["feature"].choices = [(key, row.feature.name) for key, row in self.rows.items()]
+
+    def row(self) -> Any:
+        return self.rows[self.cleaned_data["feature"]]
+
+    @property
+    def enable(self) -> bool:
+        return self.cleaned_data["action"] == "enable"
 
 
 class ClientCreateForm(UpstreamErrorsForm):

@@ -8,11 +8,13 @@ from typing import Any, ClassVar
 
 from django import forms
 
-from dashboard.forms.saving import NUMERIC, RecordEditForm
+from dashboard.forms.saving import NUMERIC, OUT_OF_DATE, TAMPERED, PostForm, RecordEditForm, json_record
 
 
 class IntegerListField(forms.CharField):
     """Integers separated by commas ("25, 31"), as a list."""
+
+    takes_list = True  # its value (and its `original`) is a list
 
     def to_python(self, value: Any) -> list[int]:
         if isinstance(value, list | tuple):  # a disabled field's initial value, already a list
@@ -54,7 +56,10 @@ class BillingEditForm(RecordEditForm):
     state = _spp_text("State")
     postcode = _spp_text("Postcode")
     country = _spp_text("Country", help_text="As SPP keeps it, for example US.")
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    # SPP: the note's length is undocumented; a TEXT column's 65,535 bounds what a page sends.
+    note = forms.CharField(
+        label="Note", required=False, max_length=65_535, widget=forms.Textarea(attrs={"rows": 3})
+    )
     balance = forms.DecimalField(label="Balance", required=False, max_digits=14, decimal_places=2)
     status_id = forms.IntegerField(
         label="Status", required=False, min_value=0, widget=forms.TextInput(attrs=NUMERIC)
@@ -96,7 +101,7 @@ class BillingEditForm(RecordEditForm):
 
     def clean_original(self) -> dict[str, Any] | None:
         original = super().clean_original()
-        if original is not None and original.get("balance") is not None:
+        if isinstance(original, dict) and original.get("balance") is not None:
             # Opened as text in the hidden field: compared as the amount it is.
             original["balance"] = Decimal(str(original["balance"]))
         return original
@@ -105,7 +110,7 @@ class BillingEditForm(RecordEditForm):
 SYNC_CHOICES = [("leave", "Leave as they are"), ("to_spp", "Gcore → SPP"), ("to_gcore", "SPP → Gcore")]
 
 
-class BillingSyncForm(forms.Form):
+class BillingSyncForm(PostForm):
     """For each field both systems hold: leave it, or copy one system's value to the other."""
 
     original = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -125,19 +130,26 @@ class BillingSyncForm(forms.Form):
         initial = {"original": json.dumps(current)} if current is not None else {}
         super().__init__(data, initial=initial, **kwargs)
 
-    def clean_original(self) -> dict[str, Any] | None:
-        try:
-            original = json.loads(self.cleaned_data["original"] or "")
-        except ValueError:
-            original = None
-        if not isinstance(original, dict):
-            raise forms.ValidationError("This form is out of date. Reload the page and try again.")
+    def clean_original(self) -> dict[str, Any] | str | None:
+        text = self.cleaned_data["original"]
+        if not text:
+            return None  # an old page, or a post without it: out of date
+        original = json_record(text)
+        keys = {f"{side}.{name}" for side in ("gcore", "spp") for name in self.CHOICES}
+        if original is None or not keys <= set(original):
+            return TAMPERED
         return original
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if "original" in self.errors:
-            self.add_error(None, self.errors.pop("original")[0])
+        if "original" in self._errors:  # not even text a page could hold (a NUL byte)
+            del self._errors["original"]
+            data["original"] = TAMPERED
+        if data.get("original") is TAMPERED:
+            data["original"] = None
+            self.refuse_as_tampered()
+        elif "original" in data and data["original"] is None:
+            self.add_error(None, OUT_OF_DATE)
         elif not self.errors and all(data.get(name) == "leave" for name in self.CHOICES):
             self.add_error(None, "Choose at least one field to copy across.")
         return data
@@ -146,7 +158,7 @@ class BillingSyncForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.CHOICES}
 
 
-class LinkForm(forms.Form):
+class LinkForm(PostForm):
     """Link a Gcore client to an SPP client by its ID (typed, or picked among the email matches)."""
 
     spp_id = forms.IntegerField(label="SPP client ID", min_value=1, widget=forms.TextInput(attrs=NUMERIC))

@@ -7,10 +7,11 @@ from typing import Any
 from django import forms
 
 from dashboard.forms.account import SERVICE_STATUS_LABELS
+from dashboard.forms.saving import PostForm
 from dashboard.gcore.models import SERVICE_NAMES
 
 
-class BulkPreviewForm(forms.Form):
+class BulkPreviewForm(PostForm):
     """A change across many clients: which service, which status, and which clients."""
 
     service = forms.ChoiceField(label="Service", choices=[(name, name) for name in SERVICE_NAMES])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from dashboard.forms.saving import PostForm
 from dashboard.services.saved_views import SavedViewError
 
 
-class SavedViewForm(forms.Form):
+class SavedViewForm(PostForm):
     """Save the client list's current filters under a name, or rename and share a saved view."""
 
     name = forms.CharField(label="Name", max_length=80)

@@ -7,6 +7,7 @@ import json
 from typing import Any, ClassVar
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from dashboard.upstream.errors import UpstreamValidationError
 
@@ -17,7 +18,71 @@ DECIMAL = {"inputmode": "decimal"}
 DATE = {"type": "date"}
 
 
-class UpstreamErrorsForm(forms.Form):
+# What a person is told when a post holds what its page could not have sent (a hidden value
+# rewritten, a field sent twice): the view answers 400 and sends nothing.
+TAMPERED = "This form is out of date or was changed outside the page: reload it and try again."
+OUT_OF_DATE = "This form is out of date. Reload the page and try again."
+SCALARS = (str, int, float, bool, type(None))
+
+
+def takes_list(field: forms.Field) -> bool:
+    """Whether a field's value is a list (a group of boxes, a multiple select)."""
+    return isinstance(field, forms.MultipleChoiceField) or getattr(field, "takes_list", False)
+
+
+def posts_many(field: forms.Field) -> bool:
+    """Whether a browser may send a field more than once (a group of boxes, a multiple select)."""
+    widget = field.widget
+    return getattr(widget, "allow_multiple_selected", False) or isinstance(widget, forms.MultipleHiddenInput)
+
+
+class PostForm(forms.Form):
+    """A form a POST binds. A field sent more than once (where the page sends one value) makes it
+    invalid as tampered, whichever value Django would have taken: see `tampered`."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.is_bound and hasattr(self.data, "getlist"):
+            repeated = [
+                name
+                for name, field in self.fields.items()
+                if not posts_many(field) and len(self.data.getlist(self.add_prefix(name))) > 1
+            ]
+            if repeated:
+                self.refuse_as_tampered()
+
+    def refuse_as_tampered(self) -> None:
+        if not self.tampered:
+            self.add_error(None, ValidationError(TAMPERED, code="tampered"))
+
+    @property
+    def tampered(self) -> bool:
+        """The post holds what the page could not have sent: a 400, not a form to correct."""
+        errors = self._errors.as_data().get(NON_FIELD_ERRORS, []) if self._errors is not None else []
+        return any(error.code == "tampered" for error in errors)
+
+
+def json_record(
+    text: str | None, takes_lists: set[str] | frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    """The JSON object a hidden field holds, if it is one of plain values (a list only under
+    `takes_lists`); None for anything else."""
+    try:
+        record = json.loads(text or "")
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    for key, value in record.items():
+        if isinstance(value, list) and key in takes_lists:
+            if not all(isinstance(item, SCALARS) for item in value):
+                return None
+        elif not isinstance(value, SCALARS):
+            return None
+    return record
+
+
+class UpstreamErrorsForm(PostForm):
     """A form that puts an upstream's validation errors on its fields (by `upstream_fields`, else
     by the same name among `editable`), and anything else above the form."""
 
@@ -60,12 +125,9 @@ class RecordEditForm(UpstreamErrorsForm):
             initial["original"] = json.dumps(current, default=str)
         elif data is not None:
             # Disabled fields take their value from `initial`, never from the post: use the
-            # values the form was opened with.
-            try:
-                opened = json.loads(data.get("original") or "")
-            except ValueError:
-                opened = None
-            initial = opened if isinstance(opened, dict) else {}
+            # values the form was opened with (when they are plain values at all).
+            lists = {name for name, field in self.base_fields.items() if takes_list(field)}
+            initial = json_record(data.get("original"), lists) or {}
         super().__init__(data, initial=initial, **kwargs)
 
     @property
@@ -77,18 +139,51 @@ class RecordEditForm(UpstreamErrorsForm):
             if name not in ("original", "overwrite") and not field.disabled
         ]
 
-    def clean_original(self) -> dict[str, Any] | None:
+    @property
+    def record_fields(self) -> list[str]:
+        """The fields `original` holds: those the person may change and those shown disabled."""
+        return [
+            name
+            for name, field in self.fields.items()
+            if name not in ("original", "overwrite") and (name in self.editable or field.disabled)
+        ]
+
+    def clean_original(self) -> dict[str, Any] | str | None:
+        text = self.cleaned_data["original"]
+        if not text:
+            return None  # an old page, or a post without it: out of date
+        lists = {name for name, field in self.fields.items() if takes_list(field)}
+        original = json_record(text, lists)
+        if original is None or not all(self._fits(name, original) for name in self.record_fields):
+            return TAMPERED
+        return original
+
+    def _fits(self, name: str, original: dict[str, Any]) -> bool:
+        """Whether `original` holds a value of the field's own type for `name`."""
+        if name not in original:
+            return False
+        field, value = self.fields[name], original[name]
+        if isinstance(value, list) != takes_list(field):
+            return value is None
+        if isinstance(field, forms.BooleanField):
+            return isinstance(value, bool | None)
         try:
-            original = json.loads(self.cleaned_data["original"] or "")
-        except ValueError:
-            return None
-        return original if isinstance(original, dict) else None
+            field.to_python(value)
+        except (ValidationError, TypeError, ValueError, ArithmeticError):
+            return False
+        return True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("original") is None:
+        if "original" in self._errors:  # not even text a page could hold (a NUL byte)
+            del self._errors["original"]
+            data["original"] = TAMPERED
+        if data.get("original") is TAMPERED:
+            data["original"] = None
+            self.refuse_as_tampered()
+        elif "original" in data and data["original"] is None:
             # A hidden field's error would be invisible: say it above the form.
-            self.add_error(None, "This form is out of date. Reload the page and try again.")
+            self.add_error(None, OUT_OF_DATE)
         return data
 
     def desired(self) -> dict[str, Any]:
@@ -115,7 +210,7 @@ def reason_field(required: bool = False) -> forms.CharField:
     )
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(PostForm):
     """An action that cannot be taken back (removing a user, revoking a token, starting a change
     across many clients): a reason for the activity log, and an explicit tick."""
 

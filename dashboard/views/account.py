@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
-from dashboard.forms.account import AvailabilityForm, ClientCreateForm, ServiceEditForm
+from dashboard.forms.account import AvailabilityForm, ClientCreateForm, FeatureToggleForm, ServiceEditForm
 from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
 from dashboard.mfa import fresh_identity_required, stops_a_service
 from dashboard.models import AuditEntry
@@ -115,6 +115,13 @@ def availability_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     if request.method == "POST" and not can_change:
         raise PermissionDenied("Your role does not allow changing which products a client sees.")
     if request.method == "POST" and request.POST.get("action") == "reset":
+        rows = availability_get(client_id=client_id)
+        form = AvailabilityForm(request.POST, products=[row.product for row in rows])
+        # The reset needs none of the form's values, but a doctored form is refused whichever
+        # button sent it.
+        if not form.is_valid() and form.tampered:
+            status = 400
+            return _availability_page(request, context | {"rows": rows, "form": form}, status=status)
         try:
             availability_reset(client_id=client_id, actor=request.user, ip_address=client_ip(request))
         except UpstreamError as exc:
@@ -191,12 +198,12 @@ def features_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
 
     if not (context["can_free"] or context["can_paid"]):
         raise PermissionDenied("Your role does not allow switching features on or off.")
-    row = next((r for r in [*free, *paid] if str(r.feature.id) == request.POST.get("feature", "")), None)
-    enable = request.POST.get("action") == "enable"
-    if row is None:
-        context["error"] = "Choose a feature of the catalogue."
-        status = form_status(request, 422)
+    form = FeatureToggleForm(request.POST, rows=[*free, *paid])
+    if not form.is_valid():
+        context["error"] = " ".join(message for messages in form.errors.values() for message in messages)
+        status = form_status(request, 400 if form.tampered else 422)
         return render_page(request, "clients/features.html", context, partial="features", status=status)
+    row, enable = form.row(), form.enable
     try:
         outcome = feature_toggle(
             client_id=client_id,
@@ -263,7 +270,7 @@ def client_create_view(request: HtmxHttpRequest) -> HttpResponse:
             action=AuditEntry.Action.CLIENT_CREATE, client_id=None, actor=request.user,
             errors=form.errors, ip_address=client_ip(request),
         )  # fmt: skip
-        return _create_page(request, form, defaults_known, status=422)
+        return _create_page(request, form, defaults_known, status=400 if form.tampered else 422)
     chosen = set(form.cleaned_data["products"])
     try:
         created = client_create(

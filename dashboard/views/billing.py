@@ -221,7 +221,7 @@ def billing_sync_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
             action=AuditEntry.Action.BILLING_SYNC, client_id=client_id, actor=request.user,
             errors=form.errors, ip_address=client_ip(request),
         )  # fmt: skip
-        return _sync_again(request, context, client_id, spp_id, form, 422)
+        return _sync_again(request, context, client_id, spp_id, form, 400 if form.tampered else 422)
     try:
         # The save reads both records itself (what each holds now is what it compares against).
         result = billing_sync(

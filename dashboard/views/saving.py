@@ -73,7 +73,7 @@ def save_form(
             action=action, client_id=client_id, user_id=user_id, actor=request.user,
             errors=form.errors, ip_address=client_ip(request),
         )  # fmt: skip
-        return None, 422
+        return None, 400 if form.tampered else 422
     try:
         result = save(
             original=form.cleaned_data["original"],
