@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django import forms
 
 from dashboard.forms.saving import (
+    ID_MAX,
     LANGUAGE_NAMES,
     NUMERIC,
     PostForm,
@@ -182,6 +183,7 @@ class ClientCreateForm(UpstreamErrorsForm):
             self.fields["seller"] = forms.IntegerField(
                 label="Seller ID",
                 min_value=1,
+                max_value=ID_MAX,
                 required=False,
                 widget=forms.TextInput(attrs=NUMERIC),
                 help_text="Empty for no seller.",

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from dashboard.forms.saving import NUMERIC
+from dashboard.forms.saving import ID_MAX, NUMERIC
 from dashboard.models import AuditEntry
 
 
@@ -15,7 +15,11 @@ class ActivityFilterForm(forms.Form):
 
     actor = forms.CharField(label="Staff member", required=False, max_length=150, help_text="Username")
     client_id = forms.IntegerField(
-        label="Client ID", required=False, min_value=1, widget=forms.TextInput(attrs=NUMERIC)
+        label="Client ID",
+        required=False,
+        min_value=1,
+        max_value=ID_MAX,
+        widget=forms.TextInput(attrs=NUMERIC),
     )
     outcome = forms.ChoiceField(
         label="Outcome", required=False, choices=[("", "Any"), *AuditEntry.Outcome.choices]

@@ -8,7 +8,16 @@ from typing import Any, ClassVar
 
 from django import forms
 
-from dashboard.forms.saving import NUMERIC, OUT_OF_DATE, TAMPERED, PostForm, RecordEditForm, json_record
+from dashboard.forms.saving import (
+    ID_MAX,
+    NUMERIC,
+    OUT_OF_DATE,
+    TAMPERED,
+    PostForm,
+    RecordEditForm,
+    an_id,
+    json_record,
+)
 
 
 class IntegerListField(forms.CharField):
@@ -21,7 +30,7 @@ class IntegerListField(forms.CharField):
             return [int(item) for item in value]
         text = super().to_python(value) or ""
         parts = [part.strip() for part in text.split(",") if part.strip()]
-        if not all(part.isdigit() for part in parts):
+        if not all(an_id(part) for part in parts):
             raise forms.ValidationError("Enter numbers separated by commas.")
         return [int(part) for part in parts]
 
@@ -62,7 +71,7 @@ class BillingEditForm(RecordEditForm):
     )
     balance = forms.DecimalField(label="Balance", required=False, max_digits=14, decimal_places=2)
     status_id = forms.IntegerField(
-        label="Status", required=False, min_value=0, widget=forms.TextInput(attrs=NUMERIC)
+        label="Status", required=False, min_value=0, max_value=ID_MAX, widget=forms.TextInput(attrs=NUMERIC)
     )
     stripe_id = _spp_text("Stripe ID")
     employee_ids = IntegerListField(
@@ -161,4 +170,6 @@ class BillingSyncForm(PostForm):
 class LinkForm(PostForm):
     """Link a Gcore client to an SPP client by its ID (typed, or picked among the email matches)."""
 
-    spp_id = forms.IntegerField(label="SPP client ID", min_value=1, widget=forms.TextInput(attrs=NUMERIC))
+    spp_id = forms.IntegerField(
+        label="SPP client ID", min_value=1, max_value=ID_MAX, widget=forms.TextInput(attrs=NUMERIC)
+    )

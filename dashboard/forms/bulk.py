@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from dashboard.forms.account import SERVICE_STATUS_LABELS
-from dashboard.forms.saving import PostForm
+from dashboard.forms.saving import ID_MAX, ConfirmForm, PostForm, an_id
 from dashboard.gcore.models import SERVICE_NAMES
 
 
@@ -25,4 +25,11 @@ class BulkPreviewForm(PostForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ticked = self.data.getlist("client") if hasattr(self.data, "getlist") else []
-        self.fields["client"].choices = [(value, value) for value in ticked if str(value).isdigit()]
+        self.fields["client"].choices = [(value, value) for value in ticked if an_id(str(value))]
+
+
+class BulkStartForm(ConfirmForm):
+    """Starting a previewed change across many clients: the draft (`batch`), a reason and the tick."""
+
+    action = forms.ChoiceField(choices=[("start", "Start")], widget=forms.HiddenInput)
+    batch = forms.IntegerField(min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)

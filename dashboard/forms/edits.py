@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django import forms
 
-from dashboard.forms.saving import LANGUAGE_NAMES, NUMERIC, RecordEditForm, optional_text
+from dashboard.forms.saving import ID_MAX, LANGUAGE_NAMES, NUMERIC, RecordEditForm, optional_text
 from dashboard.gcore.models import GROUPS, AuthType, Language
 
 
@@ -23,10 +23,13 @@ class ClientEditForm(RecordEditForm):
     is_test = forms.BooleanField(
         label="Test client", required=False, help_text="Test clients are left out of production figures."
     )
-    reseller = forms.IntegerField(label="Reseller ID", min_value=1, widget=forms.TextInput(attrs=NUMERIC))
+    reseller = forms.IntegerField(
+        label="Reseller ID", min_value=1, max_value=ID_MAX, widget=forms.TextInput(attrs=NUMERIC)
+    )
     seller = forms.IntegerField(
         label="Seller ID",
         min_value=1,
+        max_value=ID_MAX,
         required=False,
         widget=forms.TextInput(attrs=NUMERIC),
         help_text="Empty for no seller.",

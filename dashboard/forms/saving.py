@@ -23,6 +23,15 @@ DATE = {"type": "date"}
 TAMPERED = "This form is out of date or was changed outside the page: reload it and try again."
 OUT_OF_DATE = "This form is out of date. Reload the page and try again."
 SCALARS = (str, int, float, bool, type(None))
+# The largest id a number field takes: a longer number is no id of Gcore's or SPP's (nor fits a
+# database's integer), so it is refused here rather than sent.
+ID_MAX = 2**63 - 1
+
+
+def an_id(text: str) -> bool:
+    """Digits that make an id no larger than ID_MAX (checked by length first: Python refuses to
+    read a number of thousands of digits)."""
+    return text.isdigit() and len(text) <= len(str(ID_MAX)) and int(text) <= ID_MAX
 
 
 def takes_list(field: forms.Field) -> bool:

@@ -52,6 +52,15 @@ def availability_defaults_get() -> dict[str, bool]:
     return _availability_values(read.value)
 
 
+def availability_defaults_or_none() -> dict[str, bool] | None:
+    """The reseller's defaults, or None when Gcore cannot say them just now (a form then shows no
+    preset rather than failing)."""
+    try:
+        return availability_defaults_get()
+    except UpstreamError:
+        return None
+
+
 def availability_get(*, client_id: int, fresh: bool = False) -> list[Availability]:
     """What the client sees of each product, beside the default, in Gcore's product order."""
     key = read_key({"availability": client_id}, [versions.client(client_id)])

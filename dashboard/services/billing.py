@@ -32,6 +32,7 @@ from dashboard.services.clients import client_get
 from dashboard.services.saves import Save, SaveResult, Step, normalise, run_save
 from dashboard.spp import SppNotFound, get_spp_client, spp_mode
 from dashboard.spp.models import ADDRESS_FIELDS, SppClient, SppClientUpdate
+from dashboard.upstream.errors import UpstreamNotFound
 
 log = logging.getLogger("dashboard.billing")
 
@@ -484,6 +485,14 @@ def spp_record_get(spp_id: int) -> SppClient:
 def billing_records_get(*, client_id: int, spp_id: int) -> tuple[Client, SppClient]:
     """Both sides of a link as they are now: Gcore's client (read fresh) and SPP's record."""
     return client_get(client_id=client_id, fresh=True).value, spp_record_get(spp_id)
+
+
+def billing_records_find(*, client_id: int, spp_id: int) -> tuple[Client, SppClient] | None:
+    """`billing_records_get`, or None when either side is gone (deleted in its system)."""
+    try:
+        return billing_records_get(client_id=client_id, spp_id=spp_id)
+    except UpstreamNotFound:
+        return None
 
 
 def billing_sync(

@@ -162,6 +162,14 @@ def token_get(*, client_id: int, token_id: int) -> ApiToken:
     return token
 
 
+def token_get_or_none(*, client_id: int, token_id: int) -> ApiToken | None:
+    """`token_get`, or None when the client has no such live token (revoked meanwhile, perhaps)."""
+    try:
+        return token_get(client_id=client_id, token_id=token_id)
+    except GcoreNotFound:
+        return None
+
+
 def user_tokens_get(*, client_id: int, user_id: int) -> list[ApiToken]:
     """The user's live tokens in the client (what keeps Gcore from removing a user); none if
     unreadable."""

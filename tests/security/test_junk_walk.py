@@ -7,12 +7,14 @@ rest of the form is valid). Then, one field at a time, it posts junk in that fie
 
 - the field twice (a list where one value belongs), the junk value first, so a view that reads
   the last value only would take the genuine one and miss the doctoring;
-- in a hidden field: a JSON object, a JSON array, a JSON string, plain text, a huge string, a NUL
-  byte, and, where the field holds a JSON record (`original`), that record with each of its values
-  replaced by an object, a list and non-numeric text;
-- in a numeric field: text, a fraction, a number too large, NaN and Infinity;
+- in a hidden field: a JSON object, a JSON array, a JSON string, plain text, a huge string, a
+  40- and a 5,000-digit number, a NUL byte, and, where the field holds a JSON record (`original`), that record
+  with each of its values replaced by an object, a list and non-numeric text;
+- in a numeric field: text, a fraction, a negative number, a number too large (for the type or
+  for any id), NaN and Infinity;
 - in a text field: a NUL byte and a huge string;
-- in a choice (select, radio, checkbox group, a button's value): a value that is not offered;
+- in a choice (select, radio, checkbox group, a button's value): a value that is not offered
+  (in a group of boxes, also a 5,000-digit number);
 - a field left out.
 
 Each of these must be answered without a server error (no 5xx), and nothing may reach Gcore or
@@ -39,9 +41,9 @@ from tests.helpers import client_with_token_holder, linkable_client, logged_in, 
 HUGE = "x" * 100_000
 NUL = "junk\x00walk"
 UNKNOWN = "no-such-choice"
-INTEGER_JUNK = ("abc", "1.5", "1e400", "-1")
+INTEGER_JUNK = ("abc", "1.5", "1e400", "-1", "9" * 40, "9" * 5000)
 DECIMAL_JUNK = ("abc", "1e400", "NaN", "Infinity")
-HIDDEN_JUNK = ('{"a": {"b": 1}}', "[1, 2]", '"abc"', "abc", HUGE, NUL)
+HIDDEN_JUNK = ('{"a": {"b": 1}}', "[1, 2]", '"abc"', "abc", HUGE, NUL, "9" * 40, "9" * 5000)
 RECORD_VALUE_JUNK = ({"x": 1}, [1, 2], "abc")
 
 
@@ -165,7 +167,7 @@ def junk_for(control: Control) -> list[list[str] | None]:
     if control.kind in ("select", "radio", "button"):
         junk += [[UNKNOWN], [NUL]]
     elif control.kind == "multiple" or (control.kind == "checkbox" and len(control.options) > 1):
-        junk = [[*control.values, UNKNOWN], [NUL]]
+        junk = [[*control.values, UNKNOWN], [*control.values, "9" * 5000], [NUL]]
     elif control.kind == "checkbox":
         junk = [["on", "on"]]
     elif control.kind in ("integer", "decimal"):
