@@ -111,13 +111,17 @@ class ChangeView(View):
         return self.render_form(form)
 
     def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if self.post_permission and not request.user.has_perm(perm(self.post_permission)):
+        if not self.may_post():
             raise PermissionDenied(self.post_refusal)
         self.load()
         form = self.get_form()
         if not self.accepts(form):
             return self.form_invalid(form)
         return self.form_valid(form)
+
+    def may_post(self) -> bool:
+        """Whether the person may make this change (the page may be open to more people)."""
+        return self.post_permission is None or self.request.user.has_perm(perm(self.post_permission))
 
     def accepts(self, form: Any) -> bool:
         """Whether the form lets the change go ahead: by default, when it is valid."""

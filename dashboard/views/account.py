@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -195,6 +194,7 @@ class FeaturesView(ChangeView):
     """The feature catalogue, free and paid, with what the client has; enable or disable one."""
 
     permission = "view_clients"
+    post_refusal = "Your role does not allow switching features on or off."
     audit_action = None  # a feature row's buttons hold nothing a person types
     form_class = FeatureToggleForm
     template_name, partial_name = "clients/features.html", "features"
@@ -202,10 +202,9 @@ class FeaturesView(ChangeView):
     def load(self) -> None:
         self.features = _features_context(self.request, self.kwargs["client_id"])
 
-    def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not (may_manage_feature(request.user, paid=False) or may_manage_feature(request.user, paid=True)):
-            raise PermissionDenied("Your role does not allow switching features on or off.")
-        return super().post(request, *args, **kwargs)
+    def may_post(self) -> bool:
+        user = self.request.user
+        return may_manage_feature(user, paid=False) or may_manage_feature(user, paid=True)
 
     def get_initial_form(self) -> None:
         return None  # each row has its own buttons
