@@ -55,8 +55,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.roles import perm
 from dashboard.security import client_ip
-from dashboard.services.account import STOPPING_STATUSES
 from dashboard.services.billing import billing_compare
+from dashboard.services.client_services import STOPPING_STATUSES
 from dashboard.services.clients import REASSIGN_FIELDS
 from dashboard.services.saves import find_changes, normalise
 
@@ -430,7 +430,7 @@ def said_yes(request: HttpRequest) -> bool:
 def moves_client(request: HttpRequest) -> bool:
     """A client edit that moves the client to another reseller or seller (or clears its seller).
     For those who may not move clients the two fields are disabled and never taken from a POST."""
-    from dashboard.forms import ClientEditForm
+    from dashboard.forms.edits import ClientEditForm
 
     if not request.user.has_perm(perm("reassign_clients")):
         return False
@@ -439,7 +439,7 @@ def moves_client(request: HttpRequest) -> bool:
 
 def changes_balance(request: HttpRequest) -> bool:
     """An SPP edit that changes the balance (amounts compared as amounts, as the save does)."""
-    from dashboard.forms import BillingEditForm
+    from dashboard.forms.billing import BillingEditForm
 
     if not request.user.has_perm(perm("change_billing_account")):
         return False
