@@ -53,6 +53,9 @@ class StaffAdmin(UserAdmin):
 
     list_display = (*UserAdmin.list_display, "has_second_factor")
     actions = ("reset_second_factors",)
+    # Records the sign-in keeps, not settings: shown, not edited (their date and time boxes also
+    # had no label of their own, a WCAG 2.1 A failure of Django's split widget).
+    readonly_fields = ("last_login", "date_joined")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         factors = Authenticator.objects.filter(user=OuterRef("pk"), type__in=SECOND_FACTORS)
