@@ -1,0 +1,245 @@
+"""Every page the permission matrix knows, for every role, passes axe-core against WCAG 2.1 A and AA.
+
+The pages come from the matrix's own table (tests/security/matrix.py): every GET a role gets OK
+(or the admin's own answer) for, so a new view is checked as soon as it has its row. Beside them,
+the states a page reaches only through a person's hands: a form opened in place, a form with its
+errors, a filtered list with a bad value, the refusal and not-found pages. One browser, one
+context per role (signed in once); axe (vendored, tests/browser/vendor/README.md) is injected
+into every document by an init script, which DevTools runs outside the page's CSP, and runs once
+the page and its htmx regions have settled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
+
+from tests.helpers import PASSWORD
+from tests.security.matrix import ADMIN, OK, ROUTES, row_for, sample_url
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# Counts the htmx requests in flight, so a page is audited only once its regions have arrived
+# (regions loaded on "load", polls) and htmx has finished swapping them in.
+HTMX_WATCH = """
+window.__htmxInFlight = 0;
+document.addEventListener("htmx:beforeRequest", () => { window.__htmxInFlight += 1; });
+document.addEventListener("htmx:afterRequest", () => { window.__htmxInFlight -= 1; });
+"""
+SETTLED = """() => document.readyState === "complete" && window.__htmxInFlight === 0
+  && !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")"""
+
+# Every rule tagged WCAG 2.0/2.1 A or AA, the experimental ones among them too (axe leaves those off
+# unless a run names them).
+RUN_AXE = """async (tags) => {
+  const rules = axe.getRules(tags).map((rule) => rule.ruleId);
+  const options = {runOnly: {type: "rule", values: rules}, resultTypes: ["violations"]};
+  const result = await axe.run(document, options);
+  return result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.map((node) => ({target: node.target.join(" "), summary: node.failureSummary})),
+  }));
+}"""
+SHOWN_NODES = 5  # per violation and page: enough to find the template
+
+
+@dataclass
+class Audit:
+    """What axe found, per role and page, and which pages it looked at."""
+
+    role: str
+    seen: list[str]
+    problems: list[str]
+
+    def run(self, page, where: str) -> None:
+        page.wait_for_function(SETTLED)
+        self.seen.append(where)
+        for violation in page.evaluate(RUN_AXE, WCAG_21_AA):
+            nodes = violation["nodes"]
+            targets = "\n".join(
+                f"      {node['target']}\n        {node['summary'].replace(chr(10), ' / ')}"
+                for node in nodes[:SHOWN_NODES]
+            ) + (f"\n      ... and {len(nodes) - SHOWN_NODES} more" if len(nodes) > SHOWN_NODES else "")
+            headline = f"{self.role} {where}: {violation['id']} ({violation['impact']}): {violation['help']}"
+            self.problems.append(f"{headline}\n{targets}")
+
+
+def may_see(route, role: str) -> bool:
+    row = row_for(route)
+    return row is not None and getattr(row.get, role) in (OK, ADMIN)
+
+
+def open_page(page, url: str):
+    """The response of a navigation to `url`, or None when it is no page (a download, say)."""
+    try:
+        response = page.goto(url)
+    except PlaywrightError as error:  # the CSV export: Chromium downloads it, nothing is shown
+        if "Download is starting" in str(error):
+            return None
+        raise
+    return response
+
+
+def is_html_page(response) -> bool:
+    return response is not None and response.ok and "text/html" in response.headers.get("content-type", "")
+
+
+# -- states a person reaches by hand (each for the roles it names) ---------------------------------
+# Each takes the page and the matrix's client page (a client with users, services, an API token and
+# an SPP record), gets there, and names the state for the report.
+
+
+def client_edit_open(page, client_url: str) -> str:
+    page.goto(client_url)
+    page.get_by_role("button", name="Edit client").click()
+    expect(page.locator("#client-edit form")).to_be_visible()
+    return "client page, Edit client open"
+
+
+def client_edit_with_errors(page, client_url: str) -> str:
+    client_edit_open(page, client_url)
+    page.locator("#client-edit input[name=email]").fill("not an email")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#client-edit [aria-invalid=true]").first).to_be_visible()
+    return "client page, Edit client with an error"
+
+
+def opened_in_place(button: str, region: str, shows: str, name: str) -> Callable[[object, str], str]:
+    """A state: the client page with the link or button `button` (a pattern) in `region` clicked,
+    and the form it opens in place (`shows`) on screen."""
+
+    def state(page, client_url: str) -> str:
+        page.goto(client_url)
+        page.locator(region).locator("a", has_text=re.compile(f"^(?:{button})")).first.click()
+        expect(page.locator(shows)).to_be_visible()
+        return f"client page, {name} open"
+
+    return state
+
+
+def new_client_with_errors(page, client_url: str) -> str:
+    page.goto("/clients/new/")
+    page.get_by_role("button", name="Create client").click()
+    expect(page.locator("[aria-invalid=true]").first).to_be_visible()
+    return "new client, sent empty"
+
+
+def new_client_created(page, client_url: str) -> str:
+    page.goto("/clients/new/")
+    page.locator("input[name=email]").fill("axe.checker@example.org")
+    page.locator("input[name=company]").fill("Axe Checker Ltd")
+    page.get_by_role("button", name="Create client").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Axe Checker")
+    return "new client created, its password shown once"
+
+
+def filtered_list(page, client_url: str) -> str:
+    page.goto("/clients/?cdn=active&is_test=false&created_at_gte=not-a-date&ordering=-companyName")
+    expect(page.locator("details.advanced")).to_have_attribute("open", "")
+    return "client list, filtered, with a bad date"
+
+
+def bulk_preview(page, client_url: str) -> str:
+    page.goto("/clients/?cdn=active")
+    page.locator("table.clients input[type=checkbox]").nth(1).check()
+    page.get_by_label("Service", exact=True).select_option(index=1)
+    page.get_by_label("New status").select_option(index=1)
+    page.get_by_role("button", name="Preview for the ticked clients").click()
+    expect(page.get_by_role("button", name="Start the change")).to_be_visible()
+    return "a change across many clients, previewed"
+
+
+def staff_account_in_admin(page, client_url: str) -> str:
+    page.goto("/admin/auth/user/")
+    page.get_by_role("link", name="mia.manager").click()
+    expect(page.locator("#user_form")).to_be_visible()
+    return "admin, a staff account's change page"
+
+
+def refused(page, client_url: str) -> str:
+    response = page.goto(f"{client_url}edit/")
+    assert response.status == 403
+    return "a refused page (403)"
+
+
+def not_found(page, client_url: str) -> str:
+    response = page.goto("/no-such-page/")
+    assert response.status == 404
+    return "a page that does not exist (404)"
+
+
+STAFF, EDITORS = ("manager", "support", "superuser"), ("support", "superuser")
+USER_FORM = "#user-editor form"
+STATES: list[tuple[Callable[[object, str], str], tuple[str, ...]]] = [
+    (filtered_list, STAFF),
+    (client_edit_open, EDITORS),
+    (client_edit_with_errors, EDITORS),
+    (opened_in_place("Edit", "#client-users", USER_FORM, "a user's Edit"), EDITORS),
+    (opened_in_place("Reset password|Resend", "#client-users", USER_FORM, "a user's reset"), EDITORS),
+    (opened_in_place("Remove", "#client-users", USER_FORM, "a user's Remove"), EDITORS),
+    (opened_in_place("Invite a user", "#client-users", USER_FORM, "Invite a user"), EDITORS),
+    (opened_in_place("Change", "#client-services", "#service-editor form", "a service's Change"), EDITORS),
+    (opened_in_place("Edit in SPP", "#billing-panel", "#billing-edit form", "Edit in SPP"), EDITORS),
+    (opened_in_place("Sync with Gcore", "#billing-panel", "#billing-sync form", "Sync with Gcore"), EDITORS),
+    (new_client_with_errors, EDITORS),
+    (new_client_created, ("support",)),
+    (bulk_preview, ("superuser",)),
+    (staff_account_in_admin, ("superuser",)),
+    (refused, ("manager",)),
+    (not_found, ("anonymous", "manager")),
+]
+
+
+@pytest.fixture
+def accounts(manager, support, admin_user) -> dict:
+    return {"anonymous": None, "manager": manager, "support": support, "superuser": admin_user}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ["anonymous", "manager", "support", "superuser"])
+def test_every_page_a_role_may_see_passes_axe(role, accounts, chromium, live_server, sandbox):
+    # Sample URLs first: their values are made in the database (a linked client, a shared view).
+    urls = {route.key: sample_url(route, sandbox) for route in ROUTES if may_see(route, role)}
+    context = chromium.new_context(base_url=live_server.url)
+    context.add_init_script(path=str(AXE))
+    context.add_init_script(HTMX_WATCH)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    audit = Audit(role, seen=[], problems=[])
+    try:
+        if accounts[role] is not None:
+            page.goto("/accounts/login/")
+            page.get_by_label("Username").fill(accounts[role].username)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        audited: set[str] = set()
+        for key, url in sorted(urls.items()):  # "logout" only asks to confirm: the session stays
+            response = open_page(page, url)
+            if not is_html_page(response) or page.url in audited:
+                continue  # not a page (a probe, a file), or one already audited under another name
+            audited.add(page.url)
+            landed = urlsplit(page.url).path
+            audit.run(page, f"{key} {url}" + (f" -> {landed}" if landed != urlsplit(url).path else ""))
+        for state, roles in STATES:
+            if role in roles:
+                audit.run(page, state(page, urls.get("client-detail", "")))
+    finally:
+        context.close()
+    assert audit.seen, f"{role}: no page was audited"
+    print(f"{role}: axe ran on {len(audit.seen)} pages and states:", *audit.seen, sep="\n  ")  # with -s
+    if audit.problems:
+        found = "\n".join(audit.problems)
+        pytest.fail(f"axe-core: {len(audit.problems)} WCAG 2.1 A/AA violations:\n{found}", pytrace=False)
