@@ -3,8 +3,8 @@
 The pages come from the matrix's own table (tests/security/matrix.py): every GET a role gets OK
 (or the admin's own answer) for, so a new view is checked as soon as it has its row. Beside them,
 the states a page reaches only through a person's hands: a form opened in place, a form with its
-errors, a filtered list with a bad value, the refusal and not-found pages. One browser, one
-context per role (signed in once); axe (vendored, tests/browser/vendor/README.md) is injected
+errors, a filtered list with a bad value, a second factor set up and used, the refusal and
+not-found pages. One browser, one context per role (signed in once); axe (vendored, tests/browser/vendor/README.md) is injected
 into every document by an init script, which DevTools runs outside the page's CSP, and runs once
 the page and its htmx regions have settled.
 """
@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, log_in
 from tests.security.matrix import ADMIN, OK, ROUTES, row_for, sample_url
 
 pytestmark = pytest.mark.browser
@@ -97,92 +98,124 @@ def is_html_page(response) -> bool:
 
 
 # -- states a person reaches by hand (each for the roles it names) ---------------------------------
-# Each takes the page and the matrix's client page (a client with users, services, an API token and
-# an SPP record), gets there, and names the state for the report.
+# Each takes the page, the matrix's client page (a client with users, services, an API token and an
+# SPP record) and `check`, gets there, and calls check(name) in each state worth auditing.
+
+Check = Callable[[str], None]
+State = Callable[[object, str, Check], None]
 
 
-def client_edit_open(page, client_url: str) -> str:
+def client_edit_open(page, client_url: str, check: Check) -> None:
     page.goto(client_url)
     page.get_by_role("button", name="Edit client").click()
     expect(page.locator("#client-edit form")).to_be_visible()
-    return "client page, Edit client open"
+    check("client page, Edit client open")
 
 
-def client_edit_with_errors(page, client_url: str) -> str:
-    client_edit_open(page, client_url)
+def client_edit_with_errors(page, client_url: str, check: Check) -> None:
+    page.goto(client_url)
+    page.get_by_role("button", name="Edit client").click()
     page.locator("#client-edit input[name=email]").fill("not an email")
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator("#client-edit [aria-invalid=true]").first).to_be_visible()
-    return "client page, Edit client with an error"
+    check("client page, Edit client with an error")
 
 
-def opened_in_place(button: str, region: str, shows: str, name: str) -> Callable[[object, str], str]:
+def opened_in_place(button: str, region: str, shows: str, name: str) -> State:
     """A state: the client page with the link or button `button` (a pattern) in `region` clicked,
     and the form it opens in place (`shows`) on screen."""
 
-    def state(page, client_url: str) -> str:
+    def state(page, client_url: str, check: Check) -> None:
         page.goto(client_url)
         page.locator(region).locator("a", has_text=re.compile(f"^(?:{button})")).first.click()
         expect(page.locator(shows)).to_be_visible()
-        return f"client page, {name} open"
+        check(f"client page, {name} open")
 
     return state
 
 
-def new_client_with_errors(page, client_url: str) -> str:
+def new_client_with_errors(page, client_url: str, check: Check) -> None:
     page.goto("/clients/new/")
     page.get_by_role("button", name="Create client").click()
     expect(page.locator("[aria-invalid=true]").first).to_be_visible()
-    return "new client, sent empty"
+    check("new client, sent empty")
 
 
-def new_client_created(page, client_url: str) -> str:
+def new_client_created(page, client_url: str, check: Check) -> None:
     page.goto("/clients/new/")
     page.locator("input[name=email]").fill("axe.checker@example.org")
     page.locator("input[name=company]").fill("Axe Checker Ltd")
     page.get_by_role("button", name="Create client").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Axe Checker")
-    return "new client created, its password shown once"
+    check("new client created, its password shown once")
 
 
-def filtered_list(page, client_url: str) -> str:
+def filtered_list(page, client_url: str, check: Check) -> None:
     page.goto("/clients/?cdn=active&is_test=false&created_at_gte=not-a-date&ordering=-companyName")
     expect(page.locator("details.advanced")).to_have_attribute("open", "")
-    return "client list, filtered, with a bad date"
+    check("client list, filtered, with a bad date")
 
 
-def bulk_preview(page, client_url: str) -> str:
+def bulk_preview(page, client_url: str, check: Check) -> None:
     page.goto("/clients/?cdn=active")
     page.locator("table.clients input[type=checkbox]").nth(1).check()
     page.get_by_label("Service", exact=True).select_option(index=1)
     page.get_by_label("New status").select_option(index=1)
     page.get_by_role("button", name="Preview for the ticked clients").click()
     expect(page.get_by_role("button", name="Start the change")).to_be_visible()
-    return "a change across many clients, previewed"
+    check("a change across many clients, previewed")
 
 
-def staff_account_in_admin(page, client_url: str) -> str:
+def staff_account_in_admin(page, client_url: str, check: Check) -> None:
     page.goto("/admin/auth/user/")
     page.get_by_role("link", name="mia.manager").click()
     expect(page.locator("#user_form")).to_be_visible()
-    return "admin, a staff account's change page"
+    check("admin, a staff account's change page")
 
 
-def refused(page, client_url: str) -> str:
+def second_factor_pages(page, client_url: str, check: Check) -> None:
+    """An authenticator app set up (a wrong code first), the pages of a person who has one, and the
+    sign-in's second step (with a recovery code, so no code is used twice)."""
+    page.goto("/accounts/2fa/totp/activate/")
+    secret = page.get_by_label("Secret (base32)").input_value()
+    wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+    page.get_by_label("Code from the app").fill(wrong)
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    check("authenticator app set-up, with a wrong code")
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.locator("#recovery_codes")).to_be_visible()
+    check("recovery codes, shown once")
+    recovery_code = page.locator("#recovery_codes").input_value().split()[0]
+    for path in ("/accounts/2fa/", "/accounts/2fa/recovery-codes/", "/accounts/2fa/totp/deactivate/"):
+        assert page.goto(path).ok
+        check(f"with an authenticator app: {path}")
+    page.goto("/accounts/logout/")
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, "mia.manager")
+    expect(page.get_by_role("heading", name="Second step")).to_be_visible()
+    check("sign-in, the second step")
+    page.get_by_label("Code from your authenticator app, or a recovery code").fill(recovery_code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+
+
+def refused(page, client_url: str, check: Check) -> None:
     response = page.goto(f"{client_url}edit/")
     assert response.status == 403
-    return "a refused page (403)"
+    check("a refused page (403)")
 
 
-def not_found(page, client_url: str) -> str:
+def not_found(page, client_url: str, check: Check) -> None:
     response = page.goto("/no-such-page/")
     assert response.status == 404
-    return "a page that does not exist (404)"
+    check("a page that does not exist (404)")
 
 
 STAFF, EDITORS = ("manager", "support", "superuser"), ("support", "superuser")
 USER_FORM = "#user-editor form"
-STATES: list[tuple[Callable[[object, str], str], tuple[str, ...]]] = [
+STATES: list[tuple[State, tuple[str, ...]]] = [
     (filtered_list, STAFF),
     (client_edit_open, EDITORS),
     (client_edit_with_errors, EDITORS),
@@ -199,6 +232,7 @@ STATES: list[tuple[Callable[[object, str], str], tuple[str, ...]]] = [
     (staff_account_in_admin, ("superuser",)),
     (refused, ("manager",)),
     (not_found, ("anonymous", "manager")),
+    (second_factor_pages, ("manager",)),  # last: it changes how this person signs in
 ]
 
 
@@ -239,7 +273,7 @@ def test_every_page_a_role_may_see_passes_axe(role, accounts, chromium, live_ser
             audit.run(page, f"{key} {url}" + (f" -> {landed}" if landed != urlsplit(url).path else ""))
         for state, roles in STATES:
             if role in roles:
-                audit.run(page, state(page, urls.get("client-detail", "")))
+                state(page, urls.get("client-detail", ""), lambda where: audit.run(page, where))
     finally:
         context.close()
     assert audit.seen, f"{role}: no page was audited"
