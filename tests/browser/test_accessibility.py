@@ -4,9 +4,9 @@ The pages come from the matrix's own table (tests/security/matrix.py): every GET
 (or the admin's own answer) for, so a new view is checked as soon as it has its row. Beside them,
 the states a page reaches only through a person's hands: a form opened in place, a form with its
 errors, a filtered list with a bad value, a second factor set up and used, the refusal and
-not-found pages. One browser, one context per role (signed in once); axe (vendored, tests/browser/vendor/README.md) is injected
-into every document by an init script, which DevTools runs outside the page's CSP, and runs once
-the page and its htmx regions have settled.
+not-found pages. One browser, one context per role (signed in once); axe (vendored, see
+tests/browser/vendor/README.md) is injected into every document by an init script, which DevTools
+runs outside the page's CSP, and runs once the page and its htmx regions have settled.
 """
 
 from __future__ import annotations
@@ -236,8 +236,11 @@ STATES: list[tuple[State, tuple[str, ...]]] = [
 ]
 
 
-# The support agent's browser asks for a dark theme: the pages must stay readable either way.
-SCHEMES = {"anonymous": "light", "manager": "light", "support": "dark", "superuser": "light"}
+# Each role's browser: the support agent's is a phone asking for a dark theme, so the pages are
+# checked narrow (tables scrolling in their own box) and whatever theme the system asks for.
+DESKTOP = {"color_scheme": "light", "viewport": {"width": 1280, "height": 800}}
+PHONE_DARK = {"color_scheme": "dark", "viewport": {"width": 390, "height": 844}}
+BROWSERS = {"anonymous": DESKTOP, "manager": DESKTOP, "support": PHONE_DARK, "superuser": DESKTOP}
 
 
 @pytest.fixture
@@ -250,12 +253,13 @@ def accounts(manager, support, admin_user) -> dict:
 def test_every_page_a_role_may_see_passes_axe(role, accounts, chromium, live_server, sandbox):
     # Sample URLs first: their values are made in the database (a linked client, a shared view).
     urls = {route.key: sample_url(route, sandbox) for route in ROUTES if may_see(route, role)}
-    context = chromium.new_context(base_url=live_server.url, color_scheme=SCHEMES[role])
+    context = chromium.new_context(base_url=live_server.url, **BROWSERS[role])
     context.add_init_script(path=str(AXE))
     context.add_init_script(HTMX_WATCH)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    audit = Audit(f"{role} ({SCHEMES[role]} scheme)", seen=[], problems=[])
+    width, scheme = BROWSERS[role]["viewport"]["width"], BROWSERS[role]["color_scheme"]
+    audit = Audit(f"{role} ({width} px, {scheme})", seen=[], problems=[])
     try:
         if accounts[role] is not None:
             page.goto("/accounts/login/")
