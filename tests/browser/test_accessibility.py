@@ -22,8 +22,8 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.helpers import PASSWORD, log_in
-from tests.security.matrix import ADMIN, OK, ROUTES, row_for, sample_url
+from tests.helpers import log_in
+from tests.security.matrix import ADMIN, OK, ROLES, ROUTES, row_for, sample_url
 
 pytestmark = pytest.mark.browser
 
@@ -249,7 +249,7 @@ def accounts(manager, support, admin_user) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("role", ["anonymous", "manager", "support", "superuser"])
+@pytest.mark.parametrize("role", ROLES)  # the matrix's roles
 def test_every_page_a_role_may_see_passes_axe(role, accounts, chromium, live_server, sandbox):
     # Sample URLs first: their values are made in the database (a linked client, a shared view).
     urls = {route.key: sample_url(route, sandbox) for route in ROUTES if may_see(route, role)}
@@ -262,10 +262,7 @@ def test_every_page_a_role_may_see_passes_axe(role, accounts, chromium, live_ser
     audit = Audit(f"{role} ({width} px, {scheme})", seen=[], problems=[])
     try:
         if accounts[role] is not None:
-            page.goto("/accounts/login/")
-            page.get_by_label("Username").fill(accounts[role].username)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            log_in(page, accounts[role].username)
             page.wait_for_url(lambda url: "/accounts/login/" not in url)
         audited: set[str] = set()
         for key, url in sorted(urls.items()):  # "logout" only asks to confirm: the session stays
