@@ -37,6 +37,9 @@ class StaffAccess(models.Model):
             ("email_client_users", "Can have Gcore send a user an invitation again or a password reset"),
             ("view_client_tokens", "Can see a client's API tokens"),
             ("revoke_client_tokens", "Can revoke a client's API tokens"),
+            ("view_attention", "Can see the Needs attention queue"),
+            ("change_attention", "Can assign, snooze and resolve findings of the Needs attention queue"),
+            ("scan_attention", "Can start the Needs attention scans now"),
         ]
 
     def __str__(self) -> str:
@@ -70,6 +73,13 @@ class AuditEntry(models.Model):
         STAFF_MFA_RESET = "staff.mfa_reset", "Staff member's second factors reset"
         STAFF_PASSWORD_CHANGE = "staff.password_change", "Staff member's password changed"
         STAFF_PASSWORD_SET = "staff.password_set", "Staff member's password set by an administrator"
+        FINDING_FOUND = "finding.found", "Finding found"
+        FINDING_ASSIGN = "finding.assign", "Finding assigned"
+        FINDING_SNOOZE = "finding.snooze", "Finding snoozed"
+        FINDING_RESOLVE = "finding.resolve", "Finding resolved"
+        FINDING_GONE = "finding.gone", "Finding gone at Gcore"
+        FINDING_REOPEN = "finding.reopen", "Finding reopened"
+        ATTENTION_SCAN = "attention.scan", "Needs attention scan started"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"
@@ -289,3 +299,81 @@ class BulkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_name or self.client_id}: {self.get_state_display()}"
+
+
+class Finding(models.Model):
+    """Something about a client that needs a person (issue 22): one row per (rule, client, subject),
+    kept through its states so a finding that comes back reopens with its history."""
+
+    class Rule(models.TextChoices):
+        DELETION_DUE = "deletion_due", "Service will be deleted soon"
+        LONG_TRIAL = "long_trial", "Trial has run long"
+        NO_ADMIN = "no_admin", "No active administrator"
+        UNACTIVATED_USER = "unactivated_user", "Invited user never activated"
+        TOKEN_EXPIRING = "token_expiring", "API token expires soon"
+        BILLING_DRIFT = "billing_drift", "Billing drift"
+        BULK_FAILED = "bulk_failed", "Bulk change failed or in doubt"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        SNOOZED = "snoozed", "Snoozed"
+        RESOLVED = "resolved", "Resolved"
+
+    rule = models.CharField(max_length=20, choices=Rule.choices)
+    client_id = models.BigIntegerField(db_index=True)
+    # What in the client: "service:123", "user:45", "token:6", "bulk-item:7"; "" for the client itself.
+    subject = models.CharField(max_length=64, blank=True)
+    company_name = models.CharField(max_length=255, blank=True)
+    # What the scan saw, for the plain-words line: {"service": "CDN", "status": "paused", ...}.
+    details = models.JSONField(default=dict, blank=True)
+    # The date that makes it urgent (a deletion, an expiry): the queue is sorted by it, soonest first.
+    due_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField()  # since when it has been found (this time round)
+    last_seen_at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+    )
+    snoozed_until = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # True when the scan no longer saw it ("gone at Gcore"), rather than a person resolving it.
+    resolved_by_scan = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("rule", "client_id", "subject", name="finding_unique_subject"),
+        ]
+        indexes = [models.Index(fields=["state", "rule"]), models.Index(fields=["assignee", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()}: client {self.client_id} {self.subject}".strip()
+
+
+class AttentionScan(models.Model):
+    """Where each rule's scan stands: its cursor through the client base, and how fresh it is."""
+
+    rule = models.CharField(max_length=20, choices=Finding.Rule.choices, unique=True)
+    # The offset in the client list the next slice starts at (rules read one client at a time).
+    cursor = models.PositiveIntegerField(default=0)
+    pass_started_at = models.DateTimeField(null=True, blank=True)
+    last_complete_at = models.DateTimeField(null=True, blank=True)  # the end of the last full pass
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)  # why the last run stopped early, if it did
+
+    def __str__(self) -> str:
+        return f"Scan of {self.get_rule_display()}"
+
+
+class RequestBudget(models.Model):
+    """Upstream requests spent by the scans in one minute, shared by every worker and server: taken
+    with one conditional UPDATE, so two workers never both take the last one."""
+
+    minute = models.DateTimeField(unique=True)
+    used = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M}: {self.used}"

@@ -303,6 +303,15 @@ SPP_STATUS_NAMES = {
     for number, _, name in (item.partition("=") for item in env.list("SPP_STATUS_NAMES", default=[]))
     if number.strip().isdigit() and name.strip()
 }
+# Needs attention (issue 22): the rules' thresholds, the scans' shared upstream budget and pace.
+ATTENTION_DELETION_DAYS: int = env.int("ATTENTION_DELETION_DAYS", default=14)
+ATTENTION_TRIAL_DAYS: int = env.int("ATTENTION_TRIAL_DAYS", default=30)
+ATTENTION_TOKEN_DAYS: int = env.int("ATTENTION_TOKEN_DAYS", default=14)
+ATTENTION_MAX_REQUESTS_PER_MINUTE: int = env.int("ATTENTION_MAX_REQUESTS_PER_MINUTE", default=120)
+# The rules that read one client at a time cover the whole client base within this many seconds.
+ATTENTION_FULL_PASS: int = env.int("ATTENTION_FULL_PASS", default=86400)
+# Clients read per run of such a rule (one run every few minutes covers the base within a day).
+ATTENTION_SLICE: int = env.int("ATTENTION_SLICE", default=100)
 # Changes across many clients: how many clients one change may cover, and how many run at once.
 BULK_MAX_CLIENTS: int = env.int("BULK_MAX_CLIENTS", default=500)
 BULK_CONCURRENCY: int = env.int("BULK_CONCURRENCY", default=4)
