@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -20,3 +22,14 @@ def gcore(request: HttpRequest) -> dict[str, object]:
         "mfa_required": settings.MFA_REQUIRED,
         "reauth_minutes": settings.REAUTH_MINUTES,
     }
+
+
+def attention(request: HttpRequest) -> dict[str, object]:
+    """The header's number: open findings assigned to the signed-in person, counted only when a page
+    shows it (a template calls the function)."""
+    from dashboard.services.attention import findings_assigned_count
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"attention_mine": partial(findings_assigned_count, user=user)}

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.context_processors.gcore",
+                "dashboard.context_processors.attention",
             ],
             # django-template-partials as builtins: no {% load partials %}; Django 6 has these tags in core.
             "builtins": ["template_partials.templatetags.partials"],
@@ -308,9 +309,7 @@ ATTENTION_DELETION_DAYS: int = env.int("ATTENTION_DELETION_DAYS", default=14)
 ATTENTION_TRIAL_DAYS: int = env.int("ATTENTION_TRIAL_DAYS", default=30)
 ATTENTION_TOKEN_DAYS: int = env.int("ATTENTION_TOKEN_DAYS", default=14)
 ATTENTION_MAX_REQUESTS_PER_MINUTE: int = env.int("ATTENTION_MAX_REQUESTS_PER_MINUTE", default=120)
-# The rules that read one client at a time cover the whole client base within this many seconds.
-ATTENTION_FULL_PASS: int = env.int("ATTENTION_FULL_PASS", default=86400)
-# Clients read per run of such a rule (one run every few minutes covers the base within a day).
+# Clients read per run of a rule that needs one request per client (API tokens).
 ATTENTION_SLICE: int = env.int("ATTENTION_SLICE", default=100)
 # Changes across many clients: how many clients one change may cover, and how many run at once.
 BULK_MAX_CLIENTS: int = env.int("BULK_MAX_CLIENTS", default=500)

@@ -134,6 +134,15 @@ EXPECTED: dict[str, Row] = {
     "user-reset-password": CLIENT_EDITING,
     "client-tokens": READ_ONLY,
     "token-revoke": CLIENT_EDITING,
+    # Needs attention: managers read the queue and its export; support agents assign, snooze and
+    # resolve (an empty assignment gives the finding to nobody, an empty snooze is a form error);
+    # scanning now is for superusers.
+    "attention": READ_ONLY,
+    "attention-export": READ_ONLY,
+    "attention-scan": Row(get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, DENIED, DENIED, OK)),
+    "finding-assign": CLIENT_EDITING,
+    "finding-snooze": CLIENT_EDITING,
+    "finding-resolve": CLIENT_EDITING,
 }
 
 
@@ -196,7 +205,24 @@ def _token_id(sb) -> int:
     return next(token["id"] for token in tokens if not token["deleted"])
 
 
+def _finding(sb) -> int:
+    """An open finding about the linked client (no scan needed)."""
+    from django.utils import timezone
+
+    from dashboard.models import Finding
+
+    now = timezone.now()
+    finding, _ = Finding.objects.get_or_create(
+        rule=Finding.Rule.NO_ADMIN,
+        client_id=_linked_client(sb)["id"],
+        subject="",
+        defaults={"first_seen_at": now, "last_seen_at": now},
+    )
+    return finding.pk
+
+
 PARAMS = {
+    "finding_id": _finding,
     "client_id": lambda sb: _linked_client(sb)["id"],
     "service_id": _service_id,
     "token_id": _token_id,
