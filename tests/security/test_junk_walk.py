@@ -218,6 +218,12 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
         service_id = next(iter(services_of(sandbox, client_id).values()))["id"]
         url = f"{base}/services/{service_id}/edit/"
         return url, [url]
+    if name.startswith("finding-") or name == "attention-scan":
+        finding = _finding(client_id)
+        if name == "attention-scan":
+            return "/attention/scan/", ["/attention/"]
+        url = f"/attention/{finding}/{name.removeprefix('finding-')}/"
+        return url, [url, "/attention/"]
     urls = {
         "client-edit": f"{base}/edit/",
         "user-edit": f"{base}/users/{user_id}/edit/",
@@ -234,11 +240,28 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
     return urls[name], [urls[name]]
 
 
+def _finding(client_id: int) -> int:
+    """An open finding about the client, as a scan would have recorded it."""
+    from django.utils import timezone
+
+    from dashboard.models import Finding
+
+    now = timezone.now()
+    finding, _ = Finding.objects.get_or_create(
+        rule=Finding.Rule.NO_ADMIN,
+        client_id=client_id,
+        subject="",
+        defaults={"first_seen_at": now, "last_seen_at": now},
+    )
+    return finding.pk
+
+
 # Every URL of the dashboard's own that takes a POST is walked; the rest say why not.
 WALKED = (
     "client-edit", "user-edit", "service-edit", "client-availability", "client-features", "client-create",
     "client-bulk", "user-invite", "user-remove", "user-resend-invitation", "user-reset-password",
     "token-revoke", "client-billing", "billing-edit", "billing-sync", "billing-drift",
+    "finding-assign", "finding-snooze", "finding-resolve", "attention-scan",
 )  # fmt: skip
 NOT_WALKED = {
     # Pages that take no POST (405).
@@ -255,6 +278,8 @@ NOT_WALKED = {
             "saved-view-list",
             "saved-view-sidebar",
             "password_change_done",
+            "attention",
+            "attention-export",
         ),
         "read-only: a POST is answered 405",
     ),
