@@ -149,3 +149,14 @@ def AttentionScanCount() -> int:  # noqa: N802 - reads as the thing it counts
     from dashboard.models import AttentionScan
 
     return AttentionScan.objects.filter(last_run_at__isnull=False).count()
+
+
+def test_the_overview_counts_per_rule_and_the_client_page_lists_its_findings(manager_client, sandbox) -> None:
+    client_id = sandbox.client_ids()[0]
+    finding(client_id, details={})
+    finding(client_id + 1, Rule.BULK_FAILED, subject="bulk-item:1", details={"bulk_id": 1, "state": "failed"})
+    overview = manager_client.get("/").content.decode()
+    assert 'href="/attention/?rule=no_admin"><span class="stat-number">1</span>' in overview
+    detail = manager_client.get(f"/clients/{client_id}/").content.decode()
+    assert "No active administrator: nobody can manage the account" in detail
+    assert f'href="/attention/?client_id={client_id}"' in detail and "Bulk change 1" not in detail

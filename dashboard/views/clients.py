@@ -20,7 +20,9 @@ from dashboard.forms.bulk import BulkPreviewForm
 from dashboard.forms.clients import ClientFilterForm
 from dashboard.gcore.models import Client, Service
 from dashboard.http import HtmxHttpRequest, read_or_failure, render_page, wants_fresh, wants_partial
+from dashboard.models import Finding
 from dashboard.roles import perm
+from dashboard.services.attention import findings_query
 from dashboard.services.audit import audit_for_client
 from dashboard.services.billing import billing_connected
 from dashboard.services.cache import Cached
@@ -29,6 +31,7 @@ from dashboard.services.client_services import services_get_soon
 from dashboard.services.clients import client_get_soon, client_list_soon
 from dashboard.services.people import invitations_get
 from dashboard.services.saved_views import saved_views_visible
+from dashboard.views.attention import finding_rows
 
 # The advanced filters' open or closed state, kept by app.js in a cookie so every page load and
 # every htmx swap of the filters shows them as the person left them (UI state, not list state).
@@ -144,6 +147,9 @@ def detail_context(
     }
     if services is not None:
         context["services"] = SectionRead(services)
+    if request.user.has_perm(perm("view_attention")):
+        findings = findings_query(client_id=client_id, state=Finding.State.OPEN)
+        context["findings"] = finding_rows(findings, request.user)
     return context
 
 

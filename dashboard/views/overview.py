@@ -11,7 +11,9 @@ from django.views.decorators.http import require_GET
 
 from dashboard.gcore.models import ServiceStatus
 from dashboard.http import HtmxHttpRequest, render_page, wants_fresh
+from dashboard.models import Finding
 from dashboard.roles import perm
+from dashboard.services.attention import findings_counts
 from dashboard.services.overview import Tally, TallyGroup, overview_get
 
 # Chart geometry in SVG user units; the SVG scales to its box (app.css), so these are proportions.
@@ -82,4 +84,7 @@ def overview_view(request: HtmxHttpRequest) -> HttpResponse:
         "service_charts": [bar_chart(group) for group in overview.services],
         "statuses": [status.value for status in ServiceStatus],
     }
+    if request.user.has_perm(perm("view_attention")):
+        counts = findings_counts()
+        context["attention_counts"] = [(rule, counts[rule.value]) for rule in Finding.Rule]
     return render_page(request, "overview.html", context, partial="overview-body")
