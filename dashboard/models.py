@@ -359,6 +359,7 @@ class AttentionScan(models.Model):
     rule = models.CharField(max_length=20, choices=Finding.Rule.choices, unique=True)
     # The offset in the client list the next slice starts at (rules read one client at a time).
     cursor = models.PositiveIntegerField(default=0)
+    clients = models.PositiveIntegerField(null=True, blank=True)  # live clients, as the list last said
     pass_started_at = models.DateTimeField(null=True, blank=True)
     last_complete_at = models.DateTimeField(null=True, blank=True)  # the end of the last full pass
     last_run_at = models.DateTimeField(null=True, blank=True)

@@ -309,7 +309,11 @@ ATTENTION_DELETION_DAYS: int = env.int("ATTENTION_DELETION_DAYS", default=14)
 ATTENTION_TRIAL_DAYS: int = env.int("ATTENTION_TRIAL_DAYS", default=30)
 ATTENTION_TOKEN_DAYS: int = env.int("ATTENTION_TOKEN_DAYS", default=14)
 ATTENTION_MAX_REQUESTS_PER_MINUTE: int = env.int("ATTENTION_MAX_REQUESTS_PER_MINUTE", default=120)
-# Clients read per run of a rule that needs one request per client (API tokens).
+# How often each rule's scan runs (seconds), and the period within which the rules that need one
+# request per client (API tokens) cover the whole client base: each run reads at least
+# ATTENTION_SLICE clients, more when the base is too large for that.
+ATTENTION_EVERY: int = env.int("ATTENTION_EVERY", default=300)
+ATTENTION_FULL_PASS: int = env.int("ATTENTION_FULL_PASS", default=86400)
 ATTENTION_SLICE: int = env.int("ATTENTION_SLICE", default=100)
 # Changes across many clients: how many clients one change may cover, and how many run at once.
 BULK_MAX_CLIENTS: int = env.int("BULK_MAX_CLIENTS", default=500)

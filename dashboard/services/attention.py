@@ -15,8 +15,10 @@ what it saw so far is kept and the next run carries on.
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -40,6 +42,7 @@ from dashboard.models import (
     RequestBudget,
 )
 from dashboard.services.audit import Action, Outcome, audit_record
+from dashboard.services.export import safe_cell
 from dashboard.upstream.errors import UpstreamError
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ T = TypeVar("T")
 SERVICE_FILTERS = ("cdn", "storage", "ddos", "dns", "cloud")
 PAGE_SIZE = 100  # clients per list page while scanning
 BUDGET_SPENT = "the request budget for this minute is spent"
+MAX_SLICE = 1000  # the largest page asked of Gcore (docs/gcore-api-notes.md §6)
 
 
 class BudgetSpent(Exception):
@@ -119,6 +123,7 @@ class Pass:
     seen: list[Seen]
     complete: bool = True
     scope: set[int] = field(default_factory=set)
+    clients: int | None = None  # live clients in the list, where the rule read its count
     cursor: int = 0
     stopped: str = ""
 
@@ -272,20 +277,27 @@ def _invited_at(user_ids: set[int]) -> dict[int, datetime]:
     return first
 
 
-def scan_expiring_tokens(now: datetime, *, cursor: int = 0) -> Pass:
-    """Live API tokens expiring within ATTENTION_TOKEN_DAYS: one request per client, so a slice of
-    ATTENTION_SLICE clients a run, from `cursor`, the whole base within ATTENTION_FULL_PASS."""
+def slice_size(clients: int | None) -> int:
+    """Clients a run of the token rule reads: ATTENTION_SLICE, or more when that many runs, one every
+    ATTENTION_EVERY seconds, would not cover `clients` within ATTENTION_FULL_PASS."""
+    runs = max(1, settings.ATTENTION_FULL_PASS // max(1, settings.ATTENTION_EVERY))
+    return max(settings.ATTENTION_SLICE, -(-(clients or 0) // runs))
+
+
+def scan_expiring_tokens(now: datetime, *, cursor: int = 0, clients: int | None = None) -> Pass:
+    """Live API tokens expiring within ATTENTION_TOKEN_DAYS: one request per client, so a slice a
+    run (`slice_size`), from `cursor`, the whole base within ATTENTION_FULL_PASS."""
     horizon = now + timedelta(days=settings.ATTENTION_TOKEN_DAYS)
     gcore = get_gcore_client()
     page = _spend(
         gcore.list_clients,
         filters={"deleted": False},
         ordering="id",
-        limit=settings.ATTENTION_SLICE,
+        limit=min(slice_size(clients), MAX_SLICE),
         offset=cursor,
         model=ClientSummary,
     )
-    result = Pass(seen=[], complete=False, cursor=cursor)
+    result = Pass(seen=[], complete=False, cursor=cursor, clients=page.count)
     for summary in page.results:
         try:
             tokens = _spend(gcore.list_tokens, summary.id)
@@ -376,7 +388,12 @@ def attention_scan(*, rule: str, now: datetime | None = None) -> AttentionScan:
         state.pass_started_at = now
     state.last_run_at, state.message = now, ""
     try:
-        result = RULES[rule](now, cursor=state.cursor) if rule in SLICED else RULES[rule](now)
+        if rule == Rule.TOKEN_EXPIRING:
+            result = scan_expiring_tokens(now, cursor=state.cursor, clients=state.clients)
+        elif rule in SLICED:
+            result = RULES[rule](now, cursor=state.cursor)
+        else:
+            result = RULES[rule](now)
     except BudgetSpent:
         state.message = "Stopped: the request budget for this minute is spent; the next run goes on."
         state.save()
@@ -390,6 +407,8 @@ def attention_scan(*, rule: str, now: datetime | None = None) -> AttentionScan:
         return state
     _record(rule=rule, result=result, now=now, pass_started_at=state.pass_started_at)
     state.cursor = result.cursor
+    if result.clients is not None:
+        state.clients = result.clients
     if result.stopped:
         state.message = f"Stopped: {result.stopped}; the next run goes on."
     if result.complete:
@@ -588,3 +607,45 @@ def finding_text(finding: Finding, *, now: datetime | None = None) -> str:
         outcome = "failed" if d.get("state") == BulkItem.State.FAILED else "may or may not have been applied"
         return f"Bulk change {d.get('bulk_id')} ({d.get('service')} to {d.get('status')}) {outcome}"
     return finding.get_rule_display()
+
+
+EXPORT_HEADER = (
+    "rule", "client_id", "company_name", "finding", "due", "found_since", "state",
+    "assignee", "snoozed_until", "note", "resolved_at", "resolved_by",
+)  # fmt: skip
+
+
+def findings_export_csv(findings: QuerySet[Finding]) -> Iterator[str]:
+    """The findings as CSV lines, header first, read from the database in chunks."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def line(values: Iterable[object]) -> str:
+        writer.writerow([safe_cell("" if v is None else str(v)) for v in values])
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    yield line(EXPORT_HEADER)
+    now = timezone.now()
+    for f in findings.iterator(chunk_size=500):
+        resolved_by = f.resolved_by.username if f.resolved_by else ""
+        if f.resolved_by_scan:
+            resolved_by = "gone at Gcore"
+        yield line(
+            (
+                f.rule,
+                f.client_id,
+                f.company_name,
+                finding_text(f, now=now),
+                f.due_at.isoformat() if f.due_at else "",
+                f.first_seen_at.isoformat(),
+                f.state,
+                f.assignee.username if f.assignee else "",
+                f.snoozed_until or "",
+                f.note,
+                f.resolved_at.isoformat() if f.resolved_at else "",
+                resolved_by,
+            )
+        )

@@ -338,3 +338,11 @@ def test_snooze_date_in_the_past_is_open() -> None:
         snoozed_until=date(2000, 1, 1),
     )
     assert finding in findings_query(state=State.OPEN)
+
+
+def test_a_large_base_gets_larger_slices_to_be_covered_within_the_full_pass(settings) -> None:
+    from dashboard.services.attention import slice_size
+
+    settings.ATTENTION_SLICE, settings.ATTENTION_EVERY, settings.ATTENTION_FULL_PASS = 100, 300, 86400
+    assert slice_size(None) == slice_size(10_000) == 100  # 288 runs a day x 100 covers 10,000
+    assert slice_size(100_000) == 348  # 100,000 / 288 runs, rounded up
