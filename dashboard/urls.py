@@ -16,6 +16,7 @@ from dashboard.views import (
     password,
     people,
     saved_views,
+    sellers,
 )
 
 urlpatterns = [
@@ -57,6 +58,10 @@ urlpatterns = [
     path("clients/<int:client_id>/billing/sync/", billing.billing_sync_view, name="billing-sync"),
     path("billing/drift/", billing.drift_view, name="billing-drift"),
     path("activity/", activity.activity_view, name="activity"),
+    path("sellers/", sellers.sellers_view, name="seller-list"),
+    path("sellers/new/", sellers.seller_create_view, name="seller-create"),
+    path("sellers/<int:seller_id>/edit/", sellers.seller_edit_view, name="seller-edit"),
+    path("sellers/<int:seller_id>/delete/", sellers.seller_delete_view, name="seller-delete"),
     path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
     path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),
     path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),

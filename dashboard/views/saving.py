@@ -56,7 +56,7 @@ def save_form(
     form: RecordEditForm,
     *,
     action: str,
-    client_id: int,
+    client_id: int | None,
     save: Callable[..., SaveResult],
     user_id: int | None = None,
     reread: Callable[[], str] | None = None,

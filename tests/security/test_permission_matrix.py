@@ -57,6 +57,7 @@ class Row:
 READ_ONLY = Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, NO, NO, NO))
 CLIENT_EDITING = Row(get=roles(LOGIN, DENIED, OK, OK), post=roles(LOGIN, DENIED, OK, OK))
 MFA_PAGE = Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, OK, OK, OK))
+RESELLER_SETTINGS = Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, DENIED, DENIED, OK))
 ADMIN_ONLY = Row(get=roles(LOGIN, LOGIN, LOGIN, ADMIN), post=roles(LOGIN, LOGIN, LOGIN, ADMIN))
 
 EXPECTED: dict[str, Row] = {
@@ -134,6 +135,11 @@ EXPECTED: dict[str, Row] = {
     "user-reset-password": CLIENT_EDITING,
     "client-tokens": READ_ONLY,
     "token-revoke": CLIENT_EDITING,
+    # The reseller's own settings: administrators only (an empty POST is a form error, 422).
+    "seller-list": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, NO, NO, NO)),
+    "seller-create": RESELLER_SETTINGS,
+    "seller-edit": RESELLER_SETTINGS,
+    "seller-delete": RESELLER_SETTINGS,
 }
 
 
@@ -200,6 +206,7 @@ PARAMS = {
     "client_id": lambda sb: _linked_client(sb)["id"],
     "service_id": _service_id,
     "token_id": _token_id,
+    "seller_id": "51",  # a seeded seller (the sandbox's catalogue)
     "pk": "987654321",  # a passkey's id: none exists, and managing one asks for a confirmation first
     "user_id": lambda sb: _linked_client(sb)["users"][0]["id"],
     "view_id": _shared_saved_view,
