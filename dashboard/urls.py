@@ -15,6 +15,7 @@ from dashboard.views import (
     overview,
     password,
     people,
+    reseller_settings,
     saved_views,
     sellers,
 )
@@ -62,6 +63,7 @@ urlpatterns = [
     path("sellers/new/", sellers.seller_create_view, name="seller-create"),
     path("sellers/<int:seller_id>/edit/", sellers.seller_edit_view, name="seller-edit"),
     path("sellers/<int:seller_id>/delete/", sellers.seller_delete_view, name="seller-delete"),
+    path("settings/products/", reseller_settings.product_defaults_view, name="settings-products"),
     path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
     path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),
     path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),

@@ -140,6 +140,7 @@ EXPECTED: dict[str, Row] = {
     "seller-create": RESELLER_SETTINGS,
     "seller-edit": RESELLER_SETTINGS,
     "seller-delete": RESELLER_SETTINGS,
+    "settings-products": RESELLER_SETTINGS,
 }
 
 
