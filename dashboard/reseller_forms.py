@@ -1,4 +1,4 @@
-"""Forms of the reseller's own settings: its sellers (more to come beside them)."""
+"""Forms of the reseller's own settings: its sellers and the e-mails Gcore notifies."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from dashboard.forms import RecordEditForm, UpstreamErrorsForm
+from dashboard.services.notifications import NOTIFICATION_TYPES
 
 # Gcore: Seller.phone matches `^[a-z0-9+\-()#, *]*$` (lower-case letters only), at most 30
 # characters; the e-mail at most 150 (docs/gcore-api-notes.md §12).
@@ -33,3 +34,28 @@ class SellerCreateForm(SellerFields, UpstreamErrorsForm):
 
 class SellerEditForm(SellerFields, RecordEditForm):
     """PATCH /iam/admin/sellers/{id}: the same fields, only the changed ones sent."""
+
+
+# -- notification e-mails ----------------------------------------------------------------------------
+
+
+class NotificationFields(forms.Form):
+    """NotificationSettingsWrite: which event, which address, on or off."""
+
+    notification_type = forms.ChoiceField(label="Type", choices=list(NOTIFICATION_TYPES.items()))
+    email = forms.EmailField(label="Email", max_length=254)
+    enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
+
+
+class NotificationCreateForm(NotificationFields, UpstreamErrorsForm):
+    """POST .../notification_settings."""
+
+
+class NotificationEditForm(NotificationFields, RecordEditForm):
+    """PATCH .../notification_settings/{id} with the changed fields."""
+
+
+class NotificationToggleForm(RecordEditForm):
+    """Switching one setting on or off: PATCH `enabled` alone."""
+
+    enabled = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -64,6 +64,22 @@ urlpatterns = [
     path("sellers/<int:seller_id>/edit/", sellers.seller_edit_view, name="seller-edit"),
     path("sellers/<int:seller_id>/delete/", sellers.seller_delete_view, name="seller-delete"),
     path("settings/products/", reseller_settings.product_defaults_view, name="settings-products"),
+    path("settings/notifications/", reseller_settings.notifications_view, name="settings-notifications"),
+    path(
+        "settings/notifications/<int:setting_id>/edit/",
+        reseller_settings.notification_edit_view,
+        name="settings-notification-edit",
+    ),
+    path(
+        "settings/notifications/<int:setting_id>/toggle/",
+        reseller_settings.notification_toggle_view,
+        name="settings-notification-toggle",
+    ),
+    path(
+        "settings/notifications/<int:setting_id>/delete/",
+        reseller_settings.notification_delete_view,
+        name="settings-notification-delete",
+    ),
     path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
     path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),
     path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),
