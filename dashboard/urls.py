@@ -65,6 +65,7 @@ urlpatterns = [
     path("sellers/<int:seller_id>/delete/", sellers.seller_delete_view, name="seller-delete"),
     path("settings/products/", reseller_settings.product_defaults_view, name="settings-products"),
     path("settings/notifications/", reseller_settings.notifications_view, name="settings-notifications"),
+    path("settings/branding/", reseller_settings.branding_view, name="settings-branding"),
     path(
         "settings/notifications/<int:setting_id>/edit/",
         reseller_settings.notification_edit_view,

@@ -1,9 +1,10 @@
-"""The reseller's own settings at Gcore: the products every client sees by default and the e-mails
-Gcore sends about the account.
+"""The reseller's own settings at Gcore: the products every client sees by default, the e-mails Gcore
+sends about the account, and the branding.
 Administrators only. Thin views: bind the form, call one service, pick the page."""
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.forms import AvailabilityForm, ConfirmForm
@@ -20,9 +23,25 @@ from dashboard.gcore.models import NotificationSetting
 from dashboard.http import HtmxHttpRequest, client_ip, render_page
 from dashboard.mfa import fresh_identity_required, said_yes
 from dashboard.models import AuditEntry
-from dashboard.reseller_forms import NotificationCreateForm, NotificationEditForm, NotificationToggleForm
+from dashboard.reseller_forms import (
+    BrandingForm,
+    BrandingUploadForm,
+    NotificationCreateForm,
+    NotificationEditForm,
+    NotificationToggleForm,
+)
 from dashboard.roles import perm
 from dashboard.services.audit import Outcome, audit_refused_input
+from dashboard.services.branding import (
+    ASSETS,
+    PASSWORD_FIELD,
+    branding_get,
+    branding_last_uploads,
+    branding_update,
+    branding_upload,
+    branding_values,
+    has_mail_password,
+)
 from dashboard.services.notifications import (
     NOTIFICATION_TYPES,
     notification_create,
@@ -250,3 +269,92 @@ def _delete_notification_page(
     return render_page(
         request, "settings/notification_delete.html", context, partial="notification-delete", status=status
     )
+
+
+# -- branding ------------------------------------------------------------------------------------------
+
+BRANDING = perm("change_branding")
+
+
+@sensitive_post_parameters(PASSWORD_FIELD)
+@require_http_methods(["GET", "POST"])
+@permission_required(BRANDING, raise_exception=True)
+def branding_view(request: HtmxHttpRequest) -> HttpResponse:
+    """The public settings and the mail server (one PUT), and the logo and favicon (an upload);
+    one form, so a failed upload, or one made before saving, loses nothing typed."""
+    settings = branding_get()
+    context: dict[str, Any] = {"settings": settings, "conflicts": [], "uploaded": None}
+    if request.method == "GET":
+        form = BrandingForm(current=branding_values(settings))
+        return _branding_page(request, context | {"form": form, "upload": BrandingUploadForm()})
+
+    form = BrandingForm(request.POST)
+    if request.POST.get("action") == "upload":
+        upload = BrandingUploadForm(request.POST, request.FILES)
+        context |= {"form": form, "upload": upload}
+        if not upload.is_valid():
+            audit_refused_input(
+                action=AuditEntry.Action.BRANDING_UPLOAD, client_id=None, actor=request.user,
+                errors=upload.errors, ip_address=client_ip(request),
+            )  # fmt: skip
+            return _branding_page(request, context, 422)
+        try:
+            branding_upload(assets=upload.assets(), actor=request.user, ip_address=client_ip(request))
+        except UpstreamValidationError as exc:
+            _upload_refused(upload, exc)
+            return _branding_page(request, context, 422)
+        except UpstreamError as exc:
+            text, status = change_failed(exc, input_kept=False)
+            upload.add_error(None, text)
+            return _branding_page(request, context, status)
+        names = " and ".join(f"{asset.field} {asset.filename}" for asset in upload.assets())
+        if not form.unsaved():
+            messages.success(request, f"Gcore accepted the {names}.")
+            return redirect("settings-branding")
+        # What was typed above and not saved yet stays on the page, as typed.
+        context |= {"upload": BrandingUploadForm(), "uploaded": f"Gcore accepted the {names}."}
+        return _branding_page(request, context)
+
+    result, status = save_form(
+        request, form, action=AuditEntry.Action.BRANDING_UPDATE, client_id=None, save=branding_update
+    )
+    context["upload"] = BrandingUploadForm()
+    if result is not None and result.outcome != Outcome.CONFLICT:
+        level = messages.SUCCESS if result.outcome == Outcome.SAVED else messages.INFO
+        messages.add_message(request, level, saved_message(result, "Branding"))
+        return redirect("settings-branding")
+    context["conflicts"] = result.conflicts if result else []
+    return _branding_page(request, context | {"form": form}, status)
+
+
+def _upload_refused(upload: BrandingUploadForm, exc: UpstreamValidationError) -> None:
+    """Gcore's refusal of a file on that file's field; anything else above the form."""
+    for name, field_messages in exc.field_errors.items():
+        for message in field_messages:
+            upload.add_error(name if name in upload.fields else None, message)
+    for message in exc.non_field_errors or ([] if exc.field_errors else [exc.message]):
+        upload.add_error(None, message)
+
+
+def _branding_page(request: HtmxHttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    form: BrandingForm = context["form"]
+    saved = branding_values(context["settings"])
+    context["preview"] = {
+        name: _shown_value(form, name, saved.get(name))
+        for name in ("brand_name", "color_header", "color_primary")
+    }
+    context["has_password"] = has_mail_password(context["settings"])
+    context["last_uploads"] = branding_last_uploads()
+    context["assets"] = ASSETS
+    status = form_status(request, status)
+    response = render_page(request, "settings/branding.html", context, partial="branding", status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+def _shown_value(form: BrandingForm, name: str, saved: Any) -> Any:
+    """What the preview shows for a field: the value on the form if it is a valid one, else the saved."""
+    value = form[name].value()
+    if name.startswith("color_"):
+        return value if isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", value) else saved
+    return value or saved

@@ -145,6 +145,7 @@ EXPECTED: dict[str, Row] = {
     "settings-notification-edit": RESELLER_SETTINGS,
     "settings-notification-toggle": Row(get=roles(LOGIN, NO, NO, NO), post=roles(LOGIN, DENIED, DENIED, OK)),
     "settings-notification-delete": RESELLER_SETTINGS,
+    "settings-branding": RESELLER_SETTINGS,
 }
 
 
@@ -211,8 +212,8 @@ PARAMS = {
     "client_id": lambda sb: _linked_client(sb)["id"],
     "service_id": _service_id,
     "token_id": _token_id,
-    "seller_id": "51",
-    "setting_id": "201",  # a seeded notification e-mail (the sandbox's)  # a seeded seller (the sandbox's catalogue)
+    "seller_id": "51",  # a seeded seller (the sandbox's catalogue)
+    "setting_id": "201",  # a seeded notification e-mail (the sandbox's)
     "pk": "987654321",  # a passkey's id: none exists, and managing one asks for a confirmation first
     "user_id": lambda sb: _linked_client(sb)["users"][0]["id"],
     "view_id": _shared_saved_view,
