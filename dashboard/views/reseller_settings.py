@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.forms import AvailabilityForm, ConfirmForm
@@ -277,6 +277,7 @@ BRANDING = perm("change_branding")
 
 
 @sensitive_post_parameters(PASSWORD_FIELD)
+@sensitive_variables("form")  # its data hold a typed mail password
 @require_http_methods(["GET", "POST"])
 @permission_required(BRANDING, raise_exception=True)
 def branding_view(request: HtmxHttpRequest) -> HttpResponse:
