@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import ProductAvailability
@@ -57,12 +59,21 @@ def override_counts(*, products: list[str]) -> dict[str, int] | None:
     """How many clients have their own setting of each product (the client list's count for
     `personal_product_availability=<product>`), and of any (`EVERY_PRODUCT`); None when Gcore does
     not answer, so the defaults still show."""
+    # Kept like a Gcore read, under the lists' counter, which any change to a client bumps.
+    key = f"{versions.stamped('defaults:overrides', versions.LISTS)}:{','.join(products)}"
+    cached = cache.get(key)
+    if isinstance(cached, dict):
+        return {str(name): int(count) for name, count in cached.items()}
     queries = {product: f"{PERSONAL}={product}" for product in products}
     queries[EVERY_PRODUCT] = personal_query(products)
     try:
-        return client_counts(filter_sets={key: list_query_filters(query) for key, query in queries.items()})
+        filter_sets = {name: list_query_filters(query) for name, query in queries.items()}
+        counts = client_counts(filter_sets=filter_sets)
     except UpstreamError:
         return None
+    if settings.GCORE_CACHE_SECONDS > 0:
+        cache.set(key, counts, timeout=settings.GCORE_CACHE_SECONDS)
+    return counts
 
 
 def defaults_get() -> tuple[list[DefaultRow], int | None]:

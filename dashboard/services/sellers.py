@@ -13,7 +13,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from pydantic import TypeAdapter
 
 from dashboard.gcore import get_gcore_client
@@ -70,11 +72,20 @@ def seller_client_query(seller_id: int) -> str:
 def seller_client_counts(*, seller_ids: list[int]) -> dict[int, int] | None:
     """How many clients the client list shows for each seller (one counted request each), or None
     when Gcore does not answer: the list is still worth showing without its counts."""
+    # Kept like a Gcore read (GCORE_CACHE_SECONDS, under the lists' counter, which any change to a
+    # client or seller bumps): a list of many sellers costs one counted request per seller.
+    key = f"{versions.stamped('sellers:counts', versions.LISTS)}:{','.join(map(str, sorted(seller_ids)))}"
+    cached = cache.get(key)
+    if isinstance(cached, dict):
+        return {int(seller_id): int(count) for seller_id, count in cached.items()}
     filters = {seller_id: list_query_filters(seller_client_query(seller_id)) for seller_id in seller_ids}
     try:
-        return client_counts(filter_sets=filters)
+        counts = client_counts(filter_sets=filters)
     except UpstreamError:
         return None
+    if settings.GCORE_CACHE_SECONDS > 0:
+        cache.set(key, counts, timeout=settings.GCORE_CACHE_SECONDS)
+    return counts
 
 
 def _matches(seller: Seller, search: str) -> bool:

@@ -53,47 +53,51 @@ def test_an_administrator_creates_a_seller_and_assigns_a_new_client_to_them(page
     assert page.errors == []
 
 
-def _hidden_default(sandbox) -> str:
+def _hidden_defaults(sandbox) -> list[str]:
     _, body = gcore_call(sandbox, "GET", "/iam/products/availability/defaults")
-    return next(item["product_name"] for item in body if not item["available"])
+    return [item["product_name"] for item in body if not item["available"]]
 
 
-def _live_client(sandbox) -> int:
-    return next(cid for cid in sandbox.client_ids() if not sandbox.client_json(cid)["deleted"])
+def _overrides(sandbox, product: str) -> int:
+    return sandbox.matching_count(personal_product_availability=product, deleted=False)
+
+
+def _count_link(page, product: str, count: int):
+    return page.get_by_role(
+        "link", name=f"{count} client{'s' if count != 1 else ''} with their own setting of {product}"
+    )
 
 
 def test_a_changed_default_and_the_override_count(page, admin_user, sandbox):
-    product = _hidden_default(sandbox)
-    before = sandbox.matching_count(personal_product_availability=product, deleted=False)
+    product, other = _hidden_defaults(sandbox)[:2]
     log_in(page, admin_user.username)
     page.goto("/settings/products/")
     page.get_by_label(product, exact=True).check()
     page.get_by_role("button", name="Save default products").click()
     expect(page.locator("body")).to_contain_text(f"Default products saved: {product}")
     expect(page.get_by_label(product, exact=True)).to_be_checked()
+    expect(_count_link(page, product, _overrides(sandbox, product))).to_be_visible()
 
-    # A client hides the product for itself: it now overrides the default, and the count shows it.
+    # A client shows another product for itself (on its own products page): one more override.
+    before = _overrides(sandbox, other)
+    _, listed = gcore_call(sandbox, "GET", f"/iam/clients?personal_product_availability={other}&limit=1000")
+    overriding = {client["id"] for client in listed["results"]}
     client_id = next(
         cid
         for cid in sandbox.client_ids()
-        if not sandbox.client_json(cid)["deleted"]
-        and product not in (sandbox.client_json(cid).get("personal_product_availability") or [])
+        if cid not in overriding and not sandbox.client_json(cid)["deleted"]
     )
-    gcore_call(
-        sandbox,
-        "PATCH",
-        f"/iam/products/availability/clients/{client_id}",
-        {"product_name": product, "available": False},
-    )
-    after = sandbox.matching_count(personal_product_availability=product, deleted=False)
-    assert after == before + 1
+    page.goto(f"/clients/{client_id}/availability/")
+    page.get_by_label(other, exact=True).check()
+    page.get_by_role("button", name="Save products").click()
+    expect(page.locator("body")).to_contain_text(f"Products saved: {other}")
+    assert _overrides(sandbox, other) == before + 1
+
     page.goto("/settings/products/")
-    count = page.get_by_role(
-        "link", name=f"{after} client{'s' if after != 1 else ''} with their own setting of {product}"
-    )
+    count = _count_link(page, other, before + 1)
     expect(count).to_be_visible()
     count.click()
-    expect(page).to_have_url(re.compile(rf"personal_product_availability={product}"))
+    expect(page).to_have_url(re.compile(rf"personal_product_availability={other}"))
     assert page.errors == []
 
 
