@@ -73,6 +73,7 @@ class AuditEntry(models.Model):
         TOKEN_REVOKE = "token.revoke", "API token revoked"
         STAFF_MFA_RESET = "staff.mfa_reset", "Staff member's second factors reset"
         STAFF_PASSWORD_CHANGE = "staff.password_change", "Staff member's password changed"
+        STAFF_PASSWORD_SET = "staff.password_set", "Staff member's password set by an administrator"
         SELLER_CREATE = "seller.create", "Seller created"
         SELLER_UPDATE = "seller.update", "Seller edited"
         SELLER_DELETE = "seller.delete", "Seller deleted"

@@ -156,7 +156,7 @@ def test_a_doctored_post_sends_nothing(admin_client_, wire):
 
 
 def upload(http, data: dict, **files):
-    return http.post("/settings/branding/", data | {"action": "upload", **files})
+    return http.post("/settings/branding/upload/", data | files)
 
 
 def test_an_uploaded_logo_is_accepted_and_said_so(admin_client_, sandbox, wire):
@@ -256,7 +256,7 @@ def test_only_administrators(support_client, manager_client, wire):
     for http in (support_client, manager_client):
         assert http.get("/settings/branding/").status_code == 403
         response = http.post(
-            "/settings/branding/", {"action": "upload", "logo": SimpleUploadedFile("l.png", PNG, "image/png")}
+            "/settings/branding/upload/", {"logo": SimpleUploadedFile("l.png", PNG, "image/png")}
         )
         assert response.status_code == 403
     assert writes(wire) == []

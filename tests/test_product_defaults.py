@@ -130,7 +130,7 @@ def test_the_reset_names_how_many_clients_lose_their_own_settings(admin_client_,
 
 
 def test_the_reset_needs_a_reason_and_the_tick(admin_client_, wire):
-    response = admin_client_.post("/settings/products/", {"action": "reset", "reason": "new price list"})
+    response = admin_client_.post("/settings/products/reset/", {"reason": "new price list"})
     assert response.status_code == 422
     assert writes(wire) == [] and "new price list" in page(response)
     assert AuditEntry.objects.get(action=AuditEntry.Action.DEFAULTS_RESET).outcome == "rejected"
@@ -138,7 +138,7 @@ def test_the_reset_needs_a_reason_and_the_tick(admin_client_, wire):
 
 def test_the_reset_asks_for_a_fresh_confirmation(admin_user, wire):
     stale = logged_in(admin_user, confirmed=False)
-    response = stale.post("/settings/products/", {"action": "reset", "reason": "x", "confirm": "on"})
+    response = stale.post("/settings/products/reset/", {"reason": "x", "confirm": "on"})
     assert response.status_code == 302 and "reauthenticate" in response["Location"]
     assert writes(wire) == []
 
@@ -151,8 +151,8 @@ def test_the_reset_sends_one_delete_naming_every_product_and_is_audited_with_the
         body = {"product_name": product, "available": True}
         gcore_call(sandbox, "PATCH", "/iam/products/availability/defaults", body)
     count = sandbox.matching_count(personal_product_availability=",".join(products), deleted=False)
-    data = {"action": "reset", "reason": "new price list", "confirm": "on"}
-    response = admin_client_.post("/settings/products/", data)
+    data = {"reason": "new price list", "confirm": "on"}
+    response = admin_client_.post("/settings/products/reset/", data)
     assert response.status_code == 302
     [(method, path, body)] = writes(wire)
     assert (method, path, sorted(body["product_names"])) == (
@@ -169,8 +169,8 @@ def test_the_reset_sends_one_delete_naming_every_product_and_is_audited_with_the
 
 def test_a_refused_reset_is_said_audited_and_sent_once(admin_client_, sandbox, wire):
     sandbox.add_fault("status", method="DELETE", path="/iam/products/availability/clients", status=403)
-    data = {"action": "reset", "reason": "new price list", "confirm": "on"}
-    response = admin_client_.post("/settings/products/", data)
+    data = {"reason": "new price list", "confirm": "on"}
+    response = admin_client_.post("/settings/products/reset/", data)
     assert response.status_code == 422 and "Gcore refused" in page(response)
     assert "new price list" in page(response)
     assert len(writes(wire)) == 1
@@ -180,8 +180,8 @@ def test_a_refused_reset_is_said_audited_and_sent_once(admin_client_, sandbox, w
 
 def test_a_reset_whose_answer_never_came_is_not_sent_again(admin_client_, sandbox, wire):
     sandbox.add_fault("timeout", method="DELETE", path="/iam/products/availability/clients")
-    data = {"action": "reset", "reason": "new price list", "confirm": "on"}
-    response = admin_client_.post("/settings/products/", data)
+    data = {"reason": "new price list", "confirm": "on"}
+    response = admin_client_.post("/settings/products/reset/", data)
     assert "may or may not have been applied" in page(response)
     assert len(writes(wire)) == 1
 
@@ -190,6 +190,6 @@ def test_only_administrators(support_client, manager_client):
     for http in (support_client, manager_client):
         assert http.get("/settings/products/").status_code == 403
         assert (
-            http.post("/settings/products/", {"action": "reset", "reason": "x", "confirm": "on"}).status_code
+            http.post("/settings/products/reset/", {"reason": "x", "confirm": "on"}).status_code
             == 403
         )

@@ -16,8 +16,9 @@ from django.core.cache import cache
 from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import ProductAvailability
 from dashboard.services import versions
-from dashboard.services.account import availability_refusal, product_rank
 from dashboard.services.audit import Action, FieldChange
+from dashboard.services.availability import availability_refusal
+from dashboard.services.client_services import product_rank
 from dashboard.services.overview import client_counts, list_query_filters
 from dashboard.services.saves import Act, Save, SaveResult, Step, run_act, run_save
 from dashboard.upstream.errors import UpstreamError, UpstreamPermissionDenied

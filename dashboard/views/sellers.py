@@ -1,9 +1,8 @@
 """The reseller's sellers: the list, and creating, editing and deleting one (administrators only).
-Thin views: bind the form, call one service, pick the page."""
+Each change is a form, one service call and a template (dashboard/changes.py)."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,16 +12,18 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from dashboard.forms import ConfirmForm
-from dashboard.gcore import GcoreNotFound
+from dashboard.changes import ChangeView, RecordChangeView
+from dashboard.forms.saving import ConfirmForm
+from dashboard.forms.sellers import SellerCreateForm, SellerEditForm
+from dashboard.gcore.models import Seller
 from dashboard.http import HtmxHttpRequest, client_ip, render_page, wants_fresh
-from dashboard.mfa import fresh_identity_required, said_yes
+from dashboard.mfa import said_yes
 from dashboard.models import AuditEntry
-from dashboard.reseller_forms import SellerCreateForm, SellerEditForm
 from dashboard.roles import perm
-from dashboard.services.audit import Outcome, audit_refused_input
+from dashboard.services.audit import Outcome
+from dashboard.services.saves import SaveResult
 from dashboard.services.sellers import (
     ORDERINGS,
     seller_client_counts,
@@ -34,10 +35,10 @@ from dashboard.services.sellers import (
     seller_values,
     sellers_list,
 )
-from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
-from dashboard.views.saving import change_failed, form_status, save_form, saved_message
+from dashboard.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
+from dashboard.views.saving import change_failed, saved_message
 
-MANAGE = perm("manage_sellers")
+MANAGE = "manage_sellers"
 
 
 class SellerFilterForm(forms.Form):
@@ -49,7 +50,7 @@ class SellerFilterForm(forms.Form):
 
 
 @require_GET
-@permission_required(MANAGE, raise_exception=True)
+@permission_required(perm(MANAGE), raise_exception=True)
 def sellers_view(request: HtmxHttpRequest) -> HttpResponse:
     """Every seller with their client count (a link to those clients); search and sort."""
     filters = SellerFilterForm(request.GET)
@@ -66,109 +67,117 @@ def sellers_view(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, "sellers/list.html", context, partial="seller-results")
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required(MANAGE, raise_exception=True)
-def seller_create_view(request: HtmxHttpRequest) -> HttpResponse:
-    form = SellerCreateForm(request.POST if request.method == "POST" else None)
-    if request.method == "GET":
-        return _form_page(request, {"form": form})
-    if not form.is_valid():
-        audit_refused_input(
-            action=AuditEntry.Action.SELLER_CREATE, client_id=None, actor=request.user,
-            errors=form.errors, ip_address=client_ip(request),
-        )  # fmt: skip
-        return _form_page(request, {"form": form}, 422)
-    try:
-        seller = seller_create(values=form.cleaned_data, actor=request.user, ip_address=client_ip(request))
-    except UpstreamValidationError as exc:
+def _gcore_refusal(form: Any, exc: UpstreamError) -> int:
+    """Gcore's field errors on their fields, anything else above the form; the status."""
+    if isinstance(exc, UpstreamValidationError):
         form.add_upstream_errors(exc)
-        return _form_page(request, {"form": form}, 422)
-    except UpstreamError as exc:
-        text, status = change_failed(exc)
-        form.add_error(None, text)
-        return _form_page(request, {"form": form}, status)
-    messages.success(
-        request, f"Created the seller {seller.full_name}: Gcore e-mails {seller.email} an activation link."
-    )
-    return redirect(f"{reverse('seller-list')}?{urlencode({'q': seller.email})}")
+        return 422
+    text, status = change_failed(exc)
+    form.add_error(None, text)
+    return status
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required(MANAGE, raise_exception=True)
-def seller_edit_view(request: HtmxHttpRequest, seller_id: int) -> HttpResponse:
-    seller = seller_get(seller_id=seller_id)
-    context: dict[str, Any] = {"seller": seller, "conflicts": []}
-    if request.method == "GET":
-        return _form_page(request, context | {"form": SellerEditForm(current=seller_values(seller))})
-    form = SellerEditForm(request.POST)
-    result, status = save_form(
-        request,
-        form,
-        action=AuditEntry.Action.SELLER_UPDATE,
-        client_id=None,
-        save=partial(seller_update, seller_id=seller_id),
-    )
-    if result is not None and result.outcome != Outcome.CONFLICT:
-        level = messages.SUCCESS if result.outcome == Outcome.SAVED else messages.INFO
-        messages.add_message(request, level, saved_message(result, f"Seller {seller.full_name}"))
-        return redirect("seller-list")
-    context["conflicts"] = result.conflicts if result else []
-    return _form_page(request, context | {"form": form}, status)
+class SellerCreateView(ChangeView):
+    """POST /iam/admin/sellers: Gcore e-mails the new seller an activation link."""
 
+    permission = MANAGE
+    audit_action = AuditEntry.Action.SELLER_CREATE
+    form_class = SellerCreateForm
+    template_name, partial_name = "sellers/form.html", "seller-form"
 
-def _form_page(request: HtmxHttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    context.setdefault("conflicts", [])
-    status = form_status(request, status)
-    return render_page(request, "sellers/form.html", context, partial="seller-form", status=status)
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required(MANAGE, raise_exception=True)
-@fresh_identity_required(when=said_yes)
-def seller_delete_view(request: HtmxHttpRequest, seller_id: int) -> HttpResponse:
-    """What deleting the seller does and how many clients carry their id; a reason and a tick."""
-    try:
-        seller = seller_get(seller_id=seller_id)
-    except GcoreNotFound:
-        if request.method == "GET":
-            raise
-        messages.info(request, "Gcore has no such seller (any more): nothing was sent.")
-        return redirect("seller-list")
-    if seller.deleted:
-        messages.info(request, f"The seller {seller.full_name} is already deleted: nothing was sent.")
-        return redirect("seller-list")
-    counts = seller_client_counts(seller_ids=[seller.id])
-    clients = counts.get(seller.id, 0) if counts is not None else None
-    form = ConfirmForm(request.POST if request.method == "POST" else None)
-    context: dict[str, Any] = {"seller": seller, "clients": clients, "form": form}
-    context["clients_url"] = f"{reverse('client-list')}?{seller_client_query(seller.id)}"
-    if request.method == "GET":
-        return _delete_page(request, context)
-    if not form.is_valid():
-        audit_refused_input(
-            action=AuditEntry.Action.SELLER_DELETE, client_id=None, actor=request.user,
-            errors=form.errors, ip_address=client_ip(request),
-        )  # fmt: skip
-        return _delete_page(request, context, 422)
-    try:
-        seller_delete(
-            seller=seller,
-            reason=form.cleaned_data["reason"],
-            clients=clients,
-            actor=request.user,
-            ip_address=client_ip(request),
+    def save_instance(self, form: SellerCreateForm) -> Seller:
+        return seller_create(
+            values=form.cleaned_data, actor=self.request.user, ip_address=client_ip(self.request)
         )
-    except GcoreNotFound:
-        messages.info(request, f"The seller {seller.full_name} was already deleted: nothing more to do.")
+
+    def show_failure(self, form: SellerCreateForm, exc: UpstreamError) -> int:
+        return _gcore_refusal(form, exc)
+
+    def get_success_response(self, form: SellerCreateForm, result: Seller) -> HttpResponse:
+        messages.success(
+            self.request,
+            f"Created the seller {result.full_name}: Gcore e-mails {result.email} an activation link.",
+        )
+        return redirect(f"{reverse('seller-list')}?{urlencode({'q': result.email})}")
+
+
+class SellerEditView(RecordChangeView):
+    """PATCH /iam/admin/sellers/{id} with only what changed, after the conflict check."""
+
+    permission = MANAGE
+    audit_action = AuditEntry.Action.SELLER_UPDATE
+    form_class = SellerEditForm
+    template_name, partial_name = "sellers/form.html", "seller-form"
+
+    def load(self) -> None:
+        self.seller = seller_get(seller_id=self.kwargs["seller_id"])
+
+    def get_initial_form(self) -> SellerEditForm:
+        return SellerEditForm(current=seller_values(self.seller))
+
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        return super().get_context_data(seller=self.seller, **extra)
+
+    def save_record(self, form: SellerEditForm, **values: Any) -> SaveResult:
+        return seller_update(seller_id=self.seller.id, **values)
+
+    def saved(self, result: SaveResult) -> HttpResponse:
+        level = messages.SUCCESS if result.outcome == Outcome.SAVED else messages.INFO
+        messages.add_message(self.request, level, saved_message(result, f"Seller {self.seller.full_name}"))
         return redirect("seller-list")
-    except UpstreamError as exc:
-        text, status = change_failed(exc)
-        form.add_error(None, text)
-        return _delete_page(request, context, status)
-    messages.success(request, f"Deleted the seller {seller.full_name}; Gcore took them off their clients.")
-    return redirect("seller-list")
 
 
-def _delete_page(request: HtmxHttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    status = form_status(request, status)
-    return render_page(request, "sellers/delete.html", context, partial="seller-delete", status=status)
+class SellerDeleteView(ChangeView):
+    """DELETE /iam/admin/sellers/{id}: what the seller loses and how many clients carry their id, a
+    reason, the tick, and the fresh confirmation of the risky actions."""
+
+    permission = MANAGE
+    fresh_identity = staticmethod(said_yes)
+    audit_action = AuditEntry.Action.SELLER_DELETE
+    form_class = ConfirmForm
+    template_name, partial_name = "sellers/delete.html", "seller-delete"
+
+    def load(self) -> None:
+        if hasattr(self, "seller"):
+            return
+        self.seller = seller_get(seller_id=self.kwargs["seller_id"])  # a 404 is the GET's answer
+        counts = seller_client_counts(seller_ids=[self.seller.id])
+        self.clients = counts.get(self.seller.id, 0) if counts is not None else None
+
+    def get(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.load()
+        return self.gone() if self.seller.deleted else super().get(request, *args, **kwargs)
+
+    def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            self.load()
+        except UpstreamNotFound:
+            return self.gone()
+        return self.gone() if self.seller.deleted else super().post(request, *args, **kwargs)
+
+    def gone(self) -> HttpResponse:
+        messages.info(self.request, "Gcore has no such seller (any more): nothing was sent.")
+        return redirect("seller-list")
+
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        query = seller_client_query(self.seller.id)
+        return super().get_context_data(
+            seller=self.seller, clients=self.clients, clients_url=f"{reverse('client-list')}?{query}", **extra
+        )
+
+    def save_instance(self, form: ConfirmForm) -> None:
+        seller_delete(
+            seller=self.seller,
+            reason=form.cleaned_data["reason"],
+            clients=self.clients,
+            actor=self.request.user,
+            ip_address=client_ip(self.request),
+        )
+
+    def not_found(self, form: Any, exc: UpstreamNotFound) -> HttpResponse:
+        return self.gone()
+
+    def get_success_response(self, form: ConfirmForm, result: None) -> HttpResponse:
+        name = self.seller.full_name
+        messages.success(self.request, f"Deleted the seller {name}; Gcore took them off their clients.")
+        return redirect("seller-list")

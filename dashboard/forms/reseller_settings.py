@@ -1,4 +1,5 @@
-"""Forms of the reseller's own settings: its sellers, the e-mails Gcore notifies, its branding."""
+"""The reseller's own settings: the notification e-mails' and the branding's forms
+(views/reseller_settings.py; the default products use forms/account.py's AvailabilityForm)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.validators import RegexValidator
 
-from dashboard.forms import RecordEditForm, UpstreamErrorsForm
+from dashboard.forms.saving import PostForm, RecordEditForm, UpstreamErrorsForm
 from dashboard.services.branding import (
     ASSETS,
     IMAGE_TYPES,
@@ -17,34 +18,6 @@ from dashboard.services.branding import (
     image_type,
 )
 from dashboard.services.notifications import NOTIFICATION_TYPES
-
-# Gcore: Seller.phone matches `^[a-z0-9+\-()#, *]*$` (lower-case letters only), at most 30
-# characters; the e-mail at most 150 (docs/gcore-api-notes.md §12).
-SELLER_PHONE = RegexValidator(
-    r"^[a-z0-9+\-()#, *]*$",
-    "Digits, spaces and + - ( ) # , * only (and lower-case letters), as Gcore takes a seller's phone.",
-)
-
-
-class SellerFields(forms.Form):
-    """A seller's writable fields (SellerCreate and SellerUpdate)."""
-
-    full_name = forms.CharField(label="Name", max_length=255)
-    email = forms.EmailField(
-        label="Email", max_length=150, help_text="Gcore e-mails the seller an activation link here."
-    )
-    phone = forms.CharField(
-        label="Phone", max_length=30, required=False, empty_value=None, validators=[SELLER_PHONE]
-    )
-
-
-class SellerCreateForm(SellerFields, UpstreamErrorsForm):
-    """POST /iam/admin/sellers: a new seller's name, e-mail and phone."""
-
-
-class SellerEditForm(SellerFields, RecordEditForm):
-    """PATCH /iam/admin/sellers/{id}: the same fields, only the changed ones sent."""
-
 
 # -- notification e-mails ----------------------------------------------------------------------------
 
@@ -156,7 +129,7 @@ class BrandingForm(RecordEditForm):
         return bool(self.data.get(PASSWORD_FIELD)) or any(name in self.editable for name in self.changed_data)
 
 
-class BrandingUploadForm(forms.Form):
+class BrandingUploadForm(PostForm):
     """POST /iam/reselling/settings/upload: a logo, a favicon or both, checked here before sending."""
 
     logo = forms.FileField(label="Logo", required=False, help_text=f"{IMAGE_TYPES}, at most 1 MB.")

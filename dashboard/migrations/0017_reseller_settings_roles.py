@@ -30,6 +30,6 @@ def make_and_withhold(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dashboard", "0015_reseller_settings")]
+    dependencies = [("dashboard", "0016_reseller_settings")]
 
     operations = [migrations.RunPython(make_and_withhold, migrations.RunPython.noop)]
