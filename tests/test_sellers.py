@@ -222,3 +222,17 @@ def test_a_refused_delete_is_said_and_audited(admin_client_, sandbox):
     assert response.status_code == 422 and "Gcore refused" in page(response)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.SELLER_DELETE)
     assert entry.outcome == "upstream_error" and entry.upstream_status == 403
+
+
+def test_a_staff_member_given_one_settings_permission_sees_that_page_only(db):
+    from django.contrib.auth.models import Permission
+
+    from tests.helpers import make_staff
+
+    branding_only = make_staff("bea.branding")
+    branding_only.user_permissions.add(Permission.objects.get(codename="change_branding"))
+    http = logged_in(branding_only)
+    text = page(http.get("/settings/branding/"))
+    assert 'href="/settings/branding/">Reseller settings</a>' in text
+    assert 'href="/sellers/"' not in text and 'href="/settings/products/"' not in text
+    assert http.get("/sellers/").status_code == 403
