@@ -260,3 +260,43 @@ def test_only_administrators(support_client, manager_client, wire):
         )
         assert response.status_code == 403
     assert writes(wire) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "shown_on_field"),
+    [
+        # DRF's own shape for a nested serializer: the message lands on its field.
+        ({"publicSettings": {"supportPhone": ["Ensure this field has no more than 20 characters."]}}, True),
+        # The documented shape, nested errors flattened under the top-level key: above the form.
+        (
+            {
+                "errors": {
+                    "publicSettings": ["supportPhone: Ensure this field has no more than 20 characters."]
+                }
+            },
+            False,
+        ),
+    ],
+)
+def test_gcores_field_errors_land_on_their_field(admin_client_, monkeypatch, body, shown_on_field):
+    import httpx
+
+    from dashboard.sandbox import SandboxTransport
+
+    passing = SandboxTransport.handle_request
+
+    def refusing(self, request):  # Gcore's answer to the PUT, at the edge: the transport
+        if request.method == "PUT":
+            return httpx.Response(400, json=body, request=request)
+        return passing(self, request)
+
+    monkeypatch.setattr(SandboxTransport, "handle_request", refusing)
+    data = form_values(admin_client_) | {"support_phone": "+44 20 5550 1000 ext. 1234"}
+    response = admin_client_.post("/settings/branding/", data)
+    assert response.status_code == 422
+    text = page(response)
+    assert "no more than 20 characters" in text and 'value="+44 20 5550 1000 ext. 1234"' in text
+    field = text[text.index('id="id_support_phone"') - 600 : text.index('id="id_support_phone"') + 400]
+    assert ("no more than 20 characters" in field) is shown_on_field
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.BRANDING_UPDATE)
+    assert entry.outcome == "rejected" and entry.upstream_status == 400
