@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django import forms
@@ -18,6 +19,7 @@ from dashboard.services.branding import (
     image_type,
 )
 from dashboard.services.notifications import NOTIFICATION_TYPES
+from dashboard.upstream.errors import UpstreamValidationError
 
 # -- notification e-mails ----------------------------------------------------------------------------
 
@@ -46,6 +48,7 @@ class NotificationToggleForm(RecordEditForm):
 
 # -- branding ------------------------------------------------------------------------------------------
 
+NESTED = re.compile(r"^([A-Za-z_]+): (.+)$", re.S)  # "supportPhone: Ensure this field ..."
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour as six hex digits after #, such as #0b3d91.")
 PORT = RegexValidator(r"^[0-9]{1,5}$", "A port number: up to five digits, such as 587.")
 
@@ -117,6 +120,34 @@ class BrandingForm(RecordEditForm):
     @property
     def editable(self) -> list[str]:
         return [name for name in super().editable if name != PASSWORD_FIELD]
+
+    def add_upstream_errors(self, exc: UpstreamValidationError) -> None:
+        """Gcore's errors on their fields, nested ones too when they come flattened under the
+        top-level key as "supportPhone: message" (the documented `{"errors": {field: [msg]}}` shape
+        holds no nesting); anything else as the base form places it."""
+        rest: dict[str, list[str]] = {}
+        for api_name, messages in exc.field_errors.items():
+            for message in messages:
+                path, text = api_name, message
+                while (match := NESTED.match(text)) and any(
+                    known.startswith(f"{path}.{match[1]}") for known in self.upstream_fields
+                ):
+                    path, text = f"{path}.{match[1]}", match[2]
+                if path != api_name and path in self.upstream_fields:
+                    self.add_error(self.upstream_fields[path], text)
+                else:
+                    rest.setdefault(api_name, []).append(message)
+        for api_name, messages in rest.items():  # as the base form places them
+            name = self.upstream_fields.get(api_name, api_name if api_name in self.editable else None)
+            for message in messages:
+                if name in self.fields:
+                    self.add_error(name, message)
+                else:
+                    self.add_error(None, f"{api_name}: {message}")
+        for message in exc.non_field_errors:
+            self.add_error(None, message)
+        if not exc.field_errors and not exc.non_field_errors:
+            self.add_error(None, exc.message)
 
     def desired(self) -> dict[str, Any]:
         values = super().desired()
