@@ -40,6 +40,10 @@ class StaffAccess(models.Model):
             ("view_attention", "Can see the Needs attention queue"),
             ("change_attention", "Can assign, snooze and resolve findings of the Needs attention queue"),
             ("scan_attention", "Can start the Needs attention scans now"),
+            ("manage_sellers", "Can see, create, edit and delete the reseller's sellers"),
+            ("change_product_defaults", "Can change the reseller's default products and reset every client"),
+            ("manage_notifications", "Can change the e-mails Gcore notifies about the reseller's account"),
+            ("change_branding", "Can change the reseller's branding, mail server, logo and favicon"),
         ]
 
     def __str__(self) -> str:
@@ -80,6 +84,16 @@ class AuditEntry(models.Model):
         FINDING_GONE = "finding.gone", "Finding gone at Gcore"
         FINDING_REOPEN = "finding.reopen", "Finding reopened"
         ATTENTION_SCAN = "attention.scan", "Needs attention scan started"
+        SELLER_CREATE = "seller.create", "Seller created"
+        SELLER_UPDATE = "seller.update", "Seller edited"
+        SELLER_DELETE = "seller.delete", "Seller deleted"
+        DEFAULTS_UPDATE = "defaults.update", "Default products changed"
+        DEFAULTS_RESET = "defaults.reset", "Every client reset to the default products"
+        NOTIFICATION_CREATE = "notification.create", "Notification e-mail added"
+        NOTIFICATION_UPDATE = "notification.update", "Notification e-mail changed"
+        NOTIFICATION_DELETE = "notification.delete", "Notification e-mail deleted"
+        BRANDING_UPDATE = "branding.update", "Branding changed"
+        BRANDING_UPLOAD = "branding.upload", "Logo or favicon uploaded"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"

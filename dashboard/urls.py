@@ -16,7 +16,9 @@ from dashboard.views import (
     overview,
     password,
     people,
+    reseller_settings,
     saved_views,
+    sellers,
 )
 
 urlpatterns = [
@@ -64,6 +66,42 @@ urlpatterns = [
     path("attention/<int:finding_id>/assign/", attention.finding_assign_view, name="finding-assign"),
     path("attention/<int:finding_id>/snooze/", attention.finding_snooze_view, name="finding-snooze"),
     path("attention/<int:finding_id>/resolve/", attention.finding_resolve_view, name="finding-resolve"),
+    path("sellers/", sellers.sellers_view, name="seller-list"),
+    path("sellers/new/", sellers.SellerCreateView.as_view(), name="seller-create"),
+    path("sellers/<int:seller_id>/edit/", sellers.SellerEditView.as_view(), name="seller-edit"),
+    path("sellers/<int:seller_id>/delete/", sellers.SellerDeleteView.as_view(), name="seller-delete"),
+    path("settings/products/", reseller_settings.ProductDefaultsView.as_view(), name="settings-products"),
+    path(
+        "settings/products/reset/",
+        reseller_settings.ProductDefaultsResetView.as_view(),
+        name="settings-products-reset",
+    ),
+    path(
+        "settings/notifications/",
+        reseller_settings.NotificationsView.as_view(),
+        name="settings-notifications",
+    ),
+    path("settings/branding/", reseller_settings.BrandingView.as_view(), name="settings-branding"),
+    path(
+        "settings/branding/upload/",
+        reseller_settings.BrandingUploadView.as_view(),
+        name="settings-branding-upload",
+    ),
+    path(
+        "settings/notifications/<int:setting_id>/edit/",
+        reseller_settings.NotificationEditView.as_view(),
+        name="settings-notification-edit",
+    ),
+    path(
+        "settings/notifications/<int:setting_id>/toggle/",
+        reseller_settings.NotificationToggleView.as_view(),
+        name="settings-notification-toggle",
+    ),
+    path(
+        "settings/notifications/<int:setting_id>/delete/",
+        reseller_settings.NotificationDeleteView.as_view(),
+        name="settings-notification-delete",
+    ),
     path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
     path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),
     path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),
