@@ -143,6 +143,7 @@ def test_managers_cannot_change_and_only_administrators_scan(
     response = admin_client_.post("/attention/scan/", follow=True)
     assert response.status_code == 200
     assert AttentionScanCount() == len(Rule)
+    assert AuditEntry.objects.filter(action="attention.scan", actor_username="ada.admin").exists()
 
 
 def AttentionScanCount() -> int:  # noqa: N802 - reads as the thing it counts

@@ -419,9 +419,22 @@ def attention_scan(*, rule: str, now: datetime | None = None) -> AttentionScan:
     return state
 
 
-def attention_scan_all(*, now: datetime | None = None) -> list[AttentionScan]:
-    """One run of every rule (Scan now; `manage.py attention_scan`): bounded by the shared budget."""
-    return [attention_scan(rule=rule, now=now) for rule in RULES]
+def attention_scan_all(
+    *, actor: User | None = None, ip_address: str | None = None, now: datetime | None = None
+) -> list[AttentionScan]:
+    """One run of every rule (Scan now; `manage.py attention_scan`): bounded by the shared budget.
+    A person's Scan now is in the activity log."""
+    scans = [attention_scan(rule=rule, now=now) for rule in RULES]
+    if actor is not None:
+        stopped = [scan.rule for scan in scans if scan.message]
+        audit_record(
+            actor=actor,
+            action=Action.ATTENTION_SCAN,
+            outcome=Outcome.SAVED,
+            message=f"Stopped early: {', '.join(stopped)}." if stopped else "Every rule scanned.",
+            ip_address=ip_address,
+        )
+    return scans
 
 
 @transaction.atomic

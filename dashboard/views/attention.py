@@ -117,7 +117,7 @@ def attention_export_view(request: HtmxHttpRequest) -> StreamingHttpResponse:
 @permission_required(perm("scan_attention"), raise_exception=True)
 def attention_scan_view(request: HtmxHttpRequest) -> HttpResponse:
     """Run every rule once now, within the shared budget (a run that spends it says so)."""
-    scans = attention_scan_all()
+    scans = attention_scan_all(actor=request.user, ip_address=client_ip(request))
     stopped = [scan.get_rule_display() for scan in scans if scan.message]
     if stopped:
         messages.warning(request, f"Scanned; stopped early (the next run goes on): {', '.join(stopped)}.")
