@@ -37,6 +37,8 @@ class StaffAccess(models.Model):
             ("email_client_users", "Can have Gcore send a user an invitation again or a password reset"),
             ("view_client_tokens", "Can see a client's API tokens"),
             ("revoke_client_tokens", "Can revoke a client's API tokens"),
+            ("view_gcore_activity", "Can read Gcore's account-wide activity log"),
+            ("refresh_gcore_activity", "Can have Gcore's activity log indexed now"),
         ]
 
     def __str__(self) -> str:
@@ -288,3 +290,93 @@ class BulkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_name or self.client_id}: {self.get_state_display()}"
+
+
+class GcoreRequest(models.Model):
+    """One request of Gcore's activity log (AccountRequestsItem), as indexed: every field the spec
+    gives, under Gcore's id, its body and query with every secret masked before it was stored."""
+
+    id = models.BigIntegerField(primary_key=True)  # Gcore's
+    actions = models.CharField(max_length=64, blank=True)
+    data = models.TextField(blank=True)  # the body as sent, masked (services/activity_index.mask_body)
+    user_email = models.CharField(max_length=254, blank=True)
+    client = models.BigIntegerField(null=True, blank=True)  # the account the request was made in
+    token = models.BigIntegerField(null=True, blank=True)  # the API token's id; None in the portal
+    requested_at = models.DateTimeField(db_index=True)
+    path = models.CharField(max_length=2000)
+    remote_ip_address = models.CharField(max_length=64, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    method = models.CharField(max_length=16)
+    query_params = models.TextField(blank=True)  # masked like the body
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    reverted = models.BooleanField(default=False)
+    user = models.BigIntegerField(null=True, blank=True)
+    # Made with the dashboard's own API token; the rest were made outside the dashboard.
+    by_dashboard = models.BooleanField(default=False)
+    indexed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["-requested_at", "-id"], name="gcore_request_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.method} {self.path} {self.status_code}"
+
+
+class GcoreRequestClient(models.Model):
+    """A client a request of Gcore's log concerns: its account, or a client its path, query or body
+    names. The request's time and origin are repeated here so a timeline reads one index."""
+
+    request = models.ForeignKey(GcoreRequest, on_delete=models.CASCADE, related_name="clients")
+    client_id = models.BigIntegerField()
+    requested_at = models.DateTimeField()
+    by_dashboard = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("request", "client_id", name="gcore_request_client_unique"),
+        ]
+        indexes = [models.Index(fields=["client_id", "-requested_at"], name="gcore_request_client_time")]
+
+    def __str__(self) -> str:
+        return f"request {self.request_id} concerns client {self.client_id}"
+
+
+class GcoreStatusChange(models.Model):
+    """One account status change of Gcore's log (AccountStatusChangesItem), as indexed."""
+
+    id = models.BigIntegerField(primary_key=True)  # Gcore's
+    status_change_at = models.DateTimeField()
+    old_status = models.CharField(max_length=32, blank=True)
+    new_status = models.CharField(max_length=32, blank=True)
+    federation_id = models.CharField(max_length=64, blank=True)
+    client = models.BigIntegerField(null=True, blank=True)
+    indexed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-status_change_at", "-id"]
+        indexes = [models.Index(fields=["client", "-status_change_at"], name="gcore_status_client_time")]
+
+    def __str__(self) -> str:
+        moment = f"{self.status_change_at:%Y-%m-%d %H:%M}"
+        return f"{moment} client {self.client}: {self.old_status} -> {self.new_status}"
+
+
+class ActivityIndexState(models.Model):
+    """Where the indexing of one of Gcore's two logs stands: what a timeline's "as of" says."""
+
+    class Log(models.TextChoices):
+        REQUESTS = "requests", "Requests"
+        STATUS_CHANGES = "status_changes", "Account status changes"
+
+    log = models.CharField(max_length=16, choices=Log.choices, unique=True)
+    # Everything from the log's start (or the first run's horizon) up to this moment is stored: a
+    # pass reads newest first until it reaches an entry it has at or before it.
+    complete_through = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    # The last pass that reached what was stored (or the log's end): the "as of" of the timelines.
+    last_complete_at = models.DateTimeField(null=True, blank=True)
+    last_message = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_log_display()}: indexed as of {self.last_complete_at}"

@@ -9,7 +9,14 @@ SUPPORT_AGENTS = "Support agents"
 # An SPP client's balance, status, Stripe ID and employees, and rebuilding the drift list, are too;
 # so are setting a service to `deleted`, paid features (they cost the reseller money) and bulk changes.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    MANAGERS: ("view_clients", "export_clients", "view_activity", "view_billing", "view_client_tokens"),
+    MANAGERS: (
+        "view_clients",
+        "export_clients",
+        "view_activity",
+        "view_billing",
+        "view_client_tokens",
+        "view_gcore_activity",
+    ),
     SUPPORT_AGENTS: (
         "view_clients",
         "export_clients",
@@ -27,6 +34,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "email_client_users",
         "view_client_tokens",
         "revoke_client_tokens",
+        "view_gcore_activity",
+        "refresh_gcore_activity",
     ),
 }
 

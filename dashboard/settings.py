@@ -283,6 +283,13 @@ GCORE_POOL_SIZE: int = env.int("GCORE_POOL_SIZE", default=20)
 # Seconds a Gcore read is reused (shared by all app servers through CACHE_URL); 0 turns caching off.
 GCORE_CACHE_SECONDS: int = env.int("GCORE_CACHE_SECONDS", default=30)
 
+# Gcore's activity log, indexed for the timelines: how far back a first indexing reads, how long
+# entries are kept, and the id of the dashboard's own API token as the log names it (read from the
+# token's head, `<id>$<secret>`, when unset; docs/gcore-api-notes.md §13).
+GCORE_ACTIVITY_DAYS: int = env.int("GCORE_ACTIVITY_DAYS", default=90)
+GCORE_ACTIVITY_RETENTION_DAYS: int = env.int("GCORE_ACTIVITY_RETENTION_DAYS", default=365)
+GCORE_API_TOKEN_ID: int | None = env.int("GCORE_API_TOKEN_ID", default=None)
+
 # SPP (Service Provider Pro), the billing link. Nothing set: the built-in SPP sandbox while DEBUG is
 # on; with DEBUG off, the billing features are off (administrators are told where to set these),
 # unless SPP_SANDBOX=true asks for a training install. A URL without a key, or the reverse, is refused.
