@@ -16,6 +16,7 @@ from dashboard.views import (
     password,
     people,
     saved_views,
+    timeline,
 )
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("clients/bulk/", bulk.bulk_view, name="client-bulk"),
     path("clients/<int:client_id>/", clients.client_detail_view, name="client-detail"),
     path("clients/<int:client_id>/edit/", edits.client_edit_view, name="client-edit"),
+    path("clients/<int:client_id>/timeline/", timeline.client_timeline_view, name="client-timeline"),
     path("clients/<int:client_id>/users/<int:user_id>/edit/", edits.user_edit_view, name="user-edit"),
     path(
         "clients/<int:client_id>/services/<int:service_id>/edit/",

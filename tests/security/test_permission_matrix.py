@@ -134,6 +134,9 @@ EXPECTED: dict[str, Row] = {
     "user-reset-password": CLIENT_EDITING,
     "client-tokens": READ_ONLY,
     "token-revoke": CLIENT_EDITING,
+    # One timeline per client: every role reads it; Refresh (POST: Gcore's log indexed now, then the
+    # same page again) is for support agents and administrators.
+    "client-timeline": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
 }
 
 
