@@ -196,6 +196,8 @@ def test_a_password_sent_to_gcore_never_reaches_a_page_or_a_log(
         timeline_url(client_id, source="gcore"),
         f"/clients/{client_id}/",
         "/activity/",
+        "/activity/gcore/",
+        "/activity/gcore/?path=clients",
         "/clients/export.csv",
     ]
     for url in pages:
@@ -207,3 +209,43 @@ def test_a_password_sent_to_gcore_never_reaches_a_page_or_a_log(
     assert CANARY not in caplog.text
     for row in GcoreRequest.objects.all():
         assert CANARY not in row.data and CANARY not in row.query_params
+
+
+# -- Gcore's account-wide log (/activity/gcore/) ---------------------------------------------------------
+
+
+def test_the_account_wide_log_with_the_portals_filters(sandbox, monkeypatch, manager_client):
+    client_id = first_live_client(sandbox)
+    customer_call(sandbox, monkeypatch, "PATCH", f"/iam/clients/{client_id}", {"custom_id": "by-customer"})
+    gcore_call(sandbox, "GET", f"/iam/clients/{client_id}")
+    activity_index_pass()
+
+    def listed(**params):
+        query = "&".join(f"{key}={value}" for key, value in params.items())
+        response = manager_client.get(f"/activity/gcore/?{query}")
+        assert response.status_code == 200
+        return response.context["rows"], response.context["page"].paginator.count
+
+    everything = listed()[1]
+    assert everything == GcoreRequest.objects.count() > 1000
+    rows, count = listed(method="PATCH", path=f"clients/{client_id}", origin="outside")
+    assert count >= 1 and all(row.request.method == "PATCH" and row.outside for row in rows)
+    assert any("custom_id by-customer" in row.what for row in rows)
+    rows, _ = listed(status_code=200, user="admin@edge-reseller")
+    assert rows and all(row.request.status_code == 200 and "admin@" in row.who for row in rows)
+    assert listed(client=1001)[1] == GcoreRequest.objects.filter(client=1001).count()
+    ours, _ = listed(origin="dashboard", path=f"/iam/clients/{client_id}")
+    assert ours and not any(row.outside for row in ours)
+    # A malformed filter is shown on its field and left out; the rest applies.
+    response = manager_client.get("/activity/gcore/?status_code=abc&method=PATCH")
+    assert response.context["form"].errors["status_code"]
+    assert all(row.request.method == "PATCH" for row in response.context["rows"])
+    assert "Gcore&#x27;s log" in manager_client.get("/").content.decode() or "Gcore's log" in (
+        manager_client.get("/").content.decode()
+    )
+
+
+def test_the_account_wide_log_answers_htmx_with_its_results(sandbox, manager_client):
+    activity_index_pass()
+    response = manager_client.get("/activity/gcore/?page=2", headers={"HX-Request": "true"})
+    assert response.content.decode().lstrip().startswith('<section id="gcore-results"')

@@ -11,8 +11,14 @@ from django.views.decorators.http import require_http_methods
 from dashboard.http import HtmxHttpRequest, render_page, wants_partial
 from dashboard.roles import perm
 from dashboard.services.activity_index import activity_indexed_as_of
-from dashboard.services.timeline import activity_refresh, client_timeline, timeline_labels
-from dashboard.timeline_forms import TimelineFilterForm
+from dashboard.services.timeline import (
+    activity_refresh,
+    client_timeline,
+    gcore_activity_query,
+    request_row,
+    timeline_labels,
+)
+from dashboard.timeline_forms import GcoreLogFilterForm, TimelineFilterForm
 
 PAGE_SIZE = 50
 # The client page's timeline section: the newest few, with a link to the whole timeline.
@@ -48,3 +54,20 @@ def client_timeline_view(request: HtmxHttpRequest, client_id: int) -> HttpRespon
     }
     partial = "client-timeline" if recent else "timeline-results"
     return render_page(request, "clients/timeline.html", context, partial=partial)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perm("view_gcore_activity"), raise_exception=True)
+def gcore_activity_view(request: HtmxHttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _refresh(request)
+    form = GcoreLogFilterForm(request.GET)
+    requests = gcore_activity_query(filters=form.filters())
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [request_row(entry) for entry in page.object_list],
+        "as_of": activity_indexed_as_of(),
+    }
+    return render_page(request, "activity/gcore.html", context, partial="gcore-results")

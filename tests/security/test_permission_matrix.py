@@ -137,6 +137,8 @@ EXPECTED: dict[str, Row] = {
     # One timeline per client: every role reads it; Refresh (POST: Gcore's log indexed now, then the
     # same page again) is for support agents and administrators.
     "client-timeline": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
+    # Gcore's account-wide log, as indexed: managers and up read it; Refresh as on the timeline.
+    "gcore-activity": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
 }
 
 
