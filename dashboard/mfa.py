@@ -11,9 +11,10 @@
   or a passkey), never the password alone: the password is what a stolen session can guess.
   Managing one's own factors and recovery codes (allauth's views, through `AccountAdapter`) and
   changing one's password (`factor_confirmation_required`) follow the same rule.
-- A password change ends the person's other sessions (`password_changed`).
+- A password change ends the person's other sessions (`password_changed`); a password an
+  administrator sets for another staff member ends all of theirs (`password_set`).
 - The security log records factors added, removed and reset, failed codes, recovery codes used,
-  re-authentications and password changes; the activity log the resets and password changes.
+  re-authentications and passwords changed or set; the activity log the resets and passwords.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.roles import perm
 from dashboard.security import client_ip
-from dashboard.services.account import STOPPING_STATUSES
 from dashboard.services.billing import billing_compare
+from dashboard.services.client_services import STOPPING_STATUSES
 from dashboard.services.clients import REASSIGN_FIELDS
 from dashboard.services.saves import find_changes, normalise
 
@@ -215,6 +216,36 @@ def password_changed(request: HttpRequest, user: Any) -> int:
         message=f"{user.get_username()} changed their password ({ended} other sessions ended).",
         ip_address=ip or None,
         details={"staff": user.get_username(), "other_sessions_ended": ended},
+    )
+    return ended
+
+
+def password_set(request: HttpRequest, user: Any, *, by: Any) -> int:
+    """After an administrator set (or disabled) another staff member's password in the admin: every
+    session of that staff member ends (whoever holds one, with the old password or not, signs in
+    again), and it is in the security log and the activity log (who, whom, when, from where; never
+    a password)."""
+    from dashboard.services.audit import Action, Outcome, audit_record
+
+    ended = end_sessions(user)
+    ip, name = client_ip(request), user.get_username()
+    usable = user.has_usable_password()
+    log.warning(
+        "password %s by an administrator user=%r by=%r ip=%s sessions ended=%s",
+        "set" if usable else "disabled",
+        name,
+        by.get_username(),
+        ip,
+        ended,
+    )
+    done = f"Set {name}'s password" if usable else f"Disabled password sign-in for {name}"
+    audit_record(
+        actor=by,
+        action=Action.STAFF_PASSWORD_SET,
+        outcome=Outcome.SAVED,
+        message=f"{done} ({ended} sessions of theirs ended).",
+        ip_address=ip or None,
+        details={"staff": name, "usable_password": usable, "sessions_ended": ended},
     )
     return ended
 
@@ -399,7 +430,7 @@ def said_yes(request: HttpRequest) -> bool:
 def moves_client(request: HttpRequest) -> bool:
     """A client edit that moves the client to another reseller or seller (or clears its seller).
     For those who may not move clients the two fields are disabled and never taken from a POST."""
-    from dashboard.forms import ClientEditForm
+    from dashboard.forms.edits import ClientEditForm
 
     if not request.user.has_perm(perm("reassign_clients")):
         return False
@@ -408,7 +439,7 @@ def moves_client(request: HttpRequest) -> bool:
 
 def changes_balance(request: HttpRequest) -> bool:
     """An SPP edit that changes the balance (amounts compared as amounts, as the save does)."""
-    from dashboard.forms import BillingEditForm
+    from dashboard.forms.billing import BillingEditForm
 
     if not request.user.has_perm(perm("change_billing_account")):
         return False

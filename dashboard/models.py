@@ -71,6 +71,7 @@ class AuditEntry(models.Model):
         TOKEN_REVOKE = "token.revoke", "API token revoked"
         STAFF_MFA_RESET = "staff.mfa_reset", "Staff member's second factors reset"
         STAFF_PASSWORD_CHANGE = "staff.password_change", "Staff member's password changed"
+        STAFF_PASSWORD_SET = "staff.password_set", "Staff member's password set by an administrator"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"

@@ -22,7 +22,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, F
-from django.http import Http404
 from django.utils import timezone
 
 from dashboard.gcore import get_gcore_client
@@ -30,9 +29,9 @@ from dashboard.gcore.models import SERVICE_NAMES, ClientSummary, ServiceStatus, 
 from dashboard.models import BulkChange, BulkItem
 from dashboard.roles import perm
 from dashboard.services import versions
-from dashboard.services.account import may_set_status
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record, error_text
 from dashboard.services.client_query import ClientQuery
+from dashboard.services.client_services import may_set_status
 from dashboard.services.clients import client_get
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
 
@@ -463,11 +462,10 @@ def bulk_retry(bulk: BulkChange, item: BulkItem, *, actor: User) -> BulkItem:
 
 
 def bulk_item(bulk: BulkChange, item_id: str) -> BulkItem:
-    """One client of the change; Http404 when it has no such client."""
-    item = bulk.items.filter(pk=int(item_id)).first() if item_id.isdigit() else None
-    if item is None:
-        raise Http404("No such client in this change.")
-    return item
+    """One client of the change; BulkItem.DoesNotExist when it has no such client."""
+    if not item_id.isdigit():
+        raise BulkItem.DoesNotExist("No such client in this change.")
+    return bulk.items.get(pk=int(item_id))
 
 
 def recent_bulk_changes(limit: int = 20) -> list[BulkChange]:

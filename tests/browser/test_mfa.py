@@ -1,7 +1,8 @@
 """Second factors in Chromium: an authenticator app set up and used (codes computed here with pyotp),
 a recovery code, a passkey registered and used through Chromium's virtual authenticator, a risky
-action that asks the person to confirm who they are and then completes, and a password change that
-an account with a factor confirms with the factor (a code or the passkey), never the password."""
+action that asks the person to confirm who they are and then completes, a password change that
+an account with a factor confirms with the factor (a code or the passkey), never the password, and
+an administrator setting a staff member's password in the admin only once confirmed."""
 
 from __future__ import annotations
 
@@ -286,3 +287,68 @@ def test_with_a_passkey_the_password_change_is_confirmed_by_the_passkey(watched,
     expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
     support.refresh_from_db()
     assert support.check_password("a-much-better-pass-2026")
+
+
+def test_an_administrator_sets_a_staff_members_password_only_once_confirmed(
+    watched, admin_user, support, chromium, live_server
+):
+    """The admin's "set password" page asks no current password: with the page opened, then left
+    beyond REAUTH_MINUTES, the form is refused with the way to confirm; the factor confirms and the
+    password is set, ending every session of that staff member (theirs is a second browser). Stale
+    again, the list opens but adding a staff account leads to the confirmation first."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    page = watched
+    secret = generate_totp_secret()
+    TOTP.activate(admin_user, secret)
+    RecoveryCodes.activate(admin_user)
+    log_in(page, admin_user.username)
+    second_step(page).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+    theirs = chromium.new_context(base_url=live_server.url)
+    their_page = theirs.new_page()
+    log_in(their_page, support.username)
+    expect(their_page.get_by_role("heading", name="Clients")).to_be_visible()
+
+    page.goto(f"/admin/auth/user/{support.pk}/change/")
+    page.get_by_role("link", name="Reset password").click()
+    expect(page.get_by_text("Setting or disabling the password here signs sam.support out")).to_be_visible()
+    page.get_by_label(re.compile(r"^Password:?$")).fill("a-much-better-pass-2026")
+    page.get_by_label("Password confirmation").fill("a-much-better-pass-2026")
+    confirmed_long_ago(page)  # the form left open meanwhile
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was changed")
+    support.refresh_from_db()
+    assert support.check_password(PASSWORD)
+
+    page.get_by_role("link", name="Confirm who you are").click()
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    expect(page.get_by_label("Password", exact=True)).to_have_count(0)  # the factor only
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)  # the sign-in's code is spent
+    page.get_by_label("Code from your authenticator app, or a recovery code").fill(next_code)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(rf"/admin/auth/user/{support.pk}/password/$"))
+    page.get_by_label(re.compile(r"^Password:?$")).fill("a-much-better-pass-2026")
+    page.get_by_label("Password confirmation").fill("a-much-better-pass-2026")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_text("Password changed successfully.")).to_be_visible()
+    support.refresh_from_db()
+    assert support.check_password("a-much-better-pass-2026")
+    assert not any(s.get_decoded().get(SESSION_KEY) == str(support.pk) for s in Session.objects.all())
+    try:
+        their_page.reload()
+        expect(their_page.get_by_role("button", name="Log in")).to_be_visible()  # signed out
+    finally:
+        theirs.close()
+
+    # Later, stale again: the list still opens, adding a staff account first asks for the factor.
+    confirmed_long_ago(page)
+    page.goto("/admin/auth/user/")
+    expect(page.get_by_role("link", name="sam.support")).to_be_visible()
+    page.get_by_role("link", name=re.compile("Add user")).click()
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    expect(page).to_have_url(
+        re.compile(r"/accounts/2fa/reauthenticate/\?next=%2Fadmin%2Fauth%2Fuser%2Fadd%2F$")
+    )
