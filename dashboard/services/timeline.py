@@ -20,8 +20,8 @@ from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from dashboard.models import AuditEntry, GcoreRequest, GcoreRequestClient, GcoreStatusChange
-from dashboard.services.account import services_get_soon
 from dashboard.services.activity_index import MASK, REFRESH_PAGES, IndexPass, activity_index_pass
+from dashboard.services.client_services import services_get_soon
 from dashboard.services.clients import client_get_soon
 from dashboard.upstream.errors import UpstreamError
 

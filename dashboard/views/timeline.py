@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_http_methods
 
+from dashboard.forms.timeline import GcoreLogFilterForm, TimelineFilterForm
 from dashboard.http import HtmxHttpRequest, render_page, wants_partial
 from dashboard.roles import perm
 from dashboard.services.activity_index import activity_indexed_as_of
@@ -18,7 +19,6 @@ from dashboard.services.timeline import (
     request_row,
     timeline_labels,
 )
-from dashboard.timeline_forms import GcoreLogFilterForm, TimelineFilterForm
 
 PAGE_SIZE = 50
 # The client page's timeline section: the newest few, with a link to the whole timeline.

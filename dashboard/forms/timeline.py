@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 
+from dashboard.forms.saving import NUMERIC
 from dashboard.services.timeline import OUTSIDE, SOURCES, GcoreLogFilters, TimelineFilters
 
-NUMERIC = {"inputmode": "numeric"}
 DATE = {"type": "date"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
