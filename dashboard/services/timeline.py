@@ -23,6 +23,7 @@ from dashboard.models import AuditEntry, GcoreRequest, GcoreRequestClient, Gcore
 from dashboard.services.activity_index import MASK, REFRESH_PAGES, IndexPass, activity_index_pass
 from dashboard.services.client_services import services_get_soon
 from dashboard.services.clients import client_get_soon
+from dashboard.services.revert import may_revert, revert_note
 from dashboard.upstream.errors import UpstreamError
 
 
@@ -74,6 +75,8 @@ class TimelineRow:
     reverted: bool = False
     audit: AuditEntry | None = None
     request: GcoreRequest | None = None
+    revertible: bool = False  # a client or user edit its edit form can set back
+    revert_note: str = ""  # for what no form can undo: what would be needed instead
 
     @property
     def source_label(self) -> str:
@@ -211,6 +214,8 @@ def audit_row(entry: AuditEntry, source: str) -> TimelineRow:
         ok=ok,
         ip=entry.ip_address or "",
         audit=entry,
+        revertible=may_revert(entry),
+        revert_note=revert_note(entry),
     )
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import client_with_service, log_in
+from tests.helpers import client_with_service, first_live_client, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -50,4 +50,28 @@ def test_a_customers_own_change_shows_on_the_timeline_as_outside_the_dashboard(p
 
     page.goto(f"/clients/{client_id}/")  # the client page's own section, loaded by itself
     expect(page.locator("#client-timeline")).to_contain_text("PUT service CDN: status paused")
+    assert page.errors == []
+
+
+def test_support_reverts_a_dashboard_edit_from_the_timeline(page, support, sandbox):
+    client_id = first_live_client(sandbox)
+    before = sandbox.client_json(client_id)["phone"]
+    log_in(page, support.username)
+    page.goto(f"/clients/{client_id}/")
+    page.get_by_role("button", name="Edit client").click()
+    page.get_by_label("Phone").fill("+49 30 555 0177")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#alerts")).to_contain_text("Client saved: Phone.")
+
+    page.goto(f"/clients/{client_id}/timeline/?source=dashboard")
+    entry = page.locator("#timeline-results tr", has_text="Client edited: phone").first
+    entry.get_by_role("button", name="Revert entry").click()  # a link styled as a button
+    expect(page.get_by_text("Reverting entry")).to_be_visible()
+    expect(page.get_by_label("Phone")).to_have_value(before or "")
+    page.get_by_role("button", name="Save changes").click()
+
+    expect(page.locator("main")).to_contain_text("Client saved: Phone.")
+    assert sandbox.client_json(client_id)["phone"] == before
+    page.goto(f"/clients/{client_id}/timeline/?source=dashboard")
+    expect(page.locator("#timeline-results")).to_contain_text("reverts entry")
     assert page.errors == []
