@@ -150,6 +150,9 @@ class StaffAdmin(UserAdmin):
 
     list_display = (*UserAdmin.list_display, "has_second_factor")  # type: ignore[misc]  # generic only in the stubs
     actions = ("reset_second_factors",)
+    # Records the sign-in keeps, not settings: shown, not edited (their date and time boxes also
+    # had no label of their own, a WCAG 2.1 A failure of Django's split widget).
+    readonly_fields = ("last_login", "date_joined")
 
     change_user_password_template = "admin/auth/user/staff_change_password.html"  # noqa: S105 - a template name
 

@@ -32,6 +32,7 @@ from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.views import View
 from django.views.decorators.http import require_http_methods
 
@@ -61,7 +62,7 @@ class ChangeView(View):
     request: HtmxHttpRequest
 
     @classmethod
-    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponse]:
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
         view = super().as_view(**initkwargs)
         if cls.fresh_identity is not None:
             view = fresh_identity_required(when=cls.fresh_identity)(view)
@@ -77,8 +78,9 @@ class ChangeView(View):
     def get_form_kwargs(self) -> dict[str, Any]:
         return {}
 
-    def get_initial_form(self) -> forms.Form:
-        """The form as a GET shows it."""
+    def get_initial_form(self) -> forms.Form | None:
+        """The form as a GET shows it; None when the page has none on GET (it only shows what is
+        there, or each row carries its own buttons)."""
         return self.form_class(**self.get_form_kwargs())
 
     def get_form(self) -> forms.Form:
@@ -184,7 +186,9 @@ class RecordChangeView(ChangeView):
     def save_record(self, form: Any, **values: Any) -> SaveResult:
         raise NotImplementedError
 
-    def save_instance(self, form: Any) -> SaveResult:
+    def save_instance(self, form: Any) -> SaveResult | None:
+        """The save report of `save_record`; None where an action also makes a change with no
+        report (availability's reset), which its `get_success_response` answers."""
         return self.save_record(
             form,
             original=form.cleaned_data["original"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 
@@ -54,7 +54,7 @@ class ServiceEditForm(RecordEditForm):
         if current and current not in SERVICE_STATUS_LABELS:
             # Gcore: a status the spec does not list yet is kept as it is, never replaced unasked.
             choices.insert(0, (current, current))
-        self.fields["status"].choices = choices
+        cast(forms.ChoiceField, self.fields["status"]).choices = choices
         self.can_delete = can_delete
         self.consequence = consequence  # status -> the plain-words consequence, for the confirmation
 
@@ -118,7 +118,8 @@ class FeatureToggleForm(PostForm):
     def __init__(self, *args: Any, rows: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rows = {str(row.feature.id): row for row in rows}
-        self.fields["feature"].choices = [(key, row.feature.name) for key, row in self.rows.items()]
+        feature = cast(forms.ChoiceField, self.fields["feature"])
+        feature.choices = [(key, row.feature.name) for key, row in self.rows.items()]
 
     def row(self) -> Any:
         return self.rows[self.cleaned_data["feature"]]
@@ -192,7 +193,7 @@ class ClientCreateForm(UpstreamErrorsForm):
             choices = [
                 (seller.id, f"{seller.full_name or seller.email} (#{seller.id})") for seller in sellers
             ]
-            self.fields["seller"].choices = [("", "No seller"), *choices]
+            cast(forms.ChoiceField, self.fields["seller"]).choices = [("", "No seller"), *choices]
 
     def clean_country_code(self) -> str:
         return (self.cleaned_data.get("country_code") or "").upper()

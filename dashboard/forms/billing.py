@@ -25,7 +25,7 @@ class IntegerListField(forms.CharField):
 
     takes_list = True  # its value (and its `original`) is a list
 
-    def to_python(self, value: Any) -> list[int]:
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]  # text in, a list out (stubs: str)
         if isinstance(value, list | tuple):  # a disabled field's initial value, already a list
             return [int(item) for item in value]
         text = super().to_python(value) or ""
@@ -108,7 +108,7 @@ class BillingEditForm(RecordEditForm):
                     "Only administrators can change the balance, status, Stripe ID and employees."
                 )
 
-    def clean_original(self) -> dict[str, Any] | None:
+    def clean_original(self) -> dict[str, Any] | str | None:
         original = super().clean_original()
         if isinstance(original, dict) and original.get("balance") is not None:
             # Opened as text in the hidden field: compared as the amount it is.
@@ -150,9 +150,10 @@ class BillingSyncForm(PostForm):
         return original
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if "original" in self._errors:  # not even text a page could hold (a NUL byte)
-            del self._errors["original"]
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stubs allow a subclass's None)
+        if "original" in self.errors:  # not even text a page could hold (a NUL byte)
+            del self.errors["original"]
             data["original"] = TAMPERED
         if data.get("original") is TAMPERED:
             data["original"] = None

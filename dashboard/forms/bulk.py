@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -25,7 +25,8 @@ class BulkPreviewForm(PostForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ticked = self.data.getlist("client") if hasattr(self.data, "getlist") else []
-        self.fields["client"].choices = [(value, value) for value in ticked if an_id(str(value))]
+        client = cast(forms.ChoiceField, self.fields["client"])
+        client.choices = [(value, value) for value in ticked if an_id(str(value))]
 
 
 class BulkStartForm(ConfirmForm):

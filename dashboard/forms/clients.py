@@ -7,7 +7,7 @@ declares the controls and renders them with the values as typed and the query's 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms.utils import ErrorDict
@@ -83,7 +83,8 @@ class ClientFilterForm(forms.Form):
         if current and current not in dict(client_query.ORDERING_CHOICES):
             # An ordering typed into the address by hand stays selected rather than silently lost;
             # this request's own copy of the field, as the others are shared (SharedFields).
-            self.fields["ordering"] = ordering = copy.deepcopy(self.fields["ordering"])
+            ordering = copy.deepcopy(cast(forms.ChoiceField, self.fields["ordering"]))
+            self.fields["ordering"] = ordering
             ordering.choices = [*client_query.ORDERING_CHOICES, (current, f"Custom: {current}")]
 
     def full_clean(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 
@@ -40,4 +40,5 @@ class TokenFilterForm(forms.Form):
 
     def __init__(self, *args: Any, users: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "anyone"), *((user.id, user.email) for user in users)]
+        owner = cast(forms.TypedChoiceField, self.fields["owner"])
+        owner.choices = [("", "anyone"), *((user.id, user.email) for user in users)]

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.utils import ErrorDict
 
 from dashboard.upstream.errors import UpstreamValidationError
 
@@ -48,6 +49,9 @@ def posts_many(field: forms.Field) -> bool:
 class PostForm(forms.Form):
     """A form a POST binds. A field sent more than once (where the page sends one value) makes it
     invalid as tampered, whichever value Django would have taken: see `tampered`."""
+
+    # Django's own (private, so left out of django-stubs): the errors so far, None until cleaned.
+    _errors: ErrorDict | None
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -183,9 +187,10 @@ class RecordEditForm(UpstreamErrorsForm):
         return True
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if "original" in self._errors:  # not even text a page could hold (a NUL byte)
-            del self._errors["original"]
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stubs allow a subclass's None)
+        if "original" in self.errors:  # not even text a page could hold (a NUL byte)
+            del self.errors["original"]
             data["original"] = TAMPERED
         if data.get("original") is TAMPERED:
             data["original"] = None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from pydantic import TypeAdapter
 
 from dashboard.gcore import get_gcore_client
@@ -96,7 +96,7 @@ def availability_update(
     client_id: int,
     original: Mapping[str, Any],
     desired: Mapping[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:
@@ -129,7 +129,7 @@ def availability_update(
     )
 
 
-def availability_reset(*, client_id: int, actor: AbstractBaseUser, ip_address: str | None = None) -> None:
+def availability_reset(*, client_id: int, actor: User, ip_address: str | None = None) -> None:
     """Every product follows the reseller's defaults again (DELETE with every product's name)."""
 
     def send() -> None:

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
@@ -144,7 +144,7 @@ class BillingState:
 
 
 def billing_state(
-    *, client_id: int, client: Client | None, actor: AbstractBaseUser, ip_address: str | None = None
+    *, client_id: int, client: Client | None, actor: User, ip_address: str | None = None
 ) -> BillingState:
     """The client's SPP record, or the email matches; links by email when exactly one SPP client matches.
 
@@ -187,7 +187,7 @@ def billing_link(
     client_id: int,
     spp_id: int,
     method: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     ip_address: str | None = None,
     known_email: str | None = None,
 ) -> BillingLink:
@@ -224,7 +224,7 @@ def billing_link(
 
 
 def _link_entry(
-    link: BillingLink, email: str, *, actor: AbstractBaseUser | None, ip_address: str | None = None
+    link: BillingLink, email: str, *, actor: User | None, ip_address: str | None = None
 ) -> AuditEntry:
     return audit_entry(
         actor=actor,
@@ -238,9 +238,7 @@ def _link_entry(
     )
 
 
-def link_by_email_batch(
-    pairs: list[tuple[int, int, str]], *, actor: AbstractBaseUser | None
-) -> list[tuple[int, int]]:
+def link_by_email_batch(pairs: list[tuple[int, int, str]], *, actor: User | None) -> list[tuple[int, int]]:
     """Links by email for many clients at once (Gcore id, SPP id, email), each audited: the drift
     build's, a page at a time, in one transaction. If any was linked meanwhile (a person, another
     run), they are made one by one instead, leaving that one out. The (Gcore, SPP) pairs linked."""
@@ -278,7 +276,7 @@ def link_by_email_batch(
     return [(gcore_id, spp_id) for gcore_id, spp_id, _ in pairs]
 
 
-def billing_unlink(*, client_id: int, actor: AbstractBaseUser, ip_address: str | None = None) -> int | None:
+def billing_unlink(*, client_id: int, actor: User, ip_address: str | None = None) -> int | None:
     """Remove a Gcore client's link; the SPP id it had, or None when it had none. Audited."""
     link = BillingLink.objects.filter(gcore_client_id=client_id).first()
     if link is None:
@@ -385,7 +383,7 @@ def billing_update(
     spp_id: int,
     original: Mapping[str, Any],
     desired: Mapping[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:
@@ -501,7 +499,7 @@ def billing_sync(
     spp_id: int,
     original: Mapping[str, Any],
     choices: Mapping[str, str],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:

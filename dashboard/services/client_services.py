@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from pydantic import TypeAdapter
 
@@ -110,7 +110,7 @@ def service_values(service: Service) -> dict[str, Any]:
     return {"status": service.status, "enabled": service.enabled}
 
 
-def may_set_status(actor: AbstractBaseUser, status: str) -> bool:
+def may_set_status(actor: User, status: str) -> bool:
     """Setting a service to `deleted` is for administrators; any other status for service changers."""
     needed = "delete_services" if status == ServiceStatus.DELETED else "change_services"
     return actor.has_perm(perm(needed))
@@ -123,7 +123,7 @@ def service_update(
     reason: str,
     original: Mapping[str, Any],
     desired: Mapping[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:

@@ -3,10 +3,11 @@ one on or off (paid ones are for administrators)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from pydantic import TypeAdapter
 
@@ -89,7 +90,7 @@ def features_get(*, client: Client) -> tuple[list[FeatureRow], list[FeatureRow]]
     return rows[True], rows[False]
 
 
-def may_manage_feature(actor: AbstractBaseUser, *, paid: bool) -> bool:
+def may_manage_feature(actor: User, *, paid: bool) -> bool:
     """Paid features cost the reseller money: administrators only."""
     return actor.has_perm(perm("manage_paid_features" if paid else "manage_free_features"))
 
@@ -100,7 +101,7 @@ def feature_toggle(
     feature: CatalogFeature,
     enable: bool,
     activation_id: int | None,
-    actor: AbstractBaseUser,
+    actor: User,
     ip_address: str | None = None,
 ) -> str:
     """Enable (POST) or disable (DELETE by activation id) one feature for the client; audited.
@@ -124,7 +125,8 @@ def feature_toggle(
         )  # fmt: skip
         return Outcome.UNCHANGED
     gcore = get_gcore_client()
-    if enable:
+    send: Callable[[], object]
+    if activation_id is None:  # enabling: had it been on, the check above would have returned
         send = partial(gcore.enable_feature, client_id, feature.id, paid=paid)
     else:
         send = partial(gcore.disable_feature, activation_id, paid=paid)

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
 from dashboard.gcore import GcoreNotFound, get_gcore_client
@@ -25,7 +25,7 @@ from dashboard.services.saves import Act, run_act
 from dashboard.upstream.errors import UpstreamError
 
 
-def _require(actor: AbstractBaseUser, codename: str, what: str) -> None:
+def _require(actor: User, codename: str, what: str) -> None:
     if not actor.has_perm(perm(codename)):
         raise PermissionDenied(f"Your role does not allow {what}.")
 
@@ -37,7 +37,7 @@ def client_user_invite(
     role_id: int,
     lang: str | None,
     name: str | None,
-    actor: AbstractBaseUser,
+    actor: User,
     ip_address: str | None = None,
 ) -> Invitation:
     """Invite a person into the client with a role: a new user gets an e-mail to set a password;
@@ -58,7 +58,7 @@ def client_user_invite(
 
 
 def client_user_remove(
-    *, client_id: int, user: ClientUser, reason: str, actor: AbstractBaseUser, ip_address: str | None = None
+    *, client_id: int, user: ClientUser, reason: str, actor: User, ip_address: str | None = None
 ) -> None:
     """Take the user's access to this client away; Gcore deletes a user left with no account."""
     act = Act(
@@ -76,7 +76,7 @@ def client_user_remove(
 
 
 def client_user_invitation_resend(
-    *, client_id: int, user: ClientUser, actor: AbstractBaseUser, ip_address: str | None = None
+    *, client_id: int, user: ClientUser, actor: User, ip_address: str | None = None
 ) -> None:
     """Gcore e-mails the activation link again (it refuses once the user has activated)."""
     act = Act(
@@ -93,7 +93,7 @@ def client_user_invitation_resend(
 
 
 def client_user_password_reset(
-    *, client_id: int, user: ClientUser, actor: AbstractBaseUser, ip_address: str | None = None
+    *, client_id: int, user: ClientUser, actor: User, ip_address: str | None = None
 ) -> None:
     """Gcore e-mails the user a link to choose a new password; the dashboard never sees it."""
     act = Act(
@@ -120,6 +120,8 @@ def invitations_get(client_id: int) -> dict[int, datetime]:
     ).values_list("user_id", "created_at")
     since: dict[int, datetime] = {}
     for user_id, created_at in entries:
+        if user_id is None:  # left out by the query; the column may be null
+            continue
         if user_id not in since or created_at > since[user_id]:
             since[user_id] = created_at
     return since
@@ -180,7 +182,7 @@ def user_tokens_get(*, client_id: int, user_id: int) -> list[ApiToken]:
 
 
 def token_revoke(
-    *, client_id: int, token: ApiToken, reason: str, actor: AbstractBaseUser, ip_address: str | None = None
+    *, client_id: int, token: ApiToken, reason: str, actor: User, ip_address: str | None = None
 ) -> None:
     """Delete the token: every application using it loses access at once. Cannot be undone."""
     owner = token.client_user.user_email or f"user {token.client_user.user_id}"

@@ -17,6 +17,7 @@ from django_htmx.http import trigger_client_event
 
 from dashboard.changes import ChangeView, RecordChangeView
 from dashboard.forms.account import AvailabilityForm, ClientCreateForm, FeatureToggleForm, ServiceEditForm
+from dashboard.gcore.models import SERVICE_NAMES
 from dashboard.http import client_ip, notify, read_or_failure, render_page
 from dashboard.mfa import stops_a_service
 from dashboard.models import AuditEntry
@@ -296,7 +297,8 @@ class ClientCreateView(ChangeView):
         chosen = set(form.cleaned_data["products"])
         return client_create(
             values=form.values(),
-            products={name: name in chosen for name, _ in form.fields["products"].choices},
+            # Every product the form offers (its choices are these names): ticked or not.
+            products={name: name in chosen for name in SERVICE_NAMES},
             defaults=self.defaults,
             password=form.cleaned_data["password"] or None,
             actor=self.request.user,
@@ -349,7 +351,7 @@ class ClientCreateView(ChangeView):
             )
             if failure is not None:
                 problem = f"The client's page could not be read back just now: {failure.headline}"
-            else:
+            elif read is not None:  # always, once the read did not fail: it has its value
                 context = detail_context(self.request, created.client_id, *read) | {"created": created}
                 template, partial_name = "clients/detail.html", "client-summary"
         if problem:

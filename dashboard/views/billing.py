@@ -9,7 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -19,7 +21,7 @@ from dashboard.changes import ChangeView, RecordChangeView
 from dashboard.forms.billing import BillingEditForm, BillingSyncForm, LinkForm
 from dashboard.http import HtmxHttpRequest, client_ip, notify, read_or_failure, render_page, upstream_failure
 from dashboard.mfa import changes_balance
-from dashboard.models import AuditEntry, BillingLink
+from dashboard.models import AuditEntry, BillingLink, DriftEntry
 from dashboard.roles import perm
 from dashboard.services.audit import Outcome
 from dashboard.services.billing import (
@@ -97,7 +99,7 @@ def _panel(
         context["request_id"] = failure.request_id
         # htmx swaps only 2xx and 422: the panel says it in place; a whole page keeps the status.
         status = 200 if request.htmx else failure.status
-    else:
+    elif state is not None:  # always, once the read did not fail: it has its value
         context["state"] = state
         if state.record is not None:
             context["status_label"] = status_name(state.record.status)
@@ -160,9 +162,10 @@ class LinkedChangeView(ChangeView):
     """A change to a linked client's SPP side: only while SPP is connected and the client linked.
     If a record is gone (deleted in its system), the panel says so and offers to unlink."""
 
-    def dispatch(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not _connected_or_404(request):
-            return _not_connected(request, kwargs["client_id"])
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # `self.request` is this request (set by setup()), typed as the dashboard's own pages are.
+        if not _connected_or_404(self.request):
+            return _not_connected(self.request, kwargs["client_id"])
         self.spp_id = _linked_or_404(kwargs["client_id"])
         return super().dispatch(request, *args, **kwargs)
 
@@ -290,11 +293,11 @@ class BillingSyncView(LinkedChangeView):
         If either system cannot be read again, the outcomes still show, over the values read before
         the sync, and the page says that they may be out of date.
         """
-        records, failure = read_or_failure(
+        records, _failure = read_or_failure(
             lambda: billing_records_get(client_id=self.kwargs["client_id"], spp_id=self.spp_id),
             missing_fails=True,
         )
-        if failure is not None:
+        if records is None:  # the read failed (a read that did not fail has its value)
             self.context["stale_values"] = True
             return None
         return BillingSyncForm(current=self.with_records(*records))
@@ -327,7 +330,7 @@ def drift_view(request: HtmxHttpRequest) -> HttpResponse:
             messages.info(request, "Rebuilding the drift list: the page shows how far it has got.")
             return redirect("billing-drift")
     latest = drift_latest()
-    entries = latest.entries.all() if latest is not None else []
+    entries: QuerySet[DriftEntry] | list[DriftEntry] = latest.entries.all() if latest is not None else []
     page = Paginator(entries, DRIFT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"latest": latest, "running": drift_running(), "page": page, "sandbox": spp_mode() == "sandbox"}
     if request.htmx and request.htmx.target == "drift-progress":

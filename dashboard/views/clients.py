@@ -160,9 +160,9 @@ class SectionRead:
     @cached_property
     def _outcome(self) -> tuple[list[Service], str]:
         services, failure = read_or_failure(lambda: self._read.value, missing_fails=True)
-        if failure is None:
-            return services, ""
-        return [], "Gcore lists no services for this client." if failure.missing else failure.headline
+        if failure is not None:
+            return [], "Gcore lists no services for this client." if failure.missing else failure.headline
+        return services or [], ""  # a read that did not fail has its value (`or` for the checker)
 
     @property
     def error(self) -> str:

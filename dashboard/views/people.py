@@ -238,6 +238,10 @@ def tokens_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
     return render_page(request, "tokens/list.html", context, partial="client-tokens")
 
 
+class _TokenGone(Exception):
+    """A POST's token is no longer live (revoked meanwhile): there is nothing to send."""
+
+
 class TokenRevokeView(ChangeView):
     """A confirmation naming the token and its owner, with a reason; then the token is revoked."""
 
@@ -251,16 +255,19 @@ class TokenRevokeView(ChangeView):
         client_id = self.kwargs["client_id"]
         self.client = client_get(client_id=client_id).value
         self.back = _next(self.request) or reverse("client-tokens", args=[client_id])
-        self.token = token_get_or_none(client_id=client_id, token_id=self.kwargs["token_id"])
-        if self.token is None and self.request.method == "GET":
-            raise Http404("The client has no such API token, or it is already revoked.")
+        token = token_get_or_none(client_id=client_id, token_id=self.kwargs["token_id"])
+        if token is None:
+            if self.request.method == "GET":
+                raise Http404("The client has no such API token, or it is already revoked.")
+            raise _TokenGone
+        self.token = token
 
     def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.load()
-        if self.token is None:
+        try:
+            return super().post(request, *args, **kwargs)
+        except _TokenGone:  # raised by load(), before the form is read: nothing was sent
             messages.info(request, "That API token was already revoked: nothing was sent.")
             return redirect(self.back)
-        return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **extra: Any) -> dict[str, Any]:
         context = {"client": self.client, "client_id": self.client.id, "token": self.token, "back": self.back}
