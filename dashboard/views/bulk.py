@@ -34,6 +34,7 @@ from dashboard.services.bulk import (
     preview_counts,
     recent_bulk_changes,
     summary,
+    waiting_for_worker,
 )
 from dashboard.services.client_query import ClientQuery
 
@@ -77,6 +78,7 @@ def _bulk_page(
         "counts": counts,
         "items": bulk.items.all(),
         "running": bulk.state in ACTIVE,
+        "waiting": waiting_for_worker(bulk),
         "status_label": SERVICE_STATUS_LABELS.get(bulk.status, bulk.status),
         "meaning": STATUS_MEANINGS.get(bulk.status, ""),
         "start_form": start_form or ConfirmForm(),
