@@ -15,6 +15,7 @@ from dashboard.views import (
     overview,
     people,
     saved_views,
+    tasks,
 )
 
 urlpatterns = [
@@ -56,6 +57,7 @@ urlpatterns = [
     path("clients/<int:client_id>/billing/sync/", billing.billing_sync_view, name="billing-sync"),
     path("billing/drift/", billing.drift_view, name="billing-drift"),
     path("activity/", activity.activity_view, name="activity"),
+    path("tasks/", tasks.tasks_view, name="background-work"),
     path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
     path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),
     path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),

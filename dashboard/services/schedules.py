@@ -51,6 +51,16 @@ class Kind:
     def every(self) -> timedelta:
         return timedelta(seconds=getattr(settings, self.every_setting))
 
+    @property
+    def every_text(self) -> str:
+        """The interval in words: "1 day", "5 minutes", "90 seconds"."""
+        seconds = int(self.every.total_seconds())
+        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if seconds >= size and seconds % size == 0:
+                count = seconds // size
+                return f"{count} {unit}{'s' if count != 1 else ''}"
+        return f"{seconds} seconds"
+
 
 _kinds: dict[str, Kind] = {}
 
@@ -222,14 +232,15 @@ def background_overview() -> list[KindStatus]:
 
 def _database_queue() -> Any:
     """The database backend's task results, or None when another backend keeps the queue."""
-    from django_tasks import default_task_backend
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
     from django_tasks_db import DatabaseBackend
 
-    if not isinstance(default_task_backend, DatabaseBackend):
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if not isinstance(backend, DatabaseBackend):
         return None
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(backend_name=default_task_backend.alias)
+    return DBTaskResult.objects.filter(backend_name=backend.alias)
 
 
 def _described(result: Any) -> QueuedTask:

@@ -51,9 +51,9 @@ class Command(base.Command):
 
     def handle(self, **options: Any) -> None:
         reload = options["reload"] and not options["batch"]
+        stop = threading.Event()
         # With --reload the parent process only watches files; the child runs the worker and ticks.
         if not reload or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
-            stop = threading.Event()
             ticker = threading.Thread(target=_tick_forever, args=(stop,), name="schedules", daemon=True)
             ticker.start()
         original, base.Worker = base.Worker, Worker  # the base command builds its Worker by this name
@@ -61,3 +61,4 @@ class Command(base.Command):
             super().handle(**options)
         finally:
             base.Worker = original
+            stop.set()
