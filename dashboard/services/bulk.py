@@ -273,23 +273,39 @@ def _claim(item: BulkItem, runner: str, *states: str) -> bool:
     return bool(claimed)
 
 
-def _claim_next(bulk: BulkChange, runner: str) -> BulkItem | None:
-    """The first waiting client of the change, claimed for `runner`; None when none waits.
+def _claim_next(bulk: BulkChange, runner: str, count: int) -> list[BulkItem]:
+    """Up to `count` waiting clients of the change, in order, claimed for `runner` in one UPDATE.
 
-    PostgreSQL: workers sharing the change skip each other's locked rows; SQLite: the transaction
+    PostgreSQL: runs sharing the change skip each other's locked rows; SQLite: the transaction
     holds the database's one write lock (IMMEDIATE), so claims queue up instead."""
-    while True:
-        with transaction.atomic():
-            item = (
-                bulk.items.filter(state=BulkItem.State.PENDING)
-                .order_by("position")
-                .select_for_update(skip_locked=True)
-                .first()
-            )
-            if item is None:
-                return None
-            if _claim(item, runner, BulkItem.State.PENDING):
-                return item
+    if count < 1:
+        return []
+    with transaction.atomic():
+        # Only while the change runs: a Stop (from any server) ends the claims in the same query.
+        waiting = (
+            bulk.items.filter(state=BulkItem.State.PENDING, bulk__state=BulkChange.State.RUNNING)
+            .order_by("position")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", "client_id", "old_status")
+        )
+        rows = list(waiting[:count])
+        if not rows:
+            return []
+        BulkItem.objects.filter(pk__in=[pk for pk, _, _ in rows], state=BulkItem.State.PENDING).update(
+            state=BulkItem.State.SENDING,
+            runner=runner,
+            attempts=F("attempts") + 1,
+            message="",
+            upstream_status=None,
+            upstream_request_id="",
+            updated_at=timezone.now(),
+        )
+    # Locked and still waiting, so each UPDATE above matched: what the run needs of each, unread.
+    state = BulkItem.State.SENDING
+    return [
+        BulkItem(pk=pk, bulk=bulk, client_id=client_id, old_status=old, state=state, runner=runner)
+        for pk, client_id, old in rows
+    ]
 
 
 def _record(
@@ -404,36 +420,42 @@ def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None, *, runner: str | 
     """Change waiting clients, BULK_CONCURRENCY at a time, until none waits; the change afterwards.
 
     Several runs (one per worker, BULK_WORKERS) may share one change: each claims the next waiting
-    client with a conditional UPDATE, so each client is sent by one run once. The pool's threads
-    only talk to Gcore; this thread alone writes to the database (each client's row as its answer
-    comes, the audit, the heartbeat every BULK_HEARTBEAT_SECONDS even while every client waits on
-    Gcore). A stop, or the worker's own shutdown (SIGTERM), ends the claiming; what is in flight
-    finishes. The last run to end settles the change: done, or stopped with its waiting clients
-    skipped.
+    clients with a conditional UPDATE, so each client is sent by one run once. The pool's threads
+    only talk to Gcore; this thread alone writes to the database (claims first, so the next clients
+    leave before the answers are recorded; then each client's row and audit entry, the heartbeat
+    every BULK_HEARTBEAT_SECONDS even while every client waits on Gcore), so any database, SQLite
+    included, copes. A stop, or the worker's own shutdown (SIGTERM), ends the claiming; what is in
+    flight finishes. The last run to end settles the change: done, or stopped with its waiting
+    clients skipped.
     """
     runner = runner or new_runner()
     workers = max(1, settings.BULK_CONCURRENCY)
     heartbeat = max(0.05, settings.BULK_HEARTBEAT_SECONDS)
     in_flight: dict[Future[Attempt], BulkItem] = {}
     state = _state(bulk)
-    last_beat = time.monotonic()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
-        while True:
-            claiming = state == BulkChange.State.RUNNING and not worker.stopping.is_set()
-            while claiming and len(in_flight) < workers:
-                item = _claim_next(bulk, runner)
-                if item is None:
-                    break
+    last_beat = last_look = time.monotonic()
+
+    def refill() -> None:
+        if state == BulkChange.State.RUNNING and not worker.stopping.is_set():
+            for item in _claim_next(bulk, runner, workers - len(in_flight)):
                 in_flight[pool.submit(attempt, item.client_id, bulk.service, bulk.status)] = item
-            if not in_flight:
-                break
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
+        refill()
+        while in_flight:
             done, _ = wait(in_flight, timeout=heartbeat, return_when=FIRST_COMPLETED)
-            for future in done:
-                _record(in_flight.pop(future), bulk, actor, future.result(), runner)
-            if time.monotonic() - last_beat >= heartbeat / 2 or not done:
+            answered = [(in_flight.pop(future), future.result()) for future in done]
+            refill()  # the next clients leave before this thread records the answers: Gcore never waits on it
+            with transaction.atomic():  # one commit for the answers that came together
+                for item, result in answered:
+                    _record(item, bulk, actor, result, runner)
+            now = time.monotonic()
+            if now - last_beat >= heartbeat / 2 or not done:
                 _beat(bulk, runner)
-                last_beat = time.monotonic()
-            state = _state(bulk)
+                last_beat = now
+            if now - last_look >= 0.2 or not in_flight:  # a Stop is seen within a fraction of a second
+                state, last_look = _state(bulk), now
+                refill()
     return bulk_settle(bulk, actor)
 
 

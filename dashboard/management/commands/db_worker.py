@@ -12,6 +12,7 @@ command wins), with two additions:
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -50,6 +51,7 @@ class Command(base.Command):
     help = "Run a database background worker, and enqueue the dashboard's recurring work when due"
 
     def handle(self, **options: Any) -> None:
+        importlib.import_module("dashboard.tasks")  # loaded now, not when the first change arrives
         reload = options["reload"] and not options["batch"]
         stop = threading.Event()
         # With --reload the parent process only watches files; the child runs the worker and ticks.
