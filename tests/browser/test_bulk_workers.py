@@ -10,38 +10,37 @@ import secrets
 
 import pytest
 
-from tests.multiserver.test_two_servers import postgres_url, processes, redis_url  # noqa: F401 - fixtures
-from tests.workers.harness import (
-    ADMIN,
-    PASSWORD,
-    Database,
-    environment,
-    prepare,
-    start_sandbox,
-    start_server,
+from tests.helpers import (
+    WORKERS_ADMIN,
+    WORKERS_PASSWORD,
+    SharedDatabase,
+    prepare_for_workers,
+    start_app_server,
+    start_loopback_sandbox,
     start_worker,
+    worker_environment,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.multiserver]
 
 
-def test_start_on_one_server_follow_and_stop_on_another(chromium, postgres_url, redis_url, processes):  # noqa: F811 - fixtures
+def test_start_on_one_server_follow_and_stop_on_another(chromium, postgres_url, redis_url, processes):
     token = "browser-" + secrets.token_urlsafe(16)
-    sandbox = start_sandbox(processes, token, latency_ms=200, clients=300)
-    env = environment(postgres_url, redis_url, GCORE_API_URL=sandbox, GCORE_API_TOKEN=token)
+    sandbox = start_loopback_sandbox(processes, token, latency_ms=200, clients=300)
+    env = worker_environment(postgres_url, redis_url, GCORE_API_URL=sandbox, GCORE_API_TOKEN=token)
     env |= {"BULK_CONCURRENCY": "1", "BULK_WORKERS": "1"}  # slow enough to be seen, and stopped
-    prepare(env)
-    server_a = start_server(processes, "server-a", env)
-    server_b = start_server(processes, "server-b", env)
+    prepare_for_workers(env)
+    server_a = start_app_server(processes, "server-a", env)
+    server_b = start_app_server(processes, "server-b", env)
     start_worker(processes, "worker-1", env)
     context = chromium.new_context()
     page = context.new_page()
     page.set_default_timeout(20_000)
-    db = Database(postgres_url)
+    db = SharedDatabase(postgres_url)
     try:
         page.goto(f"{server_a}/accounts/login/")
-        page.get_by_label("Username").fill(ADMIN)
-        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_label("Username").fill(WORKERS_ADMIN)
+        page.get_by_label("Password").fill(WORKERS_PASSWORD)
         page.get_by_role("button", name=re.compile("Sign in|Log in", re.I)).click()
         page.goto(f"{server_a}/clients/?cdn=active")
         page.get_by_label("Service").select_option("CDN")

@@ -18,18 +18,18 @@ import time
 import httpx
 import pytest
 
-from tests.multiserver.test_two_servers import TIMEOUT
-from tests.workers.harness import (
-    Browser,
-    Database,
-    environment,
-    prepare,
+from tests.helpers import (
+    TIMEOUT,
+    ProcessBrowser,
+    SharedDatabase,
+    prepare_for_workers,
     process_of,
     sigkill,
     signal_group,
-    start_sandbox,
-    start_server,
+    start_app_server,
+    start_loopback_sandbox,
     start_worker,
+    worker_environment,
 )
 
 pytestmark = pytest.mark.multiserver
@@ -49,7 +49,7 @@ def _puts(control: httpx.Client, client_ids: list[int]) -> dict[int, int]:
     return counts
 
 
-def _check_counts(db: Database, control: httpx.Client, bulk_id: int) -> dict[int, str]:
+def _check_counts(db: SharedDatabase, control: httpx.Client, bulk_id: int) -> dict[int, str]:
     states = db.item_states(bulk_id)
     assert set(states.values()) <= FINAL, states  # every client ends in exactly one result
     puts = _puts(control, list(states))
@@ -70,11 +70,11 @@ def _check_counts(db: Database, control: httpx.Client, bulk_id: int) -> dict[int
 
 def test_a_bulk_change_outlives_its_web_server_and_its_workers(postgres_url, redis_url, processes):
     token = "workers-" + secrets.token_urlsafe(16)
-    sandbox = start_sandbox(processes, token, latency_ms=150, clients=300)
-    env = environment(postgres_url, redis_url, GCORE_API_URL=sandbox, GCORE_API_TOKEN=token)
-    prepare(env)
-    server_a = start_server(processes, "server-a", env)
-    server_b = start_server(processes, "server-b", env)
+    sandbox = start_loopback_sandbox(processes, token, latency_ms=150, clients=300)
+    env = worker_environment(postgres_url, redis_url, GCORE_API_URL=sandbox, GCORE_API_TOKEN=token)
+    prepare_for_workers(env)
+    server_a = start_app_server(processes, "server-a", env)
+    server_b = start_app_server(processes, "server-b", env)
     worker_1 = start_worker(processes, "worker-1", env)
     worker_2 = start_worker(processes, "worker-2", env)
     control = httpx.Client(base_url=sandbox, timeout=TIMEOUT)
@@ -83,7 +83,7 @@ def test_a_bulk_change_outlives_its_web_server_and_its_workers(postgres_url, red
     active = control.get("/iam/clients", params=params, headers=api).json()["results"]
     chosen = [client["id"] for client in active]
     assert len(chosen) == 50  # two pages of the list
-    db, person = Database(postgres_url), Browser(server_a)
+    db, person = SharedDatabase(postgres_url), ProcessBrowser(server_a)
     try:
         person.log_in()
         control.delete("/__sandbox__/requests")
@@ -121,12 +121,12 @@ def test_a_bulk_change_outlives_its_web_server_and_its_workers(postgres_url, red
 
 
 def test_two_workers_racing_for_the_same_schedules_enqueue_one_each(postgres_url, redis_url, processes):
-    env = environment(postgres_url, redis_url, SCHEDULE_TICK_SECONDS="0.05", BULK_SWEEP_EVERY="3600")
+    env = worker_environment(postgres_url, redis_url, SCHEDULE_TICK_SECONDS="0.05", BULK_SWEEP_EVERY="3600")
     env["GCORE_API_TOKEN"] = ""  # the drift build reads the in-process sandboxes
-    prepare(env, due=("drift", "bulk_sweep", "prune"))  # all due, no row yet: the first tick makes it
+    prepare_for_workers(env, due=("drift", "bulk_sweep", "prune"))  # all due: the first tick makes rows
     first = start_worker(processes, "worker-1", env)
     second = start_worker(processes, "worker-2", env)
-    db = Database(postgres_url)
+    db = SharedDatabase(postgres_url)
     try:
         db.wait(
             lambda: db.one("SELECT count(*) FROM dashboard_schedule WHERE last_outcome <> ''")[0] == 3,
