@@ -11,3 +11,7 @@ from __future__ import annotations
 import threading
 
 stopping = threading.Event()
+
+
+class WorkerLost(Exception):
+    """Its worker stopped before it finished (killed, or out of memory)."""

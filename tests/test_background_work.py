@@ -120,3 +120,22 @@ def test_old_task_results_are_pruned_failed_ones_kept_longer():
     with override_settings(TASKS=DATABASE):
         assert prune_task_results() == "Pruned 1 successful and 0 failed task results."
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "SUCCESSFUL"]
+
+
+@pytest.mark.django_db
+def test_a_task_left_running_by_a_dead_worker_is_shown_failed_with_why(admin_client_):
+    from django_tasks_db.models import DBTaskResult
+
+    long_ago = timezone.now() - timedelta(hours=1)
+    with override_settings(TASKS=DATABASE):
+        schedules_tick()
+        row = Schedule.objects.get(kind="prune")
+        result = DBTaskResult.objects.get(task_path="dashboard.tasks.prune_task_results")
+        assert result.args_kwargs["args"] == [row.occurrence]
+        DBTaskResult.objects.filter(pk=result.pk).update(status="RUNNING", started_at=long_ago)  # taken
+        Schedule.objects.filter(kind="prune").update(started_at=long_ago, beat_at=long_ago, next_run=long_ago)
+        assert schedules_tick() == ["prune"]  # then died: lost, and queued again
+        result.refresh_from_db()
+        assert result.status == "FAILED" and "its worker stopped" in result.traceback.lower()
+        body = html.unescape(admin_client_.get("/tasks/").content.decode())
+    assert "WorkerLost: Its worker stopped before it finished" in body

@@ -38,6 +38,7 @@ from dashboard.services.account import may_set_status
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record, error_text
 from dashboard.services.client_query import ClientQuery
 from dashboard.services.clients import client_get
+from dashboard.services.schedules import tasks_lost
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
 
 log = logging.getLogger("dashboard.bulk")
@@ -539,6 +540,7 @@ def bulk_resume_stalled() -> str:
     for bulk in BulkChange.objects.filter(state__in=ACTIVE, updated_at__lt=cutoff):
         if BulkChange.objects.filter(pk=bulk.pk, updated_at=bulk.updated_at).update(updated_at=now):
             log.warning("bulk change %s: no worker touched it for a while; resuming it", bulk.pk)
+            tasks_lost("run_bulk_change", [bulk.pk])
             enqueue_runs(bulk)
             resumed += 1
     settled = 0

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.models import Schedule
+from dashboard.worker import WorkerLost
 
 log = logging.getLogger("dashboard.tasks")
 
@@ -88,6 +89,22 @@ def _row(kind: Kind, now: Any) -> Schedule:
     return row
 
 
+def tasks_lost(task_name: str, args: list[Any]) -> int:
+    """Task results left "running" by a worker that died (found lost by their own heartbeat): marked
+    failed with that reason, so the Background work page stops showing them as running."""
+    results = _database_queue()
+    if results is None:
+        return 0
+    return results.filter(
+        status="RUNNING", task_path=f"dashboard.tasks.{task_name}", args_kwargs__args=args
+    ).update(
+        status="FAILED",
+        finished_at=timezone.now(),
+        exception_class_path="dashboard.worker.WorkerLost",
+        traceback=f"dashboard.worker.WorkerLost: {WorkerLost.__doc__}",
+    )
+
+
 def _settle_lost(kind: Kind, now: Any) -> None:
     """An occurrence that started and stopped beating died with its worker: say so on the row."""
     lost = Schedule.objects.filter(
@@ -103,6 +120,7 @@ def _settle_lost(kind: Kind, now: Any) -> None:
             beat_at=None,
         ):
             log.warning("%s: the occurrence %s was lost with its worker", kind.name, row.occurrence)
+            tasks_lost(kind.task.name, [row.occurrence])
 
 
 def _claim(kind: Kind, now: Any, *, force: bool, actor: AbstractBaseUser | None) -> str | None:
