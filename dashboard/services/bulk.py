@@ -23,7 +23,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.http import Http404
 from django.utils import timezone
@@ -422,12 +422,12 @@ def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None, *, runner: str | 
 
     Several runs (one per worker, BULK_WORKERS) may share one change: each claims the next waiting
     clients with a conditional UPDATE, so each client is sent by one run once. The pool's threads
-    only talk to Gcore; this thread alone writes to the database (claims first, so the next clients
-    leave before the answers are recorded; then each client's row and audit entry, the heartbeat
-    every BULK_HEARTBEAT_SECONDS even while every client waits on Gcore), so any database, SQLite
-    included, copes. A stop, or the worker's own shutdown (SIGTERM), ends the claiming; what is in
-    flight finishes. The last run to end settles the change: done, or stopped with its waiting
-    clients skipped.
+    only talk to Gcore; this thread claims (so the next clients leave as soon as answers come) and
+    writes the heartbeat every BULK_HEARTBEAT_SECONDS even while every client waits on Gcore; one
+    more thread records each client's row and audit entry as its answer comes. An answer not yet
+    recorded when the worker dies leaves its client "sending": re-read, never re-sent. A stop, or
+    the worker's own shutdown (SIGTERM), ends the claiming; what is in flight finishes. The last
+    run to end settles the change: done, or stopped with its waiting clients skipped.
     """
     runner = runner or new_runner()
     workers = max(1, settings.BULK_CONCURRENCY)
@@ -441,22 +441,34 @@ def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None, *, runner: str | 
             for item in _claim_next(bulk, runner, workers - len(in_flight)):
                 in_flight[pool.submit(attempt, item.client_id, bulk.service, bulk.status)] = item
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
-        refill()
-        while in_flight:
-            done, _ = wait(in_flight, timeout=heartbeat, return_when=FIRST_COMPLETED)
-            answered = [(in_flight.pop(future), future.result()) for future in done]
-            refill()  # the next clients leave before this thread records the answers: Gcore never waits on it
-            with transaction.atomic():  # one commit for the answers that came together
-                for item, result in answered:
-                    _record(item, bulk, actor, result, runner)
-            now = time.monotonic()
-            if now - last_beat >= heartbeat / 2 or not done:
-                _beat(bulk, runner)
-                last_beat = now
-            if now - last_look >= 0.2 or not in_flight:  # a Stop is seen within a fraction of a second
-                state, last_look = _state(bulk), now
-                refill()
+    def record(answered: list[tuple[BulkItem, Attempt]]) -> None:
+        with transaction.atomic():  # one commit for the answers that came together
+            for item, result in answered:
+                _record(item, bulk, actor, result, runner)
+
+    recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-record")
+    recorded: list[Future[None]] = []
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
+            refill()
+            while in_flight:
+                done, _ = wait(in_flight, timeout=heartbeat, return_when=FIRST_COMPLETED)
+                answered = [(in_flight.pop(future), future.result()) for future in done]
+                refill()  # the next clients leave at once; the answers are recorded beside
+                if answered:
+                    recorded.append(recorder.submit(record, answered))
+                now = time.monotonic()
+                if now - last_beat >= heartbeat / 2 or not done:
+                    _beat(bulk, runner)  # answered clients not yet recorded are still this run's
+                    last_beat = now
+                if now - last_look >= 0.2 or not in_flight:  # a Stop is seen within a fraction of a second
+                    state, last_look = _state(bulk), now
+                    refill()
+    finally:
+        recorder.submit(connection.close)  # the recording thread's own connection, once it is done
+        recorder.shutdown(wait=True)
+    for future in recorded:
+        future.result()  # a failed write fails the task; the sweep resumes the change
     return bulk_settle(bulk, actor)
 
 
