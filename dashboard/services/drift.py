@@ -93,15 +93,19 @@ def _in_order(items: Iterable[Any], fetch: Callable[[Any], Any], workers: int) -
             yield result
 
 
-def _progress(run: DriftRun, **fields: int) -> None:
+Beat = Callable[[], None]
+
+
+def _progress(run: DriftRun, beat: Beat | None, **fields: int) -> None:
+    """The run's progress on its row (every server shows it), and the schedule's heartbeat."""
     for name, value in fields.items():
         setattr(run, name, value)
     DriftRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **fields)
-    if (beat := getattr(run, "beat", None)) is not None:
+    if beat is not None:
         beat()
 
 
-def read_spp(run: DriftRun, workers: int) -> SppIndex:
+def read_spp(run: DriftRun, workers: int, beat: Beat | None = None) -> SppIndex:
     spp = get_spp_client()
     index = SppIndex(by_id={}, by_email={})
     # By id: a client added while the build reads does not shift the pages under it.
@@ -109,7 +113,7 @@ def read_spp(run: DriftRun, workers: int) -> SppIndex:
     last_page = max(1, first.meta.last_page)
     for record in first.data:
         index.add(record)
-    _progress(run, spp_pages=1, spp_pages_total=last_page)
+    _progress(run, beat, spp_pages=1, spp_pages_total=last_page)
 
     def fetch(page: int) -> list[SppClient]:
         return spp.list_clients(sort="id:asc", page=page, limit=MAX_PAGE_SIZE).data
@@ -117,11 +121,13 @@ def read_spp(run: DriftRun, workers: int) -> SppIndex:
     for number, records in enumerate(_in_order(range(2, last_page + 1), fetch, workers), start=2):
         for record in records:
             index.add(record)
-        _progress(run, spp_pages=number)
+        _progress(run, beat, spp_pages=number)
     return index
 
 
-def compare_gcore(run: DriftRun, index: SppIndex, workers: int, actor: AbstractBaseUser | None) -> None:
+def compare_gcore(
+    run: DriftRun, index: SppIndex, workers: int, actor: AbstractBaseUser | None, beat: Beat | None = None
+) -> None:
     gcore = get_gcore_client()
     links = dict(BillingLink.objects.values_list("gcore_client_id", "spp_client_id"))
     linked_spp = set(links.values())
@@ -134,13 +140,13 @@ def compare_gcore(run: DriftRun, index: SppIndex, workers: int, actor: AbstractB
 
     first = fetch(0)
     pages = max(1, -(-first.count // GCORE_PAGE_SIZE))
-    _progress(run, gcore_pages_total=pages)
+    _progress(run, beat, gcore_pages_total=pages)
     offsets = range(GCORE_PAGE_SIZE, pages * GCORE_PAGE_SIZE, GCORE_PAGE_SIZE)
     _compare_page(run, first.results, index, links, linked_spp, actor)
-    _progress(run, gcore_pages=1)
+    _progress(run, beat, gcore_pages=1)
     for number, page in enumerate(_in_order(offsets, fetch, workers), start=2):
         _compare_page(run, page.results, index, links, linked_spp, actor)
-        _progress(run, gcore_pages=number)
+        _progress(run, beat, gcore_pages=number)
 
 
 def _compare_page(
@@ -187,14 +193,14 @@ def _compare_page(
             )
     DriftEntry.objects.bulk_create(entries)
     run.drifted += len(entries)
-    _progress(run, compared=run.compared, drifted=run.drifted, linked=run.linked)
+    _progress(run, None, compared=run.compared, drifted=run.drifted, linked=run.linked)
 
 
 def drift_build(
     *,
     actor: AbstractBaseUser | None = None,
     run: DriftRun | None = None,
-    beat: Callable[[], None] | None = None,
+    beat: Beat | None = None,
 ) -> DriftRun:
     """Build the drift list now (in this thread); the finished run, DONE or FAILED (audited).
 
@@ -208,11 +214,10 @@ def drift_build(
         message="The worker building it stopped before it finished.",
         finished_at=timezone.now(),
     )
-    run.beat = beat  # type: ignore[attr-defined] - _progress calls it: the schedule's heartbeat too
     workers = max(1, settings.BILLING_DRIFT_CONCURRENCY)
     try:
-        index = read_spp(run, workers)
-        compare_gcore(run, index, workers, actor)
+        index = read_spp(run, workers, beat)
+        compare_gcore(run, index, workers, actor, beat)
     except UpstreamError as exc:
         log.warning(
             "drift build %s failed: %s (request id %s)", run.pk, type(exc).__name__, exc.request_id or "-"
