@@ -139,3 +139,12 @@ def test_a_task_left_running_by_a_dead_worker_is_shown_failed_with_why(admin_cli
         assert result.status == "FAILED" and "its worker stopped" in result.traceback.lower()
         body = html.unescape(admin_client_.get("/tasks/").content.decode())
     assert "WorkerLost: Its worker stopped before it finished" in body
+
+
+@pytest.mark.django_db
+def test_tick_schedules_once_enqueues_what_is_due_for_another_backend():
+    with override_settings(TASKS=DUMMY):
+        call_command("tick_schedules", "--once")
+        assert len(queued_tasks()) == 3
+        call_command("tick_schedules", "--once")
+        assert len(queued_tasks()) == 3  # nothing piles up

@@ -36,14 +36,21 @@ class Worker(base.Worker):
         super().shutdown(signum, frame)
 
 
+def tick_once(*, fresh_connection: bool = True) -> None:
+    """Enqueue what is due, saying what; a failure is logged and the next tick tries again. Between
+    ticks, a connection the database dropped (or one too old) is replaced first."""
+    try:
+        if fresh_connection:
+            close_old_connections()
+        if enqueued := schedules_tick():
+            log.info("schedules: enqueued %s", ", ".join(enqueued))
+    except Exception:  # a database hiccup: the next tick tries again
+        log.exception("schedules: the tick failed")
+
+
 def _tick_forever(stop: threading.Event) -> None:
     while not stop.wait(settings.SCHEDULE_TICK_SECONDS):
-        try:
-            close_old_connections()
-            if enqueued := schedules_tick():
-                log.info("schedules: enqueued %s", ", ".join(enqueued))
-        except Exception:  # a database hiccup: the next tick tries again
-            log.exception("schedules: the tick failed")
+        tick_once()
     connection.close()
 
 
