@@ -292,7 +292,8 @@ def _claim_next(bulk: BulkChange, runner: str, count: int) -> list[BulkItem]:
         rows = list(waiting[:count])
         if not rows:
             return []
-        BulkItem.objects.filter(pk__in=[pk for pk, _, _ in rows], state=BulkItem.State.PENDING).update(
+        claimed = BulkItem.objects.filter(pk__in=[pk for pk, _, _ in rows], state=BulkItem.State.PENDING)
+        if claimed.update(
             state=BulkItem.State.SENDING,
             runner=runner,
             attempts=F("attempts") + 1,
@@ -300,7 +301,11 @@ def _claim_next(bulk: BulkChange, runner: str, count: int) -> list[BulkItem]:
             upstream_status=None,
             upstream_request_id="",
             updated_at=timezone.now(),
-        )
+        ) != len(rows):  # not expected (the rows are locked), but then only what this run holds
+            mine = bulk.items.filter(
+                pk__in=[pk for pk, _, _ in rows], runner=runner, state=BulkItem.State.SENDING
+            )
+            rows = list(mine.values_list("pk", "client_id", "old_status"))
     # Locked and still waiting, so each UPDATE above matched: what the run needs of each, unread.
     state = BulkItem.State.SENDING
     return [
