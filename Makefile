@@ -55,9 +55,10 @@ browser: ## Install Chromium for the browser tests when it is missing (needs roo
 test: $(STAMP) browser ## Run the whole test suite, browser tests included
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## Check lint and formatting with ruff (config in pyproject.toml), as CI does
+lint: $(STAMP) ## Check lint, formatting (ruff) and types (mypy; config in pyproject.toml), as CI does
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(STAMP) ## Format the tree and apply ruff's safe fixes
 	$(VENV)/bin/ruff format .

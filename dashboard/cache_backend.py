@@ -8,12 +8,19 @@ quarter of each call's time. One client per pool is what redis-py expects: it is
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache.backends import redis as django_redis
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
+    # Django's own (private, so left out of django-stubs): the redis-py class, and the pool getter.
+    _client: Callable[..., Any]
+    if TYPE_CHECKING:
+
+        def _get_connection_pool(self, write: bool) -> Any: ...
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[Any, Any] = {}

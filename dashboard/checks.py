@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+from dashboard.configuration import upstream_problems
+
 
 @checks.register(checks.Tags.caches, deploy=True)
 def cache_is_shared(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -26,5 +28,28 @@ def cache_is_shared(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage
                 "revoked permission or a saved change would not reach the other processes."
             ),
             id="dashboard.E001",
+        )
+    ]
+
+
+@checks.register(deploy=True)
+def upstreams_are_configured(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Production talks to the real Gcore (and SPP, if any), or to one shared sandbox when asked.
+
+    settings.py already refuses to start with these; the check says the same for settings that
+    change them after dashboard.settings is read (a settings module that imports it), so that
+    `check --deploy` never passes an install that would serve demo data by itself.
+    """
+    return [
+        checks.Error(problem.message, hint=problem.hint, id=problem.id)
+        for problem in upstream_problems(
+            debug=settings.DEBUG,
+            gcore_token=settings.GCORE_API_TOKEN,
+            gcore_sandbox=settings.GCORE_SANDBOX,
+            gcore_sandbox_url=settings.GCORE_SANDBOX_URL,
+            spp_url=settings.SPP_API_URL,
+            spp_token=settings.SPP_API_TOKEN,
+            spp_sandbox=settings.SPP_SANDBOX,
+            spp_sandbox_url=settings.SPP_SANDBOX_URL,
         )
     ]

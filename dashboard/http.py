@@ -3,9 +3,11 @@ what an upstream failure becomes for the browser (its HTTP status and the words 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -17,6 +19,7 @@ from dashboard.upstream.errors import (
     UpstreamAuthError,
     UpstreamBadGateway,
     UpstreamError,
+    UpstreamNotFound,
     UpstreamPermissionDenied,
     UpstreamRateLimited,
     UpstreamTimeout,
@@ -24,15 +27,23 @@ from dashboard.upstream.errors import (
     UpstreamValidationError,
 )
 
+T = TypeVar("T")
+
 
 class HtmxHttpRequest(HttpRequest):
+    """A request to one of the dashboard's own pages: htmx details, and a signed-in staff member
+    (LoginRequiredMiddleware lets no other through; the open health checks take an HttpRequest)."""
+
     htmx: HtmxDetails
+    user: User
 
 
 def wants_partial(request: HttpRequest) -> bool:
     """An htmx request that swaps a region; a history restore needs the whole page."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return not htmx.history_restore_request
 
 
 def render_page(
@@ -71,6 +82,8 @@ class UpstreamFailure:
     status: int
     headline: str
     advice: str
+    request_id: str | None = None  # the upstream's, for a page that shows it
+    missing: bool = False  # the upstream has no such record (a 404)
 
 
 def upstream_failure(exc: UpstreamError) -> UpstreamFailure:
@@ -104,3 +117,20 @@ def refusal_text(exc: UpstreamError) -> str:
     if isinstance(exc, UpstreamValidationError | UpstreamPermissionDenied):
         return exc.message
     return upstream_failure(exc).headline
+
+
+def read_or_failure(
+    read: Callable[[], T], *, missing_fails: bool = False
+) -> tuple[T | None, UpstreamFailure | None]:
+    """A read whose failure a page shows in place (a section, a panel) while the rest renders:
+    its value, or what failed. A 404 propagates (the page's 404, or what the view makes of it),
+    unless `missing_fails`: then it is a failure too, marked `missing`. The one place a view's
+    read meets an upstream failure."""
+    try:
+        return read(), None
+    except UpstreamNotFound as exc:
+        if not missing_fails:
+            raise
+        return None, replace(upstream_failure(exc), request_id=exc.request_id, missing=True)
+    except UpstreamError as exc:
+        return None, replace(upstream_failure(exc), request_id=exc.request_id)

@@ -6,10 +6,15 @@
   MFA_REQUIRED, a signed-in staff member without a second factor is led to set one up and reaches
   no other page before.
 - `fresh_identity_required`: a risky action needs the identity confirmed (a login or a
-  re-authentication, password or second factor) within REAUTH_MINUTES; otherwise allauth keeps the
-  POST, asks, and runs the action on as it was typed.
-- The security log records factors added, removed and reset, failed codes, recovery codes used and
-  re-authentications.
+  re-authentication) within REAUTH_MINUTES; otherwise allauth keeps the POST, asks, and runs the
+  action on as it was typed. For an account with a second factor only the factor confirms (a code
+  or a passkey), never the password alone: the password is what a stolen session can guess.
+  Managing one's own factors and recovery codes (allauth's views, through `AccountAdapter`) and
+  changing one's password (`factor_confirmation_required`) follow the same rule.
+- A password change ends the person's other sessions (`password_changed`); a password an
+  administrator sets for another staff member ends all of theirs (`password_set`).
+- The security log records factors added, removed and reset, failed codes, recovery codes used,
+  re-authentications and passwords changed or set; the activity log the resets and passwords.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from functools import wraps
 from importlib import import_module
 from typing import Any
 
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.internal.flows.login import get_authentication_records, record_authentication
 from allauth.account.internal.flows.reauthentication import suspend_request
 from allauth.account.signals import authentication_step_completed
@@ -34,22 +39,24 @@ from allauth.mfa.utils import is_mfa_enabled
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
 from django.forms import CheckboxInput
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import resolve, reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.roles import perm
 from dashboard.security import client_ip
-from dashboard.services.account import STOPPING_STATUSES
 from dashboard.services.billing import billing_compare
+from dashboard.services.client_services import STOPPING_STATUSES
 from dashboard.services.clients import REASSIGN_FIELDS
 from dashboard.services.saves import find_changes, normalise
 
@@ -76,7 +83,7 @@ class _LockoutAware:
         if request is not None and AxesProxyHandler.is_locked(request, credentials):
             request.axes_locked_out = True  # AxesMiddleware answers with the lockout page
             raise ValidationError("Too many failed attempts: this account is locked for now.")
-        return super().clean_code()  # type: ignore[misc]
+        return super().clean_code()  # type: ignore[misc]  # a mixin: super() is the allauth form after it
 
 
 class AuthenticateForm(_LockoutAware, mfa_forms.AuthenticateForm):
@@ -189,6 +196,60 @@ def reset_factors(user: Any, *, by: Any, request: HttpRequest | None = None) -> 
     return removed
 
 
+def password_changed(request: HttpRequest, user: Any) -> int:
+    """After a staff member changed their own password (the form checked the old one as a sign-in
+    does, and Django kept this session signed in): their other sessions end, the failed attempts
+    counted against them from this address are cleared as a sign-in clears them, and the change is
+    in the security log and the activity log (who, when, from where; never a password)."""
+    from dashboard.services.audit import Action, Outcome, audit_record
+
+    # Whoever held another session (a stolen one, a forgotten browser) is out with the old password.
+    ended = end_sessions(user, keep=request.session.session_key)
+    ip = client_ip(request)
+    if ip:  # without an address the reset would clear the username's failures from everywhere
+        AxesProxyHandler.reset_attempts(ip_address=ip, username=user.get_username())
+    log.info("password changed user=%r ip=%s other sessions ended=%s", user.get_username(), ip, ended)
+    audit_record(
+        actor=user,
+        action=Action.STAFF_PASSWORD_CHANGE,
+        outcome=Outcome.SAVED,
+        message=f"{user.get_username()} changed their password ({ended} other sessions ended).",
+        ip_address=ip or None,
+        details={"staff": user.get_username(), "other_sessions_ended": ended},
+    )
+    return ended
+
+
+def password_set(request: HttpRequest, user: Any, *, by: Any) -> int:
+    """After an administrator set (or disabled) another staff member's password in the admin: every
+    session of that staff member ends (whoever holds one, with the old password or not, signs in
+    again), and it is in the security log and the activity log (who, whom, when, from where; never
+    a password)."""
+    from dashboard.services.audit import Action, Outcome, audit_record
+
+    ended = end_sessions(user)
+    ip, name = client_ip(request), user.get_username()
+    usable = user.has_usable_password()
+    log.warning(
+        "password %s by an administrator user=%r by=%r ip=%s sessions ended=%s",
+        "set" if usable else "disabled",
+        name,
+        by.get_username(),
+        ip,
+        ended,
+    )
+    done = f"Set {name}'s password" if usable else f"Disabled password sign-in for {name}"
+    audit_record(
+        actor=by,
+        action=Action.STAFF_PASSWORD_SET,
+        outcome=Outcome.SAVED,
+        message=f"{done} ({ended} sessions of theirs ended).",
+        ip_address=ip or None,
+        details={"staff": name, "usable_password": usable, "sessions_ended": ended},
+    )
+    return ended
+
+
 # -- a second factor before anything else -----------------------------------------------------------
 
 # Pages (of the dashboard's own URL conf, no namespace) a staff member without a second factor may
@@ -261,16 +322,33 @@ class SecondFactorMiddleware:
 
 
 def confirmed_recently(request: HttpRequest) -> bool:
-    """The person signed in, or confirmed who they are, within REAUTH_MINUTES (password or factor)."""
+    """The person signed in, or confirmed who they are, within REAUTH_MINUTES: with the second factor
+    when the account has one (a code or a passkey; the password alone is what a stolen session can
+    guess), else with the password."""
+    methods = ("mfa",) if has_second_factor(request.user) else ("password", "mfa")
     records = get_authentication_records(request, request.user)
-    latest = max((r.get("at", 0) for r in records if r.get("method") in ("password", "mfa")), default=0)
+    latest = max((r.get("at", 0) for r in records if r.get("method") in methods), default=0)
     return time.time() - latest < settings.REAUTH_MINUTES * 60
+
+
+def confirmation_url(request: HttpRequest, next_url: str) -> str:
+    """Where this person confirms who they are (the factor for an account with one, see
+    `AccountAdapter`), coming back to `next_url` afterwards."""
+    return f"{_first_confirmation_url(request)}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
+
+
+def _first_confirmation_url(request: HttpRequest) -> str:
+    methods = get_adapter(request).get_reauthentication_methods(request.user)
+    if not methods:  # no usable password and no factor: nothing to confirm with (as allauth answers)
+        raise PermissionDenied("No way to confirm who you are")
+    return methods[0]["url"]
 
 
 def fresh_identity_required(when: Callable[[HttpRequest], bool] = lambda request: True) -> Callable:
     """For a risky POST (when `when(request)`): unless the identity was confirmed within
-    REAUTH_MINUTES, allauth keeps the POST, asks for the password or a second factor, then runs
-    the action with what was typed. An htmx request goes there as a whole page."""
+    REAUTH_MINUTES, allauth keeps the POST, asks (the second factor for an account with one, else
+    the password), then runs the action with what was typed. An htmx request goes there as a whole
+    page."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -282,8 +360,7 @@ def fresh_identity_required(when: Callable[[HttpRequest], bool] = lambda request
             # The action resumes as a whole page: not as the htmx fragment it was asked as.
             for name in [key for key in request.META if key.startswith("HTTP_HX_")]:
                 del request.META[name]
-            methods = reverse("account_reauthenticate")
-            location = suspend_request(request, methods)["Location"]
+            location = suspend_request(request, _first_confirmation_url(request))["Location"]
             return HttpResponseClientRedirect(location)
 
         return wrapper
@@ -291,16 +368,43 @@ def fresh_identity_required(when: Callable[[HttpRequest], bool] = lambda request
     return decorator
 
 
+def factor_confirmation_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of one's own credentials (the password change) for an account with a second factor:
+    it opens, and takes its form, only within REAUTH_MINUTES of a confirmation with the factor;
+    otherwise the person confirms with it first and comes back to the page. A POST is not kept
+    for afterwards (as `fresh_identity_required` keeps one): it holds passwords, which never go
+    into the session store. Without a factor, the form's own password question is the confirmation."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not has_second_factor(request.user) or confirmed_recently(request):
+            return view(request, *args, **kwargs)
+        return _send(request, confirmation_url(request, request.path))
+
+    return wrapper
+
+
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth asks for the password again before a factor is added or removed unless the person
-    re-authenticated lately; here a sign-in within REAUTH_MINUTES counts too, as it does for risky
-    actions, so that setting up a factor right after signing in does not ask twice."""
+    """allauth asks for a fresh confirmation before a factor is added or removed and before
+    recovery codes are shown or renewed, unless the person re-authenticated lately; here a sign-in
+    within REAUTH_MINUTES counts too, as it does for risky actions, so that setting up a factor
+    right after signing in does not ask twice. For an account with a factor, both only by the factor."""
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         request = context.request
         if request is not None and request.user.is_authenticated and confirmed_recently(request):
             return False
         return super().is_reauthentication_required(app=app, **kwargs)
+
+    def get_reauthentication_methods(self, user: Any) -> list[dict]:
+        """An account with a second factor confirms with it, never with the password alone: the
+        password page is neither offered nor taken (allauth's view sends on to the first method
+        left), so no password confirmation is ever recorded that allauth would accept for managing
+        factors, and `confirmed_recently` counts only the factor."""
+        methods = super().get_reauthentication_methods(user)
+        if user.is_authenticated and has_second_factor(user):
+            methods = [m for m in methods if m["id"] != "reauthenticate"]
+        return methods
 
 
 # -- which POSTs are risky ---------------------------------------------------------------------------------
@@ -319,14 +423,14 @@ def said_yes(request: HttpRequest) -> bool:
     """The form's own confirmation is given: a reason and the "I understand" tick. Until then the
     action's form refuses it by itself (and says why), so there is nothing to confirm yet; asking
     only now means the action runs as soon as the person has confirmed who they are."""
-    ticked = CheckboxInput().value_from_datadict(request.POST, {}, "confirm")
+    ticked = CheckboxInput().value_from_datadict(request.POST, MultiValueDict(), "confirm")
     return bool(ticked) and bool(request.POST.get("reason", "").strip())
 
 
 def moves_client(request: HttpRequest) -> bool:
     """A client edit that moves the client to another reseller or seller (or clears its seller).
     For those who may not move clients the two fields are disabled and never taken from a POST."""
-    from dashboard.forms import ClientEditForm
+    from dashboard.forms.edits import ClientEditForm
 
     if not request.user.has_perm(perm("reassign_clients")):
         return False
@@ -335,7 +439,7 @@ def moves_client(request: HttpRequest) -> bool:
 
 def changes_balance(request: HttpRequest) -> bool:
     """An SPP edit that changes the balance (amounts compared as amounts, as the save does)."""
-    from dashboard.forms import BillingEditForm
+    from dashboard.forms.billing import BillingEditForm
 
     if not request.user.has_perm(perm("change_billing_account")):
         return False

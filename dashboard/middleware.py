@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -25,13 +29,21 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     Without this, htmx would swap the login form into whatever region asked for data.
     """
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):  # type: ignore[no-untyped-def]
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponseBase],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
         # Open views first: a load balancer's /healthz then reads no session and no user.
         if not getattr(view_func, "login_required", True):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
-    def handle_no_permission(self, request: HttpRequest, view_func):  # type: ignore[override]
+    def handle_no_permission(  # type: ignore[override]  # htmx gets its own redirect (a 200), not a 302
+        self, request: HttpRequest, view_func: Callable[..., HttpResponseBase]
+    ) -> HttpResponseBase:
         htmx = getattr(request, "htmx", None)
         if htmx:
             login_url = resolve_url(self.get_login_url(view_func))
@@ -40,8 +52,19 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         return super().handle_no_permission(request, view_func)
 
 
-# Where an administrator sets each system's credentials, for the page that says they were refused.
+# Where an administrator sets each system's credentials, for the page that says they were refused:
+# the real API's, or on a sandbox install the shared sandbox server's token and address.
 CREDENTIAL_SETTINGS = {"Gcore": ("GCORE_API_TOKEN", "GCORE_API_URL"), "SPP": ("SPP_API_TOKEN", "SPP_API_URL")}
+SANDBOX_CREDENTIAL_SETTINGS = {
+    "Gcore": ("GCORE_SANDBOX_TOKEN", "GCORE_SANDBOX_URL"),
+    "SPP": ("SPP_SANDBOX_TOKEN", "SPP_SANDBOX_URL"),
+}
+
+
+def credential_settings(system: str) -> tuple[str, str] | None:
+    """The two settings an administrator checks when `system` refused the dashboard's credentials."""
+    sandboxed = not (settings.GCORE_API_TOKEN if system == "Gcore" else settings.SPP_API_TOKEN)
+    return (SANDBOX_CREDENTIAL_SETTINGS if sandboxed else CREDENTIAL_SETTINGS).get(system)
 
 
 class UpstreamErrorMiddleware:
@@ -71,7 +94,7 @@ class UpstreamErrorMiddleware:
             "headline": headline,
             "advice": advice,
             "request_id": exc.request_id,
-            "credential_settings": CREDENTIAL_SETTINGS.get(exc.system) if show_settings else None,
+            "credential_settings": credential_settings(exc.system) if show_settings else None,
         }
         if getattr(request, "htmx", None):
             # htmx does not swap error statuses (see htmx-config in base.html): the event carries

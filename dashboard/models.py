@@ -68,6 +68,8 @@ class AuditEntry(models.Model):
         USER_PASSWORD_RESET = "user.password_reset", "Password reset sent"
         TOKEN_REVOKE = "token.revoke", "API token revoked"
         STAFF_MFA_RESET = "staff.mfa_reset", "Staff member's second factors reset"
+        STAFF_PASSWORD_CHANGE = "staff.password_change", "Staff member's password changed"
+        STAFF_PASSWORD_SET = "staff.password_set", "Staff member's password set by an administrator"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"
@@ -111,7 +113,7 @@ class AuditEntry(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.outcome}"
 
 
-class SavedViewQuerySet(models.QuerySet):
+class SavedViewQuerySet(models.QuerySet["SavedView"]):
     def visible_to(self, user: models.Model) -> SavedViewQuerySet:
         """The views a staff member sees: their own, private or shared, and everyone's shared ones."""
         return self.filter(models.Q(owner=user) | models.Q(shared=True)).select_related("owner")

@@ -1,26 +1,38 @@
 """Settings for the Gcore reseller dashboard: every value comes from the environment (twelve-factor).
 
 The defaults are safe for `make run` on a laptop only; production sets DEBUG=false, SECRET_KEY,
-ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, DATABASE_URL, CACHE_URL and GCORE_API_TOKEN (.env.example lists them).
+ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, DATABASE_URL, CACHE_URL and GCORE_API_TOKEN (or, for a training
+install, GCORE_SANDBOX=true and GCORE_SANDBOX_URL); .env.example lists them.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, Literal
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from dashboard.configuration import gcore_sandbox_default, spp_sandbox_default, upstream_problems
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# django-environ has no type information: each setting read through it is annotated, so mypy (with
+# django-stubs) knows the type of `settings.NAME` wherever it is used.
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=True)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
+def env_flag(name: str, *, default: bool) -> bool:
+    """A true/false variable where empty means unset (`GCORE_SANDBOX=` as copied from .env.example)."""
+    return env.bool(name) if env.str(name, default="").strip() else default
+
+
+DEBUG: bool = env.bool("DEBUG", default=True)
+
+SECRET_KEY: str = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -30,8 +42,8 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105 - DEBUG only (refused above otherwise), never a real secret
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "dashboard.apps.DashboardConfig",
@@ -135,14 +147,22 @@ AUTHENTICATION_BACKENDS = [
 # Brute-force protection (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one username from
 # one address, that pair is locked for LOGIN_LOCKOUT_MINUTES. Attempts live in the database, so every
 # app server sees the same count; administrators see and delete (unlock) them in the admin.
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT: int = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# axes' own default, stated here because the lockout page (dashboard.security) answers with it.
+AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "dashboard.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "dashboard.security.client_ip"
+# Each failed attempt keeps its request's form data (admin: Access attempts): never a password or a
+# code. "password" is masked by axes itself; these are the password change's fields and the factor's.
+AXES_SENSITIVE_PARAMETERS = [
+    *("username", "ip_address"),  # axes' own default
+    *("old_password", "new_password1", "new_password2", "code"),
+]
 # Addresses in the log come from X-Forwarded-For only behind this many trusted proxies (0: REMOTE_ADDR).
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "client-list"
@@ -174,10 +194,10 @@ MFA_FORMS = {
     "authenticate": "dashboard.mfa.AuthenticateForm",
     "reauthenticate": "dashboard.mfa.ReauthenticateForm",
 }
-MFA_REQUIRED = env.bool("MFA_REQUIRED", default=not DEBUG)
+MFA_REQUIRED: bool = env.bool("MFA_REQUIRED", default=not DEBUG)
 # Risky actions (removing a user, revoking a token, pausing or deleting a service, bulk changes,
 # moving a client, an SPP balance) need the identity confirmed within this many minutes.
-REAUTH_MINUTES = env.int("REAUTH_MINUTES", default=10)
+REAUTH_MINUTES: int = env.int("REAUTH_MINUTES", default=10)
 if REAUTH_MINUTES < 1:
     # 0 would ask again for the very action just confirmed, for ever.
     raise ImproperlyConfigured("REAUTH_MINUTES must be 1 or more (minutes a confirmation stays fresh)")
@@ -188,7 +208,7 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = REAUTH_MINUTES * 60
 # from the shared cache (Redis) and written through to the database, so a page costs no session
 # query; a logout deletes both.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
+SESSION_COOKIE_AGE: int = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -196,7 +216,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+TIME_ZONE: str = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -236,38 +256,51 @@ CONTENT_SECURITY_POLICY = {
 # Error reports (debug pages, error e-mails) blank any value that contains the Gcore token.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.security.SecretsReporterFilter"
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS: bool = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD: bool = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     # Behind a TLS-terminating load balancer that sets X-Forwarded-Proto.
     if env.bool("SECURE_PROXY_SSL_HEADER", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Gcore API. No token means the built-in sandbox, in-process, with demo data.
-GCORE_API_URL = env.str("GCORE_API_URL", default="https://api.gcore.com")
-GCORE_API_TOKEN = env.str("GCORE_API_TOKEN", default="")
-# The key the in-process sandbox accepts (no secret; the test suite sets a recognisable one to catch leaks).
-GCORE_SANDBOX_TOKEN = env.str("GCORE_SANDBOX_TOKEN", default="sandbox")
-GCORE_CONNECT_TIMEOUT = env.float("GCORE_CONNECT_TIMEOUT", default=5.0)
-GCORE_READ_TIMEOUT = env.float("GCORE_READ_TIMEOUT", default=10.0)
-GCORE_MAX_RETRIES = env.int("GCORE_MAX_RETRIES", default=2)
-GCORE_RETRY_BACKOFF = env.float("GCORE_RETRY_BACKOFF", default=0.5)
-GCORE_RETRY_AFTER_CAP = env.float("GCORE_RETRY_AFTER_CAP", default=5.0)
-GCORE_POOL_SIZE = env.int("GCORE_POOL_SIZE", default=20)
+# Gcore API: the real one with a token; without, a sandbox with demo data, which production only
+# uses when asked (GCORE_SANDBOX=true, a training install); dashboard/configuration.py has the rules.
+GCORE_API_URL: str = env.str("GCORE_API_URL", default="https://api.gcore.com")
+GCORE_API_TOKEN: str = env.str("GCORE_API_TOKEN", default="")
+GCORE_SANDBOX: bool = env_flag(
+    "GCORE_SANDBOX", default=gcore_sandbox_default(debug=DEBUG, token=GCORE_API_TOKEN)
+)
+# A sandbox server (`manage.py gcore_sandbox`) that every process shares; unset: each process's own,
+# in-process sandbox (development only).
+GCORE_SANDBOX_URL: str = env.str("GCORE_SANDBOX_URL", default="").rstrip("/")
+# The key the sandbox accepts (no secret; the test suite sets a recognisable one to catch leaks).
+GCORE_SANDBOX_TOKEN: str = env.str("GCORE_SANDBOX_TOKEN", default="sandbox")
+GCORE_CONNECT_TIMEOUT: float = env.float("GCORE_CONNECT_TIMEOUT", default=5.0)
+GCORE_READ_TIMEOUT: float = env.float("GCORE_READ_TIMEOUT", default=10.0)
+GCORE_MAX_RETRIES: int = env.int("GCORE_MAX_RETRIES", default=2)
+GCORE_RETRY_BACKOFF: float = env.float("GCORE_RETRY_BACKOFF", default=0.5)
+GCORE_RETRY_AFTER_CAP: float = env.float("GCORE_RETRY_AFTER_CAP", default=5.0)
+GCORE_POOL_SIZE: int = env.int("GCORE_POOL_SIZE", default=20)
 # Seconds a Gcore read is reused (shared by all app servers through CACHE_URL); 0 turns caching off.
-GCORE_CACHE_SECONDS = env.int("GCORE_CACHE_SECONDS", default=30)
+GCORE_CACHE_SECONDS: int = env.int("GCORE_CACHE_SECONDS", default=30)
 
-# SPP (Service Provider Pro), the billing link. No key: the built-in SPP sandbox while DEBUG is on;
-# with DEBUG off, the billing features are off (administrators are told where to set these).
-SPP_API_URL = env.str("SPP_API_URL", default="").rstrip("/")
-SPP_API_TOKEN = env.str("SPP_API_TOKEN", default="")
-SPP_API_VERSION = env.str("SPP_API_VERSION", default="2024-03-05")
-SPP_SANDBOX_TOKEN = env.str("SPP_SANDBOX_TOKEN", default="sandbox")
-SPP_CONNECT_TIMEOUT = env.float("SPP_CONNECT_TIMEOUT", default=5.0)
-SPP_READ_TIMEOUT = env.float("SPP_READ_TIMEOUT", default=10.0)
+# SPP (Service Provider Pro), the billing link. Nothing set: the built-in SPP sandbox while DEBUG is
+# on; with DEBUG off, the billing features are off (administrators are told where to set these),
+# unless SPP_SANDBOX=true asks for a training install. A URL without a key, or the reverse, is refused.
+SPP_API_URL: str = env.str("SPP_API_URL", default="").rstrip("/")
+SPP_API_TOKEN: str = env.str("SPP_API_TOKEN", default="")
+SPP_API_VERSION: str = env.str("SPP_API_VERSION", default="2024-03-05")
+SPP_SANDBOX: bool = env_flag(
+    "SPP_SANDBOX", default=spp_sandbox_default(debug=DEBUG, url=SPP_API_URL, token=SPP_API_TOKEN)
+)
+# A sandbox server (`manage.py spp_sandbox`) that every process shares; unset: in-process (development only).
+SPP_SANDBOX_URL: str = env.str("SPP_SANDBOX_URL", default="").rstrip("/")
+SPP_SANDBOX_TOKEN: str = env.str("SPP_SANDBOX_TOKEN", default="sandbox")
+SPP_CONNECT_TIMEOUT: float = env.float("SPP_CONNECT_TIMEOUT", default=5.0)
+SPP_READ_TIMEOUT: float = env.float("SPP_READ_TIMEOUT", default=10.0)
 # SPP's client status numbers are undocumented: names a reseller gives them, "1=Contact,2=Lead,3=Client".
 SPP_STATUS_NAMES = {
     int(number): name.strip()
@@ -275,44 +308,57 @@ SPP_STATUS_NAMES = {
     if number.strip().isdigit() and name.strip()
 }
 # Changes across many clients: how many clients one change may cover, and how many run at once.
-BULK_MAX_CLIENTS = env.int("BULK_MAX_CLIENTS", default=500)
-BULK_CONCURRENCY = env.int("BULK_CONCURRENCY", default=4)
+BULK_MAX_CLIENTS: int = env.int("BULK_MAX_CLIENTS", default=500)
+BULK_CONCURRENCY: int = env.int("BULK_CONCURRENCY", default=4)
 # A change is shared by up to BULK_WORKERS workers, each sending BULK_CONCURRENCY clients at once;
 # each touches the change and its clients every BULK_HEARTBEAT_SECONDS, and one untouched for
 # BULK_STALE_SECONDS lost its worker (its unsent clients go to another, its in-flight ones are re-read).
-BULK_WORKERS = env.int("BULK_WORKERS", default=2)
-BULK_HEARTBEAT_SECONDS = env.float("BULK_HEARTBEAT_SECONDS", default=5.0)
-BULK_STALE_SECONDS = env.float("BULK_STALE_SECONDS", default=60.0)
+BULK_WORKERS: int = env.int("BULK_WORKERS", default=2)
+BULK_HEARTBEAT_SECONDS: float = env.float("BULK_HEARTBEAT_SECONDS", default=5.0)
+BULK_STALE_SECONDS: float = env.float("BULK_STALE_SECONDS", default=60.0)
 # Building the drift list: SPP and Gcore pages read at once.
-BILLING_DRIFT_CONCURRENCY = env.int("BILLING_DRIFT_CONCURRENCY", default=4)
-# Decided once, at start-up: "api", "sandbox" (no key, DEBUG on) or "off" (no key, DEBUG off).
-SPP_MODE = "api" if SPP_API_TOKEN else "sandbox" if DEBUG else "off"
-if SPP_API_TOKEN and not SPP_API_URL:
-    raise ImproperlyConfigured(
-        "SPP_API_TOKEN is set but SPP_API_URL is not: set it to your SPP workspace, https://<workspace>.spp.co"
-    )
+BILLING_DRIFT_CONCURRENCY: int = env.int("BILLING_DRIFT_CONCURRENCY", default=4)
+# Decided once, at start-up: "api", "sandbox" (SPP_SANDBOX) or "off" (no key, DEBUG off).
+SPP_MODE: Literal["api", "sandbox", "off"] = "api" if SPP_API_TOKEN else "sandbox" if SPP_SANDBOX else "off"
+# Production on sandbox data, asked for: every page says so plainly.
+TRAINING_INSTALL: bool = not DEBUG and (GCORE_SANDBOX or SPP_SANDBOX)
+# A production install never answers from demo data by itself, and a half-configured one never starts.
+_upstream_problems = upstream_problems(
+    debug=DEBUG,
+    gcore_token=GCORE_API_TOKEN,
+    gcore_sandbox=GCORE_SANDBOX,
+    gcore_sandbox_url=GCORE_SANDBOX_URL,
+    spp_url=SPP_API_URL,
+    spp_token=SPP_API_TOKEN,
+    spp_sandbox=SPP_SANDBOX,
+    spp_sandbox_url=SPP_SANDBOX_URL,
+)
+if _upstream_problems:
+    raise ImproperlyConfigured("\n".join(str(problem) for problem in _upstream_problems))
 
 # Background work (Django's Tasks API, database queue; dashboard/tasks.py). A site that outgrows the
 # database queue names another backend for the same API here (README, "Background work").
-TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
+}
 # Recurring work, in seconds: the drift list's rebuild, the sweep that resumes a bulk change whose
 # workers died, and the pruning of old task results (successful after TASK_RESULTS_KEEP_DAYS, failed
 # ones kept longer, TASK_FAILURES_KEEP_DAYS, for their error).
-DRIFT_EVERY = env.int("DRIFT_EVERY", default=24 * 60 * 60)
-BULK_SWEEP_EVERY = env.int("BULK_SWEEP_EVERY", default=60)
-TASK_PRUNE_EVERY = env.int("TASK_PRUNE_EVERY", default=24 * 60 * 60)
-TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=14)
-TASK_FAILURES_KEEP_DAYS = env.int("TASK_FAILURES_KEEP_DAYS", default=90)
+DRIFT_EVERY: int = env.int("DRIFT_EVERY", default=24 * 60 * 60)
+BULK_SWEEP_EVERY: int = env.int("BULK_SWEEP_EVERY", default=60)
+TASK_PRUNE_EVERY: int = env.int("TASK_PRUNE_EVERY", default=24 * 60 * 60)
+TASK_RESULTS_KEEP_DAYS: int = env.int("TASK_RESULTS_KEEP_DAYS", default=14)
+TASK_FAILURES_KEEP_DAYS: int = env.int("TASK_FAILURES_KEEP_DAYS", default=90)
 # How often each worker looks for recurring work that is due.
-SCHEDULE_TICK_SECONDS = env.float("SCHEDULE_TICK_SECONDS", default=5.0)
+SCHEDULE_TICK_SECONDS: float = env.float("SCHEDULE_TICK_SECONDS", default=5.0)
 
 # The overview's counts: how long they are reused and how many count queries run at once.
-OVERVIEW_CACHE_SECONDS = env.int("OVERVIEW_CACHE_SECONDS", default=60)
-OVERVIEW_CONCURRENCY = env.int("OVERVIEW_CONCURRENCY", default=8)
+OVERVIEW_CACHE_SECONDS: int = env.int("OVERVIEW_CACHE_SECONDS", default=60)
+OVERVIEW_CONCURRENCY: int = env.int("OVERVIEW_CONCURRENCY", default=8)
 # Clients per upstream page while streaming a CSV export (memory grows with it; at most 1000).
-EXPORT_PAGE_SIZE = env.int("EXPORT_PAGE_SIZE", default=500)
+EXPORT_PAGE_SIZE: int = env.int("EXPORT_PAGE_SIZE", default=500)
 # Seconds the saved views' live counts are reused.
-SAVED_VIEW_COUNT_CACHE_SECONDS = env.int("SAVED_VIEW_COUNT_CACHE_SECONDS", default=60)
+SAVED_VIEW_COUNT_CACHE_SECONDS: int = env.int("SAVED_VIEW_COUNT_CACHE_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

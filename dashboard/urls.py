@@ -13,6 +13,7 @@ from dashboard.views import (
     edits,
     export,
     overview,
+    password,
     people,
     saved_views,
     tasks,
@@ -70,7 +71,8 @@ urlpatterns = [
     path("accounts/logout/", allauth_views.logout, name="account_logout"),
     path("accounts/reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
     path("accounts/2fa/", include("allauth.mfa.urls")),
-    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    # The old password is checked as a sign-in checks one (counted, refused while locked out).
+    path("accounts/password_change/", password.password_change_view, name="password_change"),
     path(
         "accounts/password_change/done/",
         auth_views.PasswordChangeDoneView.as_view(),

@@ -15,6 +15,10 @@ os.environ["GCORE_SANDBOX_TOKEN"] = "gcore-canary-token-9f3KqZ7wLx2"
 # The same watch covers the SPP key: no SPP_API_TOKEN means the in-process SPP sandbox.
 os.environ["SPP_API_TOKEN"] = ""
 os.environ["SPP_SANDBOX_TOKEN"] = "spp-canary-key-Qm4Rt8Zx1Vb7"
+# Both sandboxes in-process, whatever the shell has (empty is unset): a test that wants a sandbox
+# server points at one itself.
+os.environ["GCORE_SANDBOX"] = os.environ["GCORE_SANDBOX_URL"] = ""
+os.environ["SPP_SANDBOX"] = os.environ["SPP_SANDBOX_URL"] = os.environ["SPP_API_URL"] = ""
 
 from dashboard.settings import *  # noqa: F403 - the test settings are the project's, with overrides
 

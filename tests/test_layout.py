@@ -15,8 +15,9 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 # What a test module may import from the tests package: the shared helpers, and the security
-# checks' infrastructure (the middleware and log handler that tests/settings.py installs).
-ALLOWED = ("tests.helpers", "tests.security.evidence")
+# checks' infrastructure (the middleware and log handler that tests/settings.py installs, and the
+# permission matrix that the role walk and the accessibility walk both read).
+ALLOWED = ("tests.helpers", "tests.security.evidence", "tests.security.matrix")
 
 
 def module_name(path: Path) -> str:

@@ -16,6 +16,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from axes.models import AccessAttempt
 from django.test import Client as DjangoClient
 from django.test import override_settings
 
@@ -143,11 +144,120 @@ def test_new_recovery_codes_replace_the_old_ones_and_are_logged(support, caplog,
 
 
 def test_managing_factors_long_after_signing_in_asks_for_the_password_first(support):
-    with_totp(support)
+    """Without a factor yet, the password confirms (setting up the first one)."""
     http = logged_in(support, confirmed=False)
-    response = http.post("/accounts/2fa/totp/deactivate/")
+    response = http.get("/accounts/2fa/totp/activate/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/reauthenticate/")
+    page = http.get(response["Location"]).content.decode()
+    assert 'name="password"' in page
+
+
+def with_the_password_given_again(user, path: str) -> DjangoClient:
+    """A session signed in with the factor long ago, whose holder then types the right password at
+    the password confirmation: what a stolen session can do by guessing the password."""
+    http = logged_in(user, confirmed=False)
+    refused = http.post(f"/accounts/reauthenticate/?next={path}", {"password": PASSWORD})
+    assert refused.status_code == 302 and refused["Location"].startswith("/accounts/2fa/reauthenticate/")
+    return http
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/accounts/2fa/totp/deactivate/"),  # removing a factor
+        ("get", "/accounts/2fa/webauthn/add/"),  # adding a passkey
+        ("get", "/accounts/2fa/recovery-codes/"),  # viewing recovery codes
+        ("get", "/accounts/2fa/recovery-codes/download/"),
+        ("post", "/accounts/2fa/recovery-codes/generate/"),  # renewing them
+        ("get", "/accounts/password_change/"),  # changing the password
+        ("post", "/accounts/password_change/"),
+    ],
+)
+def test_with_a_factor_only_the_factor_confirms_never_the_password(support, method, path):
+    with_totp(support)
+    codes = recovery_codes(support)
+    http = with_the_password_given_again(support, path)
+    response = getattr(http, method)(path)
+    assert response.status_code == 302
+    where = urlparse(response["Location"])
+    assert where.path == "/accounts/2fa/reauthenticate/" and parse_qs(where.query)["next"] == [path]
+    assert recovery_codes(support) == codes
     assert Authenticator.objects.filter(user=support, type="totp").exists()
+
+
+def test_with_a_factor_the_password_page_is_neither_offered_nor_taken(support, caplog):
+    app = with_totp(support)
+    http = logged_in(support, confirmed=False)
+    asked = http.get("/accounts/2fa/recovery-codes/")
+    page = http.get(asked["Location"]).content.decode()
+    assert 'name="code"' in page and 'name="password"' not in page
+    assert "/accounts/reauthenticate/" not in page  # the password is not among the other ways
+    # Asked for directly, the password page sends on to the factor, and takes no password.
+    shown = http.get("/accounts/reauthenticate/?next=/accounts/2fa/recovery-codes/")
+    assert shown.status_code == 302
+    assert shown["Location"] == "/accounts/2fa/reauthenticate/?next=%2Faccounts%2F2fa%2Frecovery-codes%2F"
+    posted = http.post("/accounts/reauthenticate/?next=/accounts/2fa/recovery-codes/", {"password": PASSWORD})
+    assert posted.status_code == 302 and posted["Location"].startswith("/accounts/2fa/reauthenticate/")
+    again = http.get("/accounts/2fa/recovery-codes/")
+    assert again.status_code == 302 and again["Location"].startswith("/accounts/2fa/reauthenticate/")
+    # The factor confirms, and the codes show.
+    with caplog.at_level(logging.INFO, logger="dashboard.security"):
+        done = http.post(asked["Location"], {"code": app.now()})
+    assert done.status_code == 302 and done["Location"] == "/accounts/2fa/recovery-codes/"
+    codes = http.get("/accounts/2fa/recovery-codes/").content.decode()
+    assert all(code in codes for code in recovery_codes(support))
+    assert any(
+        line.startswith("re-authenticated user='sam.support'") and "method=mfa" in line
+        for line in security_lines(caplog)
+    )
+
+
+def test_with_a_factor_a_recent_factor_confirmation_or_sign_in_is_enough(support):
+    with_totp(support)
+    assert logged_in(support).get("/accounts/2fa/recovery-codes/").status_code == 200
+    assert logged_in(support).get("/accounts/password_change/").status_code == 200
+
+
+def test_with_a_factor_the_password_change_asks_for_it_first_then_opens(support):
+    app = with_totp(support)
+    http = logged_in(support, confirmed=False)
+    asked = http.get("/accounts/password_change/")
+    assert asked["Location"] == "/accounts/2fa/reauthenticate/?next=%2Faccounts%2Fpassword_change%2F"
+    # A change posted meanwhile is not taken, nor kept for later: it holds passwords.
+    new = "a-much-better-pass-2026"
+    posted = http.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert posted.status_code == 302 and posted["Location"] == asked["Location"]
+    assert "account_reauthentication_state" not in http.session
+    assert all(new not in repr(value) for value in http.session.values())
+    page = http.get(asked["Location"]).content.decode()
+    assert "What you typed is kept" not in page  # nothing was
+    done = http.post(asked["Location"], {"code": app.now()})
+    assert done["Location"] == "/accounts/password_change/"
+    assert http.get("/accounts/password_change/").status_code == 200
+    changed = http.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert changed.status_code == 302
+    support.refresh_from_db()
+    assert support.check_password(new)
+
+
+def test_without_a_factor_the_old_password_is_the_confirmation(support):
+    """Asking for the password on a page of its own first would only ask for it twice."""
+    http = logged_in(support, confirmed=False)
+    assert http.get("/accounts/password_change/").status_code == 200
+    new = "a-much-better-pass-2026"
+    response = http.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    support.refresh_from_db()
+    assert support.check_password(new)
 
 
 # -- signing in with a second factor -------------------------------------------------------------------
@@ -182,6 +292,9 @@ def test_wrong_codes_count_toward_the_lockout_like_wrong_passwords(support, capl
     lines = security_lines(caplog)
     assert sum(line.startswith("second factor failed user='sam.support'") for line in lines) == 5
     assert any(line.startswith("login locked out user='sam.support'") for line in lines)
+    # The failed attempts kept for administrators (admin: Access attempts) mask the codes typed.
+    kept = AccessAttempt.objects.get(username="sam.support").post_data
+    assert "code=" in kept and "000000" not in kept
 
     # Locked out: the right code is refused as well, and so is the password on a new attempt.
     refused = http.post("/accounts/2fa/authenticate/", {"code": app.now()})
@@ -430,19 +543,25 @@ def test_an_htmx_risky_action_goes_to_the_question_as_a_whole_page_then_carries_
     assert writes(wire) == [("DELETE", f"/iam/clients/{client_id}/client-users/{user['id']}", None)]
 
 
-def test_a_second_factor_confirms_as_well_as_the_password(support, sandbox, wire, caplog):
+def test_with_a_factor_a_risky_action_is_confirmed_by_the_factor_not_the_password(
+    support, sandbox, wire, caplog
+):
     app = with_totp(support)
     client_id, user = client_with_user_without_tokens(sandbox)
     url = f"/clients/{client_id}/users/{user['id']}/remove/"
     http = stale(support)
     asked = http.post(url, {"reason": "Left", "confirm": "on"})
-    next_url = parse_qs(urlparse(asked["Location"]).query)["next"][0]
+    where = urlparse(asked["Location"])
+    assert where.path == "/accounts/2fa/reauthenticate/" and parse_qs(where.query)["next"] == [url]
     page = http.get(asked["Location"]).content.decode()
-    assert "/accounts/2fa/reauthenticate/" in page  # the other way to confirm is offered
+    assert 'name="password"' not in page and "What you typed is kept" in page
+    # The password is no way round it: its page sends on to the factor's, the POST still waiting.
+    password = http.post(f"/accounts/reauthenticate/?next={url}", {"password": PASSWORD})
+    assert password["Location"].startswith("/accounts/2fa/reauthenticate/") and writes(wire) == []
     with caplog.at_level(logging.INFO, logger="dashboard.security"):
-        wrong = http.post(f"/accounts/2fa/reauthenticate/?next={next_url}", {"code": "000000"})
+        wrong = http.post(asked["Location"], {"code": "000000"})
         assert wrong.status_code == 200 and writes(wire) == []
-        done = http.post(f"/accounts/2fa/reauthenticate/?next={next_url}", {"code": app.now()})
+        done = http.post(asked["Location"], {"code": app.now()})
     assert done.status_code == 302 and done["Location"] == f"/clients/{client_id}/#client-users"
     assert writes(wire)[0][0] == "DELETE"
     lines = security_lines(caplog)

@@ -121,6 +121,18 @@ def test_a_refused_token_tells_staff_to_call_an_administrator(upstream, manager,
     assert "wrong-token" not in admin.content.decode()
 
 
+def test_a_refused_sandbox_token_names_the_sandbox_settings(manager, admin_user, sandbox):
+    # A training install's sandbox server refusing the dashboard: the fix is the sandbox's token.
+    with override_settings(GCORE_SANDBOX_TOKEN="not-the-sandbox-token"):
+        get_gcore_client.cache_clear()
+        admin = logged_in(admin_user).get("/clients/")
+    assert admin.status_code == 502
+    page = admin.content.decode()
+    assert "GCORE_SANDBOX_TOKEN" in page
+    assert "GCORE_SANDBOX_URL" in page
+    assert "not-the-sandbox-token" not in page
+
+
 @pytest.mark.parametrize(
     ("fault", "said"),
     [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 
-from dashboard.forms import ClientFilterForm
+from dashboard.forms.clients import ClientFilterForm
 from dashboard.services.client_query import ClientQuery
 from dashboard.templatetags.dashboard import filter_fields, service_badge, status_badge
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -19,17 +19,24 @@ from dashboard.upstream.client import UpstreamClient
 
 from .errors import ERROR_CLASSES, REQUEST_ID_HEADER, GcoreResponseError, GcoreUnavailable
 from .models import (
+    AccountStatusChange,
     ActivatedFeature,
+    ActivityRequest,
     ApiToken,
+    BrandingSettings,
     CatalogFeature,
     Client,
     ClientUpdate,
     Group,
     Invitation,
     NewClient,
+    NotificationSetting,
+    NotificationSettingWrite,
     Page,
     ProductAvailability,
     Seller,
+    SellerCreate,
+    SellerUpdate,
     Service,
     ServiceUpdate,
     User,
@@ -39,6 +46,8 @@ from .models import (
 log = logging.getLogger("dashboard.gcore")
 
 M = TypeVar("M", bound=BaseModel)
+# One file of a multipart upload: (file name, content, content type).
+Upload = tuple[str, bytes, str]
 
 # Every filter of GET /iam/clients, by its wire name (docs/gcore-api-notes.md §3).
 CLIENT_FILTERS: frozenset[str] = frozenset(
@@ -88,6 +97,28 @@ class GcoreClient(UpstreamClient):
 
     # -- endpoints ---------------------------------------------------------------------------
 
+    # Without `model`, the page is of `Client`s; with it, of that model.
+    @overload
+    def list_clients(
+        self,
+        *,
+        filters: Mapping[str, object] | None = ...,
+        ordering: str | None = ...,
+        limit: int = ...,
+        offset: int = ...,
+    ) -> Page[Client]: ...
+
+    @overload
+    def list_clients(
+        self,
+        *,
+        filters: Mapping[str, object] | None = ...,
+        ordering: str | None = ...,
+        limit: int = ...,
+        offset: int = ...,
+        model: type[M],
+    ) -> Page[M]: ...
+
     def list_clients(
         self,
         *,
@@ -95,8 +126,8 @@ class GcoreClient(UpstreamClient):
         ordering: str | None = None,
         limit: int = 25,
         offset: int = 0,
-        model: type[M] = Client,  # type: ignore[assignment]
-    ) -> Page[M]:
+        model: type[BaseModel] = Client,
+    ) -> Page[Any]:
         """GET /iam/clients: one page of clients matching `filters` (wire names).
 
         `model` picks what is read of each client: `Client` (everything) or `ClientSummary`.
@@ -157,6 +188,118 @@ class GcoreClient(UpstreamClient):
     def list_sellers(self) -> list[Seller]:
         """GET /iam/admin/sellers, every seller (without `limit` the API sends them all)."""
         return self._items(Seller, self._request("GET", "/iam/admin/sellers"))
+
+    # -- the reseller's own account and settings ---------------------------------------------------
+
+    def get_account(self) -> Client:
+        """GET /iam/clients/me: the reseller's own account; its `id` is the reseller id that the
+        notification settings' paths take."""
+        return self._read(Client, self._request("GET", "/iam/clients/me"))
+
+    def get_seller(self, *, seller_id: int) -> Seller:
+        """GET /iam/admin/sellers/{sellerId}."""
+        return self._read(Seller, self._request("GET", f"/iam/admin/sellers/{int(seller_id)}"))
+
+    def create_seller(self, *, new: SellerCreate) -> Seller:
+        """POST /iam/admin/sellers: Gcore e-mails the seller an activation link. 200 with the Seller."""
+        body = new.model_dump(exclude_unset=True)
+        return self._read(Seller, self._request("POST", "/iam/admin/sellers", json=body))
+
+    def update_seller(self, *, seller_id: int, changes: SellerUpdate) -> Seller:
+        """PATCH /iam/admin/sellers/{sellerId} with only the fields set on `changes`."""
+        body = changes.model_dump(exclude_unset=True)
+        path = f"/iam/admin/sellers/{int(seller_id)}"
+        return self._read(Seller, self._request("PATCH", path, json=body))
+
+    def delete_seller(self, *, seller_id: int) -> None:
+        """DELETE /iam/admin/sellers/{sellerId} (204): the seller is taken off every client."""
+        self._request("DELETE", f"/iam/admin/sellers/{int(seller_id)}")
+
+    def set_default_availability(self, *, product: str, available: bool) -> None:
+        """PATCH /iam/products/availability/defaults with one `{product_name, available}`: what every
+        client that follows the defaults sees. The answer is not read (as for a client's, §10)."""
+        self._request(
+            "PATCH",
+            "/iam/products/availability/defaults",
+            json={"product_name": product, "available": available},
+        )
+
+    def reset_all_clients_availability(self, *, products: list[str]) -> None:
+        """DELETE /iam/products/availability/clients `{"product_names": [...]}`: every client follows
+        the defaults again for those products (204)."""
+        self._request("DELETE", "/iam/products/availability/clients", json={"product_names": list(products)})
+
+    def list_notification_settings(
+        self, *, reseller_id: int, limit: int = 100, offset: int = 0
+    ) -> Page[NotificationSetting]:
+        """GET /iam/reselling/resellers/{resellerId}/notification_settings: one page, by id."""
+        params = {"limit": str(limit), "offset": str(offset), "ordering": "id"}
+        response = self._request("GET", _notifications_path(reseller_id), params=params)
+        # Gcore: documented as a page; a plain array is read too (docs/gcore-api-notes.md §12).
+        count, items = self._counted_items(NotificationSetting, response)
+        return Page.model_construct(count=count, results=items, offset=offset, limit=limit)
+
+    def get_notification_setting(self, *, reseller_id: int, setting_id: int) -> NotificationSetting:
+        """GET .../notification_settings/{notificationSettingsId}."""
+        path = f"{_notifications_path(reseller_id)}/{int(setting_id)}"
+        return self._read(NotificationSetting, self._request("GET", path))
+
+    def create_notification_setting(
+        self, *, reseller_id: int, new: NotificationSettingWrite
+    ) -> NotificationSetting:
+        """POST .../notification_settings (`notification_type` and `email` required): 201."""
+        body = new.model_dump(exclude_none=True)
+        path = _notifications_path(reseller_id)
+        return self._read(NotificationSetting, self._request("POST", path, json=body))
+
+    def replace_notification_setting(
+        self, *, reseller_id: int, setting_id: int, setting: NotificationSettingWrite
+    ) -> NotificationSetting:
+        """PUT .../notification_settings/{id}: `notification_type` and `email` required."""
+        body = setting.model_dump(exclude_none=True)
+        path = f"{_notifications_path(reseller_id)}/{int(setting_id)}"
+        return self._read(NotificationSetting, self._request("PUT", path, json=body))
+
+    def update_notification_setting(
+        self, *, reseller_id: int, setting_id: int, changes: NotificationSettingWrite
+    ) -> NotificationSetting:
+        """PATCH .../notification_settings/{id} with only the fields set on `changes`."""
+        body = changes.model_dump(exclude_unset=True)
+        path = f"{_notifications_path(reseller_id)}/{int(setting_id)}"
+        return self._read(NotificationSetting, self._request("PATCH", path, json=body))
+
+    def delete_notification_setting(self, *, reseller_id: int, setting_id: int) -> None:
+        """DELETE .../notification_settings/{id} (204)."""
+        self._request("DELETE", f"{_notifications_path(reseller_id)}/{int(setting_id)}")
+
+    def get_branding(self) -> BrandingSettings:
+        """GET /iam/reselling/settings: the public branding and the private mail server."""
+        return self._read(BrandingSettings, self._request("GET", "/iam/reselling/settings"))
+
+    def replace_branding(self, *, settings: BrandingSettings) -> BrandingSettings:
+        """PUT /iam/reselling/settings: the whole settings, as `settings` holds them (a PUT replaces:
+        a mail server password left out is gone). `reseller` and `deleted` are read-only, not sent."""
+        body = settings.model_dump(mode="json", exclude={"reseller", "deleted"}, exclude_none=True)
+        # Gcore: `showStatusPage` is typed as a string, the other flags as booleans; "true" and
+        # "false" are read as booleans by DRF too, so the text suits either reading (§12).
+        body["publicSettings"]["showStatusPage"] = "true" if settings.public.show_status_page else "false"
+        mail = settings.private.mail_server
+        if mail is not None and mail.password is not None:
+            body["privateSettings"]["mailServer"]["password"] = mail.password.get_secret_value()
+        return self._read(BrandingSettings, self._request("PUT", "/iam/reselling/settings", json=body))
+
+    def upload_branding_assets(
+        self, *, logo: Upload | None = None, favicon: Upload | None = None
+    ) -> BrandingSettings:
+        """POST /iam/reselling/settings/upload, multipart: `logo`, `favicon` or both, each
+        (file name, bytes, content type)."""
+        files = {
+            name: upload for name, upload in (("logo", logo), ("favicon", favicon)) if upload is not None
+        }
+        if not files:
+            raise ValueError("Upload a logo, a favicon or both.")
+        response = self._request("POST", "/iam/reselling/settings/upload", files=files)
+        return self._read(BrandingSettings, response)
 
     # -- services ----------------------------------------------------------------------------------
 
@@ -292,6 +435,30 @@ class GcoreClient(UpstreamClient):
         """DELETE /iam/v2/clients/{id}/tokens/{tokenId} (204): every application using it is cut off."""
         self._request("DELETE", f"/iam/v2/clients/{int(client_id)}/tokens/{int(token_id)}")
 
+    # -- the account's activity log ---------------------------------------------------------------
+
+    def list_activity_requests(self, *, limit: int = 100, offset: int = 0) -> Page[ActivityRequest]:
+        """GET /iam/activity_log/requests: one page, newest first (`limit` and `offset` are the only
+        documented parameters)."""
+        return self._activity_page(ActivityRequest, "/iam/activity_log/requests", limit=limit, offset=offset)
+
+    def get_activity_request(self, *, request_id: int) -> ActivityRequest:
+        """GET /iam/activity_log/requests/{id}."""
+        path = f"/iam/activity_log/requests/{int(request_id)}"
+        return self._read(ActivityRequest, self._request("GET", path))
+
+    def list_account_status_changes(self, *, limit: int = 100, offset: int = 0) -> Page[AccountStatusChange]:
+        """GET /iam/activity_log/account_status_changes: one page, newest first."""
+        path = "/iam/activity_log/account_status_changes"
+        return self._activity_page(AccountStatusChange, path, limit=limit, offset=offset)
+
+    def _activity_page(self, model: type[M], path: str, *, limit: int, offset: int) -> Page[M]:
+        # Gcore: the page's list is documented as `result`, not `results` (§6, §13); either is read,
+        # and a bare array too.
+        response = self._request("GET", path, params={"limit": str(limit), "offset": str(offset)})
+        count, items = self._counted_items(model, response)
+        return Page.model_construct(count=count, results=items, offset=offset, limit=limit)
+
     # -- reading lists -----------------------------------------------------------------------------
 
     def _items(self, model: type[M], response: httpx.Response) -> list[M]:
@@ -303,14 +470,18 @@ class GcoreClient(UpstreamClient):
         """A bare array or a page envelope (`results`, or `result`), and the count (the envelope's,
         or the items'). The first character tells which: a union would have pydantic read twice."""
         if response.content.lstrip()[:1] == b"[":
-            items = self._read(list[model], response)  # type: ignore[valid-type]
-            return len(items), items
-        page = self._read(_Envelope[model], response)  # type: ignore[valid-type]
+            bare: list[M] = self._read(list[model], response)  # type: ignore[valid-type]  # the caller's model, known at run time
+            return len(bare), bare
+        page: _Envelope[M] = self._read(_Envelope[model], response)  # type: ignore[valid-type]  # as above
         items = page.results if page.results is not None else page.result
         if items is None:
             log.warning("gcore response did not match a list of %s", model.__name__)
             raise GcoreResponseError(status_code=response.status_code)
         return (page.count if page.count is not None else len(items)), items
+
+
+def _notifications_path(reseller_id: int) -> str:
+    return f"/iam/reselling/resellers/{int(reseller_id)}/notification_settings"
 
 
 def _features_path(paid: bool) -> str:

@@ -1,21 +1,27 @@
-"""Builds the one Gcore client of this process from the settings (and the sandbox when no token)."""
+"""Builds the one Gcore client of this process from the settings: the real API with a token, else a
+sandbox (the shared sandbox server at GCORE_SANDBOX_URL, or this process's own in-process one)."""
 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from .client import GcoreClient
 
+if TYPE_CHECKING:
+    from dashboard.sandbox import Sandbox
+
 
 def is_sandbox() -> bool:
-    """True when no Gcore token is configured, so the built-in sandbox answers."""
+    """True when no Gcore token is configured, so a sandbox answers. (Start-up refuses a process
+    where that is not what GCORE_SANDBOX says: dashboard/configuration.py.)"""
     return not settings.GCORE_API_TOKEN
 
 
 @functools.cache
-def get_sandbox():
+def get_sandbox() -> Sandbox:
     """The in-process sandbox of this process (deterministic demo data)."""
     from dashboard.sandbox import Sandbox
 
@@ -28,14 +34,19 @@ def get_sandbox():
 def get_gcore_client() -> GcoreClient:
     """The shared client: one httpx.Client and connection pool per process."""
     transport = None
-    token = settings.GCORE_API_TOKEN
+    base_url, token = settings.GCORE_API_URL, settings.GCORE_API_TOKEN
     if is_sandbox():
-        from dashboard.sandbox import SandboxTransport
-
-        transport = SandboxTransport(get_sandbox())
         token = settings.GCORE_SANDBOX_TOKEN
+        if settings.GCORE_SANDBOX_URL:
+            # One sandbox server for every web server and worker: a change made through one process
+            # is what the others read, as with the real Gcore.
+            base_url = settings.GCORE_SANDBOX_URL
+        else:
+            from dashboard.sandbox import SandboxTransport
+
+            transport = SandboxTransport(get_sandbox())
     return GcoreClient(
-        base_url=settings.GCORE_API_URL,
+        base_url=base_url,
         token=token,
         connect_timeout=settings.GCORE_CONNECT_TIMEOUT,
         read_timeout=settings.GCORE_READ_TIMEOUT,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 
 class GcoreModel(BaseModel):
@@ -293,12 +293,34 @@ class ActivatedFeature(GcoreModel):
 
 
 class Seller(GcoreModel):
-    """One of the reseller's sellers (GET /iam/admin/sellers)."""
+    """One of the reseller's sellers (GET /iam/admin/sellers[/{sellerId}])."""
 
     id: int
     email: str = ""
     full_name: str = ""
+    phone: str | None = None
+    reseller_name: str | None = None
+    company: str | None = None
+    # Gcore: typed as a plain string ("Registration date"); read as a date-time when it is one.
+    date_joined: datetime | str | None = Field(default=None, union_mode="left_to_right")
+    activated: bool = False  # False until the seller sets a password from the activation e-mail
     deleted: bool = False
+
+
+class SellerCreate(GcoreModel):
+    """POST /iam/admin/sellers body: Gcore e-mails the new seller an activation link."""
+
+    email: str
+    full_name: str
+    phone: str | None = None
+
+
+class SellerUpdate(GcoreModel):
+    """PATCH /iam/admin/sellers/{sellerId} body; only the fields set are sent."""
+
+    email: str | None = None
+    full_name: str | None = None
+    phone: str | None = None
 
 
 class NewClient(GcoreModel):
@@ -363,3 +385,130 @@ class UserUpdate(GcoreModel):
     phone: str | None = None
     company: str | None = None
     auth_types: list[str] | None = None
+
+
+# -- the reseller's own settings ---------------------------------------------------------------------
+
+
+class NotificationType(StrEnum):
+    DELETION_REQUEST = "deletion_request"
+    FAILED_LOGIN = "failed_login"
+
+
+class NotificationSetting(GcoreModel):
+    """One e-mail address told of one kind of event (NotificationSettingsRead)."""
+
+    id: int
+    reseller: int | None = None
+    notification_type: str  # compare with NotificationType
+    email: str = ""
+    enabled: bool = True
+
+
+class NotificationSettingWrite(GcoreModel):
+    """POST/PUT/PATCH body (NotificationSettingsWrite); only the fields set are sent. A POST and a
+    PUT need `notification_type` and `email`."""
+
+    notification_type: str | None = None
+    email: str | None = None
+    enabled: bool | None = None
+
+
+def _flag(value: Any) -> Any:
+    """Gcore: `showStatusPage` is typed as a string beside boolean `show*` flags
+    (docs/gcore-api-notes.md §12): a boolean or its text both read as a boolean."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes", "on"}
+    return value
+
+
+def _text(value: Any) -> Any:
+    """A number where the spec types a string (the mail server's `port`) is read as its text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Text = Annotated[str | None, BeforeValidator(_text)]
+
+
+class BrandingColors(GcoreModel):
+    header: str | None = None
+    primary: str | None = None
+
+
+class PublicBranding(GcoreModel):
+    """What the reseller's clients see in their control panel (PublicBrandingSettings)."""
+
+    brand_name: str | None = Field(default=None, alias="brandName")
+    from_email: str | None = Field(default=None, alias="fromEmail")
+    show_api_doc: Flag = Field(default=False, alias="showApiDoc")
+    website_link: str | None = Field(default=None, alias="websiteLink")
+    support_email: str | None = Field(default=None, alias="supportEmail")
+    support_phone: str | None = Field(default=None, alias="supportPhone")
+    agreement_link: str | None = Field(default=None, alias="agreementLink")
+    show_status_page: Flag = Field(default=False, alias="showStatusPage")
+    entry_base_domain: str | None = Field(default=None, alias="entryBaseDomain")
+    show_knowledge_base: Flag = Field(default=False, alias="showKnowledgeBase")
+    show_tickets: Flag = Field(default=False, alias="showTickets")
+    colors: BrandingColors | None = None
+
+
+class MailServer(GcoreModel):
+    """The SMTP server Gcore sends the reseller's clients' e-mails through. The password, if Gcore
+    sends it back at all (nothing marks it write-only), is a SecretStr: never printed or logged."""
+
+    tls: bool | None = None
+    host: str | None = None
+    port: Text = None
+    login: str | None = None
+    password: SecretStr | None = Field(default=None, repr=False)
+
+
+class PrivateBranding(GcoreModel):
+    mail_server: MailServer | None = Field(default=None, alias="mailServer")
+
+
+class BrandingSettings(GcoreModel):
+    """GET/PUT /iam/reselling/settings (BrandingSettings). A PUT replaces the whole of it."""
+
+    domain: str | None = None
+    public: PublicBranding = Field(default_factory=PublicBranding, alias="publicSettings")
+    private: PrivateBranding = Field(default_factory=PrivateBranding, alias="privateSettings")
+    reseller: int | None = None
+    deleted: bool = False
+
+
+# -- the account's activity log ------------------------------------------------------------------------
+
+
+class ActivityRequest(GcoreModel):
+    """One request made in the account (AccountRequestsItem). `data` is the request body as sent,
+    secrets and all (nothing says Gcore masks it): mask it before showing it, and it never appears
+    in a repr."""
+
+    id: int
+    actions: str | None = None  # Gcore: "Actions type", with a date-time as its example (§13)
+    data: str | None = Field(default=None, repr=False)
+    user_email: str | None = None
+    client: int | None = None
+    token: int | None = None  # None for a request made in the portal (no API token)
+    requested_at: datetime | None = None
+    path: str = ""
+    remote_ip_address: str | None = None
+    host: str | None = None
+    method: str = ""
+    query_params: str | None = None
+    status_code: int | None = None
+    reverted: bool = False
+    user: int | None = None
+
+
+class AccountStatusChange(GcoreModel):
+    """A change of an account's status (AccountStatusChangesItem)."""
+
+    id: int
+    status_change_at: datetime | None = None
+    old_status: str | None = None
+    new_status: str | None = None
+    federation_id: str | None = None
+    client: int | None = None

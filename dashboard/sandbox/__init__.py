@@ -52,13 +52,33 @@ each follows Gcore's ``iam_reseller_api.yaml``, or ``iam_api.yaml`` for the user
     GET    /iam/admin/free_features/{id}              one activation
     DELETE /iam/admin/free_features/{id}              -> 204
     ...    /iam/admin/paid_features[/{id}]            the same four for paid features
-    GET    /iam/admin/sellers                         the sellers; plain array without `limit`, a page with it
+    GET    /iam/admin/sellers                         the sellers; plain array without `limit`, a page
+                                                      with it; every documented filter and ordering
+    POST   /iam/admin/sellers                         Seller (email, full_name, phone) -> 200, not activated
+    GET    /iam/admin/sellers/{id}                    one Seller (a deleted one too, `deleted: true`)
+    PATCH  /iam/admin/sellers/{id}                    email, full_name, phone
+    DELETE /iam/admin/sellers/{id}                    -> 204; flagged deleted, taken off every client
+    GET    /iam/clients/me                            the reseller's own account (ClientBase), id 1001
+    GET    /iam/reselling/resellers/{rid}/notification_settings       always a page; 403 for another rid
+    POST   /iam/reselling/resellers/{rid}/notification_settings       NotificationSettingsWrite -> 201
+    GET|PUT|PATCH|DELETE  .../notification_settings/{id}             DELETE -> 204
+    GET    /iam/reselling/settings                    BrandingSettings (public settings, mail server)
+    PUT    /iam/reselling/settings                    the whole BrandingSettings, replaced
+    POST   /iam/reselling/settings/upload             multipart `logo` and/or `favicon` images -> 200
+    GET    /iam/activity_log/requests                 newest first, `limit`/`offset` only, under `result`
+    GET    /iam/activity_log/requests/{id}            one AccountRequestsItem
+    GET    /iam/activity_log/account_status_changes   newest first, `limit`/`offset` only, under `result`
 
 Writes stamp their times (created_at, status_changed_at, created_date, a token's created) from
 ``Sandbox(clock=...)``, real UTC time by default, and a token's `expired` is read on it; the seeded
 data stays anchored on ``now``. About a third of the live clients have seeded API tokens (data.py).
-A password sent to POST /iam/users is checked and dropped: nothing keeps it, and the request log
-holds method, path and query only; a created token's secret is in its answer only.
+A password sent to POST /iam/users is checked and not stored with the user; the control API's
+request log holds method, path and query only; a created token's secret is in its answer only.
+
+The activity log (activity.py) records every request served with a valid key, body included, as
+Gcore's `data` ("Request body") is documented: a password sent in a body is in it, as it is in the
+seeded history (data.activity_history), so whoever shows the log must mask it. Reads of the log
+itself are not recorded, and only the last 5,000 requests are kept.
 
 Any other method (TRACE, PROPFIND, any token) on those paths answers DRF's 405 with ``Allow``, after
 the key is checked (401 first); an unknown path answers 404. In-process and over the socket alike.

@@ -18,6 +18,7 @@ class ApiRequest:
     body: bytes
     url: str  # absolute request URL, for the pagination links
     now: datetime  # the sandbox clock's time of this request: what a write stamps on what it changes
+    content_type: str = ""  # the Content-Type header (the multipart upload reads its boundary)
 
 
 Handler = Callable[..., SandboxResponse]

@@ -206,3 +206,16 @@ TRIAL_LENGTH_OPTION = OptionTemplate(
     "How many days the trial lasts before the service turns to trialend.",
     ("14", "30"),
 )
+
+# The account the sandbox's API key belongs to: the reseller's own (GET /iam/clients/me answers it,
+# and its id is the `resellerId` of the notification settings and `reseller` of the branding
+# settings). The sandbox's choice: the first of RESELLER_IDS, with one administrator.
+RESELLER_ACCOUNT_ID = RESELLER_IDS[0]
+RESELLER_ADMIN_ID = 600_001
+RESELLER_ADMIN_EMAIL = "admin@edge-reseller.example"
+RESELLER_ADMIN_NAME = "Hanna Berg"
+# The id the activity log gives the sandbox's own API key when the key does not start with one
+# (Gcore's permanent tokens read `<id>$<secret>` or `<id>_<secret>`).
+RESELLER_TOKEN_ID = 9_001
+# The reseller's control-panel domain (BrandingSettings.domain; a client's `entryBaseDomain`).
+RESELLER_DOMAIN = "cp.edge-reseller.example"

@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar, Unpack
 from urllib.parse import parse_qsl
 
+from . import activity
 from .api import ApiRequest
 from .auth import authenticate
-from .catalog import RESELLER_IDS, SELLER_IDS
+from .catalog import RESELLER_ACCOUNT_ID, RESELLER_IDS, SELLER_IDS
 from .data import seeded_store
 from .faults import (
     Fault,
@@ -52,7 +53,7 @@ class SandboxLike(Protocol):
         scheme: str = "http",
     ) -> SandboxResponse: ...
 
-    def add_fault(self, kind: str, **options: Any) -> None: ...
+    def add_fault(self, kind: str, **options: Unpack[FaultOptions]) -> None: ...
 
     def clear_faults(self) -> None: ...
 
@@ -236,6 +237,17 @@ class Sandbox(SandboxBase[Store]):
         with self._lock:
             return len(select_clients(self._store, parse_list_query(params)))
 
+    def branding_asset(self, name: str) -> tuple[str, str, bytes] | None:
+        """The uploaded `logo` or `favicon`: (file name, content type, bytes); None if none was."""
+        with self._lock:
+            return self._store.branding_assets.get(name)
+
+    @staticmethod
+    def reseller_account_id() -> int:
+        """The id of the reseller's own account (GET /iam/clients/me), its notification settings'
+        `resellerId`."""
+        return RESELLER_ACCOUNT_ID
+
     @staticmethod
     def reseller_ids() -> tuple[int, ...]:
         """Ids that PATCH /iam/clients/{id} accepts as `reseller`."""
@@ -268,9 +280,21 @@ class Sandbox(SandboxBase[Store]):
             body=body,
             url=f"{scheme}://{host}{path}" + (f"?{query}" if query else ""),
             now=self.clock(),
+            content_type=headers.get("content-type", ""),
         )
         with self._lock:
-            return handler(request, self._store, **path_params)
+            response = handler(request, self._store, **path_params)
+            activity.record(
+                self._store,
+                method=method,
+                path=path,
+                query=query,
+                body=body,
+                status=response.status,
+                headers=headers,
+                now=request.now,
+            )
+            return response
 
     def _fresh_store(self) -> Store:
         """This sandbox's own copy of the seeded data (see `data.seeded_store`)."""

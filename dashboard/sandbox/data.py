@@ -9,7 +9,10 @@ as it was: personal availability values from `random.Random(f"extra:{seed}")`, e
 service records from its own `random.Random(f"services:{seed}:{client_id}")`, and each client's API
 tokens from its own `random.Random(f"tokens:{seed}:{client_id}")`. Service records and tokens are
 built on first use (`services_of`, `tokens_of`), not up front: they would multiply what copying a
-store costs.
+store costs. For the attention queue, trials that overran 30 days draw from
+`random.Random(f"overrun:{seed}:{client_id}")` and tokens that expire within two weeks from
+`random.Random(f"expiring:{seed}:{client_id}")`; the activity log's history
+(`activity_history`, built on its first read) from `random.Random(f"activity:{seed}")`.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import json
 import pickle
 import random
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from .catalog import (
@@ -35,8 +39,13 @@ from .catalog import (
     LANGUAGES,
     LOCKING_SERVICE_STATUSES,
     PRODUCTS,
+    RESELLER_ACCOUNT_ID,
+    RESELLER_ADMIN_EMAIL,
+    RESELLER_ADMIN_ID,
+    RESELLER_DOMAIN,
     RESELLER_IDS,
     RESELLER_NAME,
+    RESELLER_TOKEN_ID,
     SELLER_IDS,
     SELLERS,
     SERVICE_OPTIONS,
@@ -170,19 +179,23 @@ TOKEN_LIFETIME_DAYS = (90, 180, 365, 730, 1095)
 # The share of live clients seeded with API tokens, and how many each gets.
 TOKEN_CLIENT_SHARE = 0.35
 TOKEN_COUNTS = (1, 1, 2, 2, 3, 4)
+# For the attention queue's scans: the share of seeded tokens with an expiry date that expire
+# within 14 days of `now`, and of seeded trials that overran 30 days.
+EXPIRING_TOKEN_SHARE = 0.12
+OVERRUN_TRIAL_SHARE = 0.15
 
 
 class FastRandom(random.Random):
     """random.Random with lean choice/randint/sample: the stdlib versions validate their arguments
     on every call, which dominates when 10,000 clients are drawn. Only `random()` is consumed."""
 
-    def choice(self, seq: Sequence[T]) -> T:  # type: ignore[override]
+    def choice(self, seq: Sequence[T]) -> T:  # type: ignore[override]  # sequences only, as seeding passes
         return seq[int(self.random() * len(seq))]
 
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
 
-    def sample(self, population: Sequence[T], k: int, *, counts: None = None) -> list[T]:  # type: ignore[override]
+    def sample(self, population: Sequence[T], k: int, *, counts: None = None) -> list[T]:  # type: ignore[override]  # no counts
         """A partial Fisher-Yates shuffle of a copy."""
         pool = list(population)
         for i in range(k):
@@ -284,12 +297,16 @@ class _Generator:
             now=self.now,
             default_availability=dict(DEFAULT_AVAILABILITY),
             sellers=self.sellers(),
+            notification_settings=reseller_notification_settings(),
+            branding=reseller_branding(),
             next_ids={
                 "client": client_id,
                 "user": self.next_user_id,
                 "activation": self.next_activation_id,
                 # Above every seeded token's id (token_id below): those of the clients that exist.
                 "token": client_id * 10,
+                "seller": max(SELLER_IDS) + 1,
+                "notification_setting": 301,
             },
         )
 
@@ -495,6 +512,63 @@ class _Generator:
         return UserRecord(id=user_id, client_id=client_id, group_id=group_id, fields=fields)
 
 
+# -- the reseller's own settings (no draws) ------------------------------------------------------------
+
+
+def reseller_notification_settings() -> list[dict[str, Any]]:
+    """NotificationSettingsRead objects: who hears of deletion requests and failed logins."""
+    seeded = (
+        ("deletion_request", "ops@edge-reseller.example", True),
+        ("deletion_request", "billing@edge-reseller.example", True),
+        ("failed_login", "security@edge-reseller.example", True),
+        ("failed_login", "greta.lindqvist@edge-reseller.example", False),
+    )
+    return [
+        {
+            "id": 201 + n,
+            "reseller": RESELLER_ACCOUNT_ID,
+            "notification_type": kind,
+            "email": email,
+            "enabled": on,
+        }
+        for n, (kind, email, on) in enumerate(seeded)
+    ]
+
+
+def reseller_branding() -> dict[str, Any]:
+    """BrandingSettings: the reseller's brand in its clients' control panel, and its mail server."""
+    return {
+        "domain": RESELLER_DOMAIN,
+        "publicSettings": {
+            "brandName": "Edge CDN",
+            "fromEmail": "noreply@edge-reseller.example",
+            "showApiDoc": True,
+            "websiteLink": "https://www.edge-reseller.example",
+            "supportEmail": "support@edge-reseller.example",
+            "supportPhone": "+44 20 5550 1000",
+            "agreementLink": "https://www.edge-reseller.example/terms",
+            # Gcore: typed as a string, though described like the other `show*` flags
+            # (docs/gcore-api-notes.md §12).
+            "showStatusPage": "true",
+            "entryBaseDomain": RESELLER_DOMAIN,
+            "showKnowledgeBase": True,
+            "showTickets": False,
+            "colors": {"header": "#0b3d91", "primary": "#ff6a00"},
+        },
+        "privateSettings": {
+            "mailServer": {
+                "tls": True,
+                "host": "smtp.edge-reseller.example",
+                "port": "587",  # Gcore: typed as a string (PrivateBrandingSettings)
+                "login": "mailer@edge-reseller.example",
+                "password": "sandbox-smtp-password",
+            }
+        },
+        "reseller": RESELLER_ACCOUNT_ID,
+        "deleted": False,
+    }
+
+
 # -- service records, built on first use ---------------------------------------------------------
 
 
@@ -515,6 +589,9 @@ def service_id(client_id: int, name: str) -> int:
 def _seeded_services(store: Store, client: ClientRecord) -> dict[str, ServiceRecord]:
     """Six records whose history is plausible for the status each service has now."""
     rng = FastRandom(f"services:{store.seed}:{client.id}")
+    # What came later (trials that overran) draws from its own generator, so `rng` gives the rest
+    # exactly as before.
+    overrun = FastRandom(f"overrun:{store.seed}:{client.id}")
     created_at = client.created_at
     now = max(store.now or created_at, created_at)
     records: dict[str, ServiceRecord] = {}
@@ -524,6 +601,10 @@ def _seeded_services(store: Store, client: ClientRecord) -> dict[str, ServiceRec
         previous = "new"
         if status == "trial":  # a trial of at most 30 days, still running
             start = changed = max(created_at, now - timedelta(seconds=rng.uniform(3_600, 30 * 86_400)))
+            if overrun.random() < OVERRUN_TRIAL_SHARE:  # a trial nobody ended: 31 to 90 days old
+                start = changed = max(
+                    created_at, now - timedelta(seconds=overrun.uniform(31 * 86_400, 90 * 86_400))
+                )
         elif status != "new":
             start = created_at + (now - created_at) * (rng.random() * 0.5)
             changed = start + (now - start) * rng.random()
@@ -573,6 +654,7 @@ def _seeded_tokens(store: Store, client: ClientRecord) -> dict[int, TokenRecord]
     if not issuers:
         return {}
     now = max(store.now or client.created_at, client.created_at)
+    expiring = FastRandom(f"expiring:{store.seed}:{client.id}")  # came later: its own generator
     tokens: dict[int, TokenRecord] = {}
     for n in range(1, rng.choice(TOKEN_COUNTS) + 1):
         issuer = rng.choice(issuers)
@@ -584,6 +666,8 @@ def _seeded_tokens(store: Store, client: ClientRecord) -> dict[int, TokenRecord]
         exp_date = None if rng.random() < 0.35 else created + timedelta(days=rng.choice(TOKEN_LIFETIME_DAYS))
         used_until = min(now, exp_date) if exp_date is not None else now
         last_usage = None if rng.random() < 0.25 else created + (used_until - created) * rng.random()
+        if exp_date is not None and expiring.random() < EXPIRING_TOKEN_SHARE:  # due within two weeks
+            exp_date = now + timedelta(seconds=expiring.uniform(3_600, 14 * 86_400))
         tokens[token_id(client.id, n)] = TokenRecord(
             id=token_id(client.id, n),
             client_id=client.id,
@@ -620,3 +704,281 @@ def _option(rng: random.Random, option_id: int, template: OptionTemplate) -> dic
         "description": template.description,
         "title": template.title,
     }
+
+
+# -- the activity log's history, built on first read ---------------------------------------------------
+
+# Seeded requests span this many days before `now`; their ids start here, below every recorded one.
+ACTIVITY_DAYS = 21
+ACTIVITY_REQUESTS = 1_200
+FIRST_SEEDED_REQUEST_ID = 3_000_001
+FIRST_STATUS_CHANGE_ID = 51_001
+# Plausible previous ClientStatus values (for seeded account status changes).
+PREVIOUS_CLIENT_STATUSES = {
+    "trial": ("new", "preparation"),
+    "trialend": ("trial",),
+    "active": ("trial", "integration", "ready", "paused"),
+    "paused": ("active", "trialend"),
+    "integration": ("ready", "new"),
+    "preparation": ("new",),
+    "ready": ("preparation",),
+}
+# Made-up secrets in seeded request bodies, so the dashboard's masking has something to mask.
+SEEDED_PASSWORDS = ("Winter2026!", "hunter2-Edge", "S3cure#Pass", "correct-horse-42")
+SEEDED_JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl"
+
+
+@dataclass(frozen=True)
+class _Actor:
+    user: int
+    email: str
+    client: int
+    token: int | None  # None: the portal (a JWT session), not an API token
+    ip: str
+
+
+def activity_history(store: Store) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(requests, account status changes) of the last ACTIVITY_DAYS, oldest first, in Gcore's shapes
+    (AccountRequestsItem, AccountStatusChangesItem). Requests come from the clients' users (in the
+    portal and with their API tokens), the sellers and the reseller itself; some bodies hold
+    passwords and refresh tokens, as a request log would."""
+    rng = FastRandom(f"activity:{store.seed}")
+    now = store.now or datetime.now(UTC)
+    live = [c for c in store.clients.values() if not c.fields["deleted"]]
+    moments = sorted(
+        now - timedelta(seconds=rng.uniform(60, ACTIVITY_DAYS * 86_400)) for _ in range(ACTIVITY_REQUESTS)
+    )
+    requests = []
+    for n, moment in enumerate(moments):
+        roll = rng.random()
+        if roll < 0.6 and live:
+            actor, method, path, query, body, status = _customer_request(rng, store, rng.choice(live))
+        elif roll < 0.85:
+            actor, method, path, query, body, status = _seller_request(rng, store, live)
+        else:
+            actor, method, path, query, body, status = _reseller_request(rng, store, live)
+        requests.append(
+            activity_entry(
+                FIRST_SEEDED_REQUEST_ID + n, actor.user, actor.email, actor.client, actor.token, moment,
+                method=method, path=path, query=query, data=body, status=status, ip=actor.ip,
+                host="api.gcore.com", reverted=method in ("PATCH", "PUT") and rng.random() < 0.03,
+            )
+        )  # fmt: skip
+    return requests, _status_changes(rng, live, now)
+
+
+def activity_entry(
+    entry_id: int,
+    user: int,
+    email: str,
+    client: int,
+    token: int | None,
+    moment: datetime,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    data: str,
+    status: int,
+    ip: str,
+    host: str,
+    reverted: bool = False,
+) -> dict[str, Any]:
+    """AccountRequestsItem, its properties in the spec's order."""
+    return {
+        "id": entry_id,
+        "actions": ACTIONS.get(method, "read"),
+        "data": data,
+        "user_email": email,
+        "client": client,
+        "token": token,
+        "requested_at": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "path": path,
+        "remote_ip_address": ip,
+        "host": host,
+        "method": method,
+        "query_params": query,
+        "status_code": status,
+        "reverted": reverted,
+        "user": user,
+    }
+
+
+# Gcore: `actions` is described as "Actions type" with a date-time as its example
+# (AccountRequestsItem); the sandbox's guess is the kind of change the method makes.
+ACTIONS = {
+    "GET": "read",
+    "HEAD": "read",
+    "POST": "create",
+    "PUT": "update",
+    "PATCH": "update",
+    "DELETE": "delete",
+}
+
+
+def _ip(seed: str) -> str:
+    rng = FastRandom(f"ip:{seed}")
+    return f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+
+
+def _json(payload: object) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def _customer_request(
+    rng: FastRandom, store: Store, client: ClientRecord
+) -> tuple[_Actor, str, str, str, str, int]:
+    users = [u for u in store.users_of(client) if u.fields["activated"] and not u.fields["deleted"]]
+    user = rng.choice(users) if users else store.users[client.user_ids[0]]
+    tokens = [t for t in tokens_of(store, client).values() if t.user_id == user.id]
+    token = rng.choice(tokens).id if tokens and rng.random() < 0.5 else None
+    actor = _Actor(user.id, user.fields["email"], client.id, token, _ip(f"{store.seed}:{user.id}"))
+    uid, cid = user.id, client.id
+    kind = rng.random()
+    if token is not None:  # an application with an API token: CDN work mostly
+        if kind < 0.5:
+            return actor, "GET", "/cdn/resources", "limit=25&offset=0", "", 200
+        if kind < 0.85:
+            body = _json({"paths": [rng.choice(("/img/*", "/static/app.js", "/index.html", "/video/*"))]})
+            return actor, "POST", f"/cdn/resources/{rng.randint(100_000, 999_999)}/purge", "", body, 201
+        return actor, "GET", "/dns/v2/zones", "limit=100", "", rng.choice((200, 200, 200, 429))
+    if kind < 0.25:
+        password = rng.choice(SEEDED_PASSWORDS)
+        body = _json({"username": user.fields["email"], "password": password, "one_time_password": None})
+        return actor, "POST", "/iam/auth/jwt/login", "", body, rng.choice((200, 200, 200, 401))
+    if kind < 0.35:
+        return actor, "POST", "/iam/auth/jwt/refresh", "", _json({"refresh": SEEDED_JWT}), 200
+    if kind < 0.55:
+        return actor, "GET", "/iam/clients/me", "", "", 200
+    if kind < 0.65:
+        body = _json({"name": user.fields["name"] or "", "lang": rng.choice(LANGUAGES)})
+        return actor, "PATCH", f"/iam/users/{uid}", "", body, 200
+    if kind < 0.72:
+        old, new = rng.sample(SEEDED_PASSWORDS, 2)
+        body = _json({"old": old, "new": new, "double": new})
+        return actor, "PUT", f"/iam/users/{uid}/password", "", body, rng.choice((204, 204, 400))
+    if kind < 0.8:
+        body = _json(
+            {
+                "name": rng.choice(TOKEN_NAMES),
+                "exp_date": None,
+                "client_user": {"role": {"id": 2, "name": "Users"}},
+            }
+        )
+        return actor, "POST", f"/iam/v2/clients/{cid}/tokens", "", body, 200
+    if kind < 0.88:
+        colleague = f"{ascii_slug(rng.choice(FIRST_NAMES))}@{user.fields['email'].rpartition('@')[2]}"
+        body = _json(
+            {"email": colleague, "user_role": {"id": 2, "name": "Users"}, "client_id": cid, "lang": "en"}
+        )
+        return actor, "POST", "/iam/clients/invite_user", "", body, rng.choice((200, 200, 400))
+    return actor, "GET", "/cdn/resources", "limit=10&offset=0&deleted=false", "", 200
+
+
+def _seller_request(
+    rng: FastRandom, store: Store, live: list[ClientRecord]
+) -> tuple[_Actor, str, str, str, str, int]:
+    seller = rng.choice([s for s in SELLERS if s.activated])  # one not activated cannot sign in
+    actor = _Actor(
+        seller.seller_id,
+        seller.email,
+        RESELLER_ACCOUNT_ID,
+        None,
+        _ip(f"{store.seed}:seller:{seller.seller_id}"),
+    )
+    kind = rng.random()
+    client = rng.choice(live) if live else None
+    if client is None or kind < 0.35:
+        query = f"limit=25&offset=0&ordering=-id&seller_id={seller.seller_id}"
+        return actor, "GET", "/iam/clients", query, "", 200
+    cid = client.id
+    if kind < 0.55:
+        return actor, "GET", f"/iam/clients/{cid}", "", "", 200
+    if kind < 0.7:
+        body = _json(
+            rng.choice(
+                ({"phone": client.fields["phone"] or ""}, {"seller": seller.seller_id}, {"is_test": False})
+            )
+        )
+        return actor, "PATCH", f"/iam/clients/{cid}", "", body, rng.choice((200, 200, 200, 400))
+    if kind < 0.82:
+        service = rng.choice(SERVICES)
+        body = _json({"status": rng.choice(("active", "trial", "paused")), "enabled": True})
+        return actor, "PUT", f"/iam/clients/{cid}/services/{service_id(cid, service)}", "", body, 200
+    if kind < 0.92:
+        person = f"{ascii_slug(rng.choice(FIRST_NAMES))}.{ascii_slug(rng.choice(LAST_NAMES))}"
+        body = _json(
+            {
+                "email": f"{person}@newco.example",
+                "password": rng.choice(SEEDED_PASSWORDS),
+                "company": f"{rng.choice(COMPANY_PREFIXES)} {rng.choice(COMPANY_CORES)}",
+                "seller": seller.seller_id,
+            }
+        )
+        return actor, "POST", "/iam/users", "", body, rng.choice((201, 201, 400))
+    body = _json({"product_name": rng.choice(SERVICES), "available": rng.random() < 0.7})
+    return actor, "PATCH", f"/iam/products/availability/clients/{cid}", "", body, rng.choice((200, 200, 403))
+
+
+def _reseller_request(
+    rng: FastRandom, store: Store, live: list[ClientRecord]
+) -> tuple[_Actor, str, str, str, str, int]:
+    via_token = rng.random() < 0.7
+    actor = _Actor(
+        RESELLER_ADMIN_ID,
+        RESELLER_ADMIN_EMAIL,
+        RESELLER_ACCOUNT_ID,
+        RESELLER_TOKEN_ID if via_token else None,
+        _ip(f"{store.seed}:reseller:{via_token}"),
+    )
+    kind = rng.random()
+    if via_token:  # a script of the reseller's: reads everything, page by page
+        if kind < 0.7 or not live:
+            return actor, "GET", "/iam/clients", f"limit=100&offset={100 * rng.randint(0, 5)}", "", 200
+        return actor, "GET", f"/iam/clients/{rng.choice(live).id}/services", "", "", 200
+    if kind < 0.4:
+        return actor, "GET", "/iam/reselling/settings", "", "", 200
+    if kind < 0.6:
+        body = _json(reseller_branding() | {"reseller": RESELLER_ACCOUNT_ID})
+        return actor, "PUT", "/iam/reselling/settings", "", body, 200
+    if kind < 0.8:
+        body = _json({"notification_type": "failed_login", "email": "security@edge-reseller.example"})
+        path = f"/iam/reselling/resellers/{RESELLER_ACCOUNT_ID}/notification_settings"
+        return actor, "POST", path, "", body, rng.choice((201, 400))
+    body = _json({"email": "new.seller@edge-reseller.example", "full_name": "New Seller"})
+    return actor, "POST", "/iam/admin/sellers", "", body, 200
+
+
+def _status_changes(rng: FastRandom, live: list[ClientRecord], now: datetime) -> list[dict[str, Any]]:
+    """A chain of one to three changes for some clients, ending in the status the client has now."""
+    changes: list[tuple[datetime, int, str, str]] = []
+    for client in live:
+        if rng.random() >= 0.15:
+            continue
+        status = client.fields["status"]
+        chain: list[tuple[str, str]] = []
+        for _ in range(rng.randint(1, 3)):
+            previous = PREVIOUS_CLIENT_STATUSES.get(status)
+            if not previous:
+                break
+            old = rng.choice(previous)
+            chain.append((old, status))
+            status = old
+        earliest = max(client.created_at, now - timedelta(days=ACTIVITY_DAYS))
+        moments = sorted(earliest + (now - earliest) * rng.random() for _ in chain)
+        changes.extend(
+            (moment, client.id, old, new) for moment, (old, new) in zip(moments, reversed(chain), strict=True)
+        )
+    changes.sort()
+    return [
+        {
+            "id": FIRST_STATUS_CHANGE_ID + n,
+            "status_change_at": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "old_status": old,
+            "new_status": new,
+            # Gcore: "Account federation", example "GCL"; the sandbox's accounts are all in it.
+            "federation_id": "GCL",
+            "client": client_id,
+        }
+        for n, (moment, client_id, old, new) in enumerate(changes)
+    ]

@@ -11,9 +11,19 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from . import availability, client_services, features, invitations, sellers, signup, tokens
+from . import (
+    activity,
+    availability,
+    client_services,
+    features,
+    invitations,
+    reseller,
+    sellers,
+    signup,
+    tokens,
+)
 from .api import ApiRequest, Handler, Route
-from .catalog import AUTH_TYPES, LANGUAGES, RESELLER_IDS, SELLER_IDS
+from .catalog import AUTH_TYPES, LANGUAGES, RESELLER_IDS
 from .data import tokens_of
 from .query import QueryErrors, page_links, parse_list_query, select_clients
 from .responses import (
@@ -54,7 +64,6 @@ CLIENT_UPDATE: dict[str, Validator] = {
     "name": CharField(max_length=255, allow_null=True, allow_blank=True),
     "phone": CharField(max_length=30, allow_null=True, allow_blank=True),
     "reseller": primary_key(lambda: RESELLER_IDS, allow_null=False),
-    "seller": primary_key(lambda: SELLER_IDS, allow_null=True),
     "is_test": boolean,
 }
 # Gcore: the body says `reseller`, the Client response says `resellers` (docs/gcore-api-notes.md §4).
@@ -99,8 +108,13 @@ def patch_client(request: ApiRequest, store: Store, client_id: int) -> SandboxRe
     client = store.clients.get(client_id)
     if client is None:
         return not_found()
+    # A client's seller must be one of the sellers not deleted (DELETE /iam/admin/sellers/{id}).
+    validators = {
+        **CLIENT_UPDATE,
+        "seller": primary_key(lambda: sellers.live_seller_ids(store), allow_null=True),
+    }
     try:
-        changes = validate_fields(parse_json_object(request.body), CLIENT_UPDATE)
+        changes = validate_fields(parse_json_object(request.body), validators)
     except BodyError as exc:
         return exc.response
     for key, value in changes.items():
@@ -184,6 +198,7 @@ def _route(pattern: str, methods: dict[str, Handler]) -> Route:
 # iam_reseller_api.yaml). Ids must be digits: Django's `<int:...>` converter would not match
 # anything else, so anything else is an unknown path. A method not listed answers 405.
 CLIENT = r"/iam/clients/(?P<client_id>{id})"
+NOTIFICATIONS = r"/iam/reselling/resellers/(?P<reseller_id>{id})/notification_settings"
 ROUTES: tuple[Route, ...] = (
     _route(r"/iam/clients", {"GET": list_clients}),
     _route(CLIENT, {"GET": get_client, "PATCH": patch_client}),
@@ -261,7 +276,30 @@ ROUTES: tuple[Route, ...] = (
             "DELETE": partial(features.deactivate, free=False),
         },
     ),
-    _route(r"/iam/admin/sellers", {"GET": sellers.list_sellers}),
+    _route(r"/iam/admin/sellers", {"GET": sellers.list_sellers, "POST": sellers.create_seller}),
+    _route(
+        r"/iam/admin/sellers/(?P<seller_id>{id})",
+        {"GET": sellers.get_seller, "PATCH": sellers.patch_seller, "DELETE": sellers.delete_seller},
+    ),
+    _route(r"/iam/clients/me", {"GET": reseller.get_account}),
+    _route(
+        NOTIFICATIONS,
+        {"GET": reseller.list_notification_settings, "POST": reseller.create_notification_setting},
+    ),
+    _route(
+        NOTIFICATIONS + r"/(?P<setting_id>{id})",
+        {
+            "GET": reseller.get_notification_setting,
+            "PUT": reseller.put_notification_setting,
+            "PATCH": reseller.patch_notification_setting,
+            "DELETE": reseller.delete_notification_setting,
+        },
+    ),
+    _route(r"/iam/reselling/settings", {"GET": reseller.get_branding, "PUT": reseller.put_branding}),
+    _route(r"/iam/reselling/settings/upload", {"POST": reseller.upload_branding_assets}),
+    _route(r"/iam/activity_log/requests", {"GET": activity.list_requests}),
+    _route(r"/iam/activity_log/requests/(?P<request_id>{id})", {"GET": activity.get_request}),
+    _route(r"/iam/activity_log/account_status_changes", {"GET": activity.list_status_changes}),
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .api import ApiRequest
-from .catalog import ADMIN_GROUP_ID, LANGUAGES, SELLERS
+from .catalog import ADMIN_GROUP_ID, LANGUAGES
 from .data import tokens_of
 from .responses import SandboxResponse, empty_response, json_response, not_found
 from .store import ClientRecord, Store, UserRecord
@@ -41,10 +41,9 @@ EMAIL_NOT_FOUND = "User with given email not found."
 # Gcore: EmailRequest (iam_reseller_api.yaml).
 EMAIL_REQUEST: dict[str, Validator] = {"email": email_field()}
 # The sandbox's choice: who cannot be added to a client. Gcore names the error, not its causes.
-# The sandbox refuses the addresses of the reseller's sellers (catalog.SELLERS), users of another
-# type than `common` (reseller and seller staff), deleted users, and any invitation into a deleted
-# client.
-SELLER_EMAILS = frozenset(seller.email.lower() for seller in SELLERS)
+# The sandbox refuses the addresses of the reseller's sellers (Store.sellers, those created since
+# included), users of another type than `common` (reseller and seller staff), deleted users, and
+# any invitation into a deleted client.
 
 
 def invite_user(request: ApiRequest, store: Store) -> SandboxResponse:
@@ -65,7 +64,7 @@ def invite_user(request: ApiRequest, store: Store) -> SandboxResponse:
     if member is not None:
         return json_response(400, [ALREADY_INVITED.format(user_id=member.id, client_id=client.id)])
     existing = matches[0] if matches else None
-    if client.fields["deleted"] or email.lower() in SELLER_EMAILS or not _can_join(existing):
+    if client.fields["deleted"] or _is_seller(store, email) or not _can_join(existing):
         return json_response(400, [CANNOT_BE_ADDED])
     if existing is None:
         user = _new_user(store, invite, client)
@@ -122,6 +121,10 @@ def reset_password(request: ApiRequest, store: Store) -> SandboxResponse:
     # link Gcore mails, so nothing the API shows changes.
     _, refused = _user_of_email_request(request, store)
     return refused if refused is not None else empty_response(200)
+
+
+def _is_seller(store: Store, email: str) -> bool:
+    return any(seller["email"].lower() == email.lower() for seller in store.sellers)
 
 
 def users_with_email(store: Store, email: str) -> list[UserRecord]:

@@ -72,8 +72,12 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             self._send(control(self.server.sandbox, self.command, path, body))
             return
         try:
+            headers = dict(self.headers.items())
+            # As a front proxy does: the activity log's `remote_ip_address` is the peer's address.
+            headers = {k: v for k, v in headers.items() if k.lower() != "x-real-ip"}
+            headers["X-Real-IP"] = self.client_address[0]
             response = self.server.sandbox.handle(
-                method=self.command, path=path, query=query, headers=dict(self.headers.items()), body=body
+                method=self.command, path=path, query=query, headers=headers, body=body
             )
         except SimulatedTimeout as exc:
             time.sleep(exc.seconds)  # the client has given up long before this answer

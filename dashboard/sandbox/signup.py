@@ -1,7 +1,8 @@
 """POST /iam/users: a new client and its first user, both active at once (CreateUserRequest ->
 201 iam_reseller_User; iam_reseller_api.yaml; docs/gcore-api-notes.md §10).
 
-The password is checked and then dropped: nothing keeps it, so no response and no log can show it.
+The password is checked and then dropped: no record and no response holds it. Only the activity log
+keeps the request's body, as Gcore documents its `data` (activity.py).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from .api import ApiRequest
-from .catalog import ADMIN_GROUP_ID, HIDDEN_SERVICES, LANGUAGES, RESELLER_IDS, SELLER_IDS, SERVICES
+from .catalog import ADMIN_GROUP_ID, HIDDEN_SERVICES, LANGUAGES, RESELLER_IDS, SERVICES
 from .data import services_of
 from .invitations import users_with_email
 from .responses import SandboxResponse, json_response
+from .sellers import live_seller_ids
 from .store import ClientRecord, Store, UserRecord
 from .validation import (
     BodyError,
@@ -71,7 +73,7 @@ def _validators(store: Store) -> dict[str, Validator]:
         "user_type": choice(("common",)),  # Gcore: CreateUserRequest.user_type "must be `common`"
         "name": optional_text,
         "phone": CharField(max_length=30, allow_null=True, allow_blank=True),
-        "seller": primary_key(lambda: SELLER_IDS, allow_null=True),
+        "seller": primary_key(lambda: live_seller_ids(store), allow_null=True),
         "services": object_list(PRODUCT_SETTING),
         "lang": choice(LANGUAGES),
         "custom_id": optional_text,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,8 @@ from .catalog import ADMIN_GROUP_ID, FEATURES_BY_ID, GROUPS, SERVICES
 # will turn to `deleted`; the sandbox puts it this long after the status changed.
 DELETION_GRACE = timedelta(days=30)
 STATUSES_WITH_DELETED_DATE = ("trialend", "paused")
+# The sandbox's bound on the activity log: the last this many requests are kept.
+MAX_LOGGED_REQUESTS = 5_000
 
 
 @dataclass
@@ -180,6 +183,20 @@ class Store:
     # Users deleted with their last client (DELETE .../client-users/{uid}): gone from the API, kept
     # only so the tokens they issued can still name them.
     removed_users: dict[int, UserRecord] = field(default_factory=dict)
+    # The reseller's notification e-mails (NotificationSettingsRead objects), by id.
+    notification_settings: list[dict[str, Any]] = field(default_factory=list)
+    # The reseller's BrandingSettings as GET /iam/reselling/settings answers them.
+    branding: dict[str, Any] = field(default_factory=dict)
+    # Uploaded logo and favicon: field name -> (file name, content type, bytes).
+    branding_assets: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    # The activity log: the requests served since the store was made (AccountRequestsItem objects,
+    # oldest first, the last activity.MAX_REQUESTS kept), and the seeded history before them (None
+    # until first read: data.activity_history builds it, as services and tokens are built).
+    recorded_requests: deque[dict[str, Any]] = field(
+        default_factory=lambda: deque(maxlen=MAX_LOGGED_REQUESTS)
+    )
+    seeded_activity: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None
+    recorded_count: int = 0  # requests recorded so far: the next recorded id follows from it
 
     def take_id(self, kind: str) -> int:
         value = self.next_ids[kind]

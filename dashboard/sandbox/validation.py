@@ -350,3 +350,18 @@ def password_problems(password: str) -> list[str]:
 def _refuse_null(*, allowed: bool) -> None:
     if not allowed:
         raise FieldError(MAY_NOT_BE_NULL)
+
+
+def nested_object(validators: Mapping[str, Validator], *, required: Collection[str] = ()) -> Validator:
+    """One nested object (a DRF nested serializer), its errors flattened as `nested` flattens them,
+    so the 400 keeps Gcore's `{"errors": {"field": ["msg"]}}` shape."""
+    clean = nested(validators, required=required)
+
+    def validate(value: object) -> dict[str, Any]:
+        if value is None:
+            raise FieldError(MAY_NOT_BE_NULL)
+        if not isinstance(value, dict):
+            raise FieldError(f"Invalid data. Expected a dictionary, but got {type(value).__name__}.")
+        return cast(dict[str, Any], clean(value))
+
+    return validate

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from dashboard.models import AuditEntry
@@ -36,7 +36,7 @@ def audit_record(**fields: Any) -> AuditEntry:
 
 def audit_entry(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     action: str,
     outcome: str,
     client_id: int | None = None,
@@ -101,14 +101,16 @@ def audit_failure(exc: UpstreamError, *, audit: Callable[..., object] = audit_re
 def audit_refused_input(
     *,
     action: str,
-    client_id: int,
-    actor: AbstractBaseUser,
-    errors: Mapping[str, list[str]],
+    client_id: int | None,
+    actor: User,
+    # A form's errors: each field's ErrorList yields its messages as text (its stubs say it may
+    # hold ValidationErrors, which it does, but it hands out their messages).
+    errors: Mapping[str, Iterable[object]],
     user_id: int | None = None,
     ip_address: str | None = None,
 ) -> None:
     """Record a change the dashboard's own validation refused before anything was sent."""
-    message = " | ".join(f"{name}: {'; '.join(msgs)}" for name, msgs in errors.items())
+    message = " | ".join(f"{name}: {'; '.join(map(str, msgs))}" for name, msgs in errors.items())
     audit_record(
         actor=actor,
         action=action,

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
@@ -32,6 +32,7 @@ from dashboard.services.clients import client_get
 from dashboard.services.saves import Save, SaveResult, Step, normalise, run_save
 from dashboard.spp import SppNotFound, get_spp_client, spp_mode
 from dashboard.spp.models import ADDRESS_FIELDS, SppClient, SppClientUpdate
+from dashboard.upstream.errors import UpstreamNotFound
 
 log = logging.getLogger("dashboard.billing")
 
@@ -143,7 +144,7 @@ class BillingState:
 
 
 def billing_state(
-    *, client_id: int, client: Client | None, actor: AbstractBaseUser, ip_address: str | None = None
+    *, client_id: int, client: Client | None, actor: User, ip_address: str | None = None
 ) -> BillingState:
     """The client's SPP record, or the email matches; links by email when exactly one SPP client matches.
 
@@ -167,7 +168,7 @@ def billing_state(
     state = BillingState(client=client, matches=matches, taken=taken)
     if len(matches) == 1 and not taken:
         try:
-            state.link = link_clients(
+            state.link = billing_link(
                 client_id=client.id,
                 spp_id=matches[0].id,
                 method=BillingLink.Method.EMAIL,
@@ -181,12 +182,12 @@ def billing_state(
     return state
 
 
-def link_clients(
+def billing_link(
     *,
     client_id: int,
     spp_id: int,
     method: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     ip_address: str | None = None,
     known_email: str | None = None,
 ) -> BillingLink:
@@ -223,7 +224,7 @@ def link_clients(
 
 
 def _link_entry(
-    link: BillingLink, email: str, *, actor: AbstractBaseUser | None, ip_address: str | None = None
+    link: BillingLink, email: str, *, actor: User | None, ip_address: str | None = None
 ) -> AuditEntry:
     return audit_entry(
         actor=actor,
@@ -237,9 +238,7 @@ def _link_entry(
     )
 
 
-def link_by_email_batch(
-    pairs: list[tuple[int, int, str]], *, actor: AbstractBaseUser | None
-) -> list[tuple[int, int]]:
+def link_by_email_batch(pairs: list[tuple[int, int, str]], *, actor: User | None) -> list[tuple[int, int]]:
     """Links by email for many clients at once (Gcore id, SPP id, email), each audited: the drift
     build's, a page at a time, in one transaction. If any was linked meanwhile (a person, another
     run), they are made one by one instead, leaving that one out. The (Gcore, SPP) pairs linked."""
@@ -263,7 +262,7 @@ def link_by_email_batch(
         made = []
         for gcore_id, spp_id, email in pairs:
             try:
-                link_clients(
+                billing_link(
                     client_id=gcore_id,
                     spp_id=spp_id,
                     method=BillingLink.Method.EMAIL,
@@ -277,7 +276,7 @@ def link_by_email_batch(
     return [(gcore_id, spp_id) for gcore_id, spp_id, _ in pairs]
 
 
-def unlink_clients(*, client_id: int, actor: AbstractBaseUser, ip_address: str | None = None) -> int | None:
+def billing_unlink(*, client_id: int, actor: User, ip_address: str | None = None) -> int | None:
     """Remove a Gcore client's link; the SPP id it had, or None when it had none. Audited."""
     link = BillingLink.objects.filter(gcore_client_id=client_id).first()
     if link is None:
@@ -384,7 +383,7 @@ def billing_update(
     spp_id: int,
     original: Mapping[str, Any],
     desired: Mapping[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:
@@ -481,9 +480,17 @@ def spp_record_get(spp_id: int) -> SppClient:
     return get_spp_client().get_client(spp_id)
 
 
-def sync_records(*, client_id: int, spp_id: int) -> tuple[Client, SppClient]:
+def billing_records_get(*, client_id: int, spp_id: int) -> tuple[Client, SppClient]:
     """Both sides of a link as they are now: Gcore's client (read fresh) and SPP's record."""
     return client_get(client_id=client_id, fresh=True).value, spp_record_get(spp_id)
+
+
+def billing_records_find(*, client_id: int, spp_id: int) -> tuple[Client, SppClient] | None:
+    """`billing_records_get`, or None when either side is gone (deleted in its system)."""
+    try:
+        return billing_records_get(client_id=client_id, spp_id=spp_id)
+    except UpstreamNotFound:
+        return None
 
 
 def billing_sync(
@@ -492,7 +499,7 @@ def billing_sync(
     spp_id: int,
     original: Mapping[str, Any],
     choices: Mapping[str, str],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, F
-from django.http import Http404
 from django.utils import timezone
 
 from dashboard import worker
@@ -34,9 +33,9 @@ from dashboard.gcore.models import SERVICE_NAMES, ClientSummary, ServiceStatus, 
 from dashboard.models import BulkChange, BulkItem
 from dashboard.roles import perm
 from dashboard.services import versions
-from dashboard.services.account import may_set_status
 from dashboard.services.audit import Action, FieldChange, Outcome, audit_record, error_text
 from dashboard.services.client_query import ClientQuery
+from dashboard.services.client_services import may_set_status
 from dashboard.services.clients import client_get
 from dashboard.services.schedules import tasks_lost
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
@@ -157,7 +156,7 @@ def bulk_preview(
     *,
     service: str,
     status: str,
-    actor: AbstractBaseUser,
+    actor: User,
     client_ids: list[int] | None = None,
     query: ClientQuery | None = None,
 ) -> BulkChange:
@@ -314,9 +313,7 @@ def _claim_next(bulk: BulkChange, runner: str, count: int) -> list[BulkItem]:
     ]
 
 
-def _record(
-    item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None, result: Attempt, runner: str
-) -> BulkItem:
+def _record(item: BulkItem, bulk: BulkChange, actor: User | None, result: Attempt, runner: str) -> BulkItem:
     """The client's result on its row, and its own entry in the activity log.
 
     Only the claim's own runner records it: if another took the claim for dead meanwhile and could
@@ -354,7 +351,7 @@ def _record(
     return item
 
 
-def change_one(item: BulkItem, bulk: BulkChange, actor: AbstractBaseUser | None, *states: str) -> BulkItem:
+def change_one(item: BulkItem, bulk: BulkChange, actor: User | None, *states: str) -> BulkItem:
     """One client's change, now, in this thread, if it can be claimed from `states`: re-read, one
     PUT at most, recorded and audited."""
     runner = new_runner("retry")
@@ -422,7 +419,7 @@ def _settle_abandoned(bulk: BulkChange) -> int:
     return settled
 
 
-def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None, *, runner: str | None = None) -> BulkChange:
+def bulk_run(bulk: BulkChange, actor: User | None, *, runner: str | None = None) -> BulkChange:
     """Change waiting clients, BULK_CONCURRENCY at a time, until none waits; the change afterwards.
 
     Several runs (one per worker, BULK_WORKERS) may share one change: each claims the next waiting
@@ -477,7 +474,7 @@ def bulk_run(bulk: BulkChange, actor: AbstractBaseUser | None, *, runner: str | 
     return bulk_settle(bulk, actor)
 
 
-def bulk_settle(bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkChange:
+def bulk_settle(bulk: BulkChange, actor: User | None) -> BulkChange:
     """Finish the change if nothing is left to send: clients of dead runs settled (re-read), then
     done, or stopped with the waiting clients skipped. Left as it is while another live run still
     sends, or clients wait for a run (after a worker's shutdown). The batch is audited once."""
@@ -503,7 +500,7 @@ def bulk_settle(bulk: BulkChange, actor: AbstractBaseUser | None) -> BulkChange:
     return bulk
 
 
-def _audit_batch(bulk: BulkChange, actor: AbstractBaseUser | None) -> None:
+def _audit_batch(bulk: BulkChange, actor: User | None) -> None:
     """The batch's own entry in the activity log, beside its clients' entries."""
     counts = summary(bulk)
     failed = counts.failed + counts.unknown
@@ -570,7 +567,7 @@ def bulk_resume_stalled() -> str:
     return f"Resumed {resumed} stalled change(s); re-read {settled} client(s) left sending."
 
 
-def bulk_start(bulk: BulkChange, *, reason: str, actor: AbstractBaseUser) -> BulkChange:
+def bulk_start(bulk: BulkChange, *, reason: str, actor: User) -> BulkChange:
     """Start a previewed draft on the workers, once (a second start is ignored): BULK_WORKERS runs
     are queued when this transaction commits, and the change goes on whatever this server does."""
     if bulk.created_by_id != actor.pk and not actor.is_superuser:
@@ -598,7 +595,7 @@ def bulk_start(bulk: BulkChange, *, reason: str, actor: AbstractBaseUser) -> Bul
     return bulk
 
 
-def bulk_stop(bulk: BulkChange, *, actor: AbstractBaseUser | None = None) -> BulkChange:
+def bulk_stop(bulk: BulkChange, *, actor: User | None = None) -> BulkChange:
     """Ask a running change to stop: clients already sent finish, the rest are not sent; audited.
     The runs read the change's state between clients, on whichever worker they are."""
     asked = BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.RUNNING).update(
@@ -628,7 +625,7 @@ def waiting_for_worker(bulk: BulkChange) -> bool:
     )
 
 
-def bulk_retry(bulk: BulkChange, item: BulkItem, *, actor: AbstractBaseUser) -> BulkItem:
+def bulk_retry(bulk: BulkChange, item: BulkItem, *, actor: User) -> BulkItem:
     """Try one failed (or in-doubt) client again, now, at the person's explicit request."""
     if not actor.has_perm(perm("bulk_change_services")) or not may_set_status(actor, bulk.status):
         raise PermissionDenied("Your role does not allow changes across many clients.")
@@ -638,11 +635,10 @@ def bulk_retry(bulk: BulkChange, item: BulkItem, *, actor: AbstractBaseUser) -> 
 
 
 def bulk_item(bulk: BulkChange, item_id: str) -> BulkItem:
-    """One client of the change; Http404 when it has no such client."""
-    item = bulk.items.filter(pk=int(item_id)).first() if item_id.isdigit() else None
-    if item is None:
-        raise Http404("No such client in this change.")
-    return item
+    """One client of the change; BulkItem.DoesNotExist when it has no such client."""
+    if not item_id.isdigit():
+        raise BulkItem.DoesNotExist("No such client in this change.")
+    return bulk.items.get(pk=int(item_id))
 
 
 def recent_bulk_changes(limit: int = 20) -> list[BulkChange]:

@@ -6,7 +6,7 @@ saved views need: the upstream filters under Gcore's wire names, the ordering, t
 size, where the quick search goes, one message per invalid filter, and the chips. A bad value is
 an error on its own parameter and is left out of the upstream call; the other filters still apply.
 
-The web layer only declares and renders the controls (dashboard/forms.py); nothing here knows of
+The web layer only declares and renders the controls (dashboard/forms/clients.py); nothing here knows of
 forms, views or templates: it reads query-string data, wherever that comes from (a request's GET,
 a saved view, an overview link).
 """

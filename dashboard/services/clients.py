@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from pydantic import TypeAdapter
 
@@ -188,7 +188,7 @@ def client_update(
     client_id: int,
     original: Mapping[str, Any],
     desired: Mapping[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -126,7 +126,7 @@ def read_spp(run: DriftRun, workers: int, beat: Beat | None = None) -> SppIndex:
 
 
 def compare_gcore(
-    run: DriftRun, index: SppIndex, workers: int, actor: AbstractBaseUser | None, beat: Beat | None = None
+    run: DriftRun, index: SppIndex, workers: int, actor: User | None, beat: Beat | None = None
 ) -> None:
     gcore = get_gcore_client()
     links = dict(BillingLink.objects.values_list("gcore_client_id", "spp_client_id"))
@@ -155,7 +155,7 @@ def _compare_page(
     index: SppIndex,
     links: dict[int, int],
     linked_spp: set[int],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> None:
     # First the links email matching can make on this page (one transaction), then the comparison.
     wanted = []
@@ -164,15 +164,15 @@ def _compare_page(
             candidates = index.with_email(client.email)
             if len(candidates) == 1 and candidates[0] not in linked_spp:
                 wanted.append((client.id, candidates[0], index.by_id[candidates[0]][0] or ""))
-    for gcore_id, spp_id in link_by_email_batch(wanted, actor=actor) if wanted else []:
-        links[gcore_id] = spp_id
-        linked_spp.add(spp_id)
+    for gcore_id, linked_id in link_by_email_batch(wanted, actor=actor) if wanted else []:
+        links[gcore_id] = linked_id
+        linked_spp.add(linked_id)
         run.linked += 1
     entries = []
     for client in clients:
         spp_id = links.get(client.id)
         theirs = index.by_id.get(spp_id) if spp_id is not None else None
-        if theirs is None:
+        if spp_id is None or theirs is None:
             continue
         run.compared += 1
         ours = gcore_shared(client).values()
@@ -198,7 +198,7 @@ def _compare_page(
 
 def drift_build(
     *,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     run: DriftRun | None = None,
     beat: Beat | None = None,
 ) -> DriftRun:
@@ -265,13 +265,13 @@ def drift_queued() -> bool:
     return schedule_state("drift") == "queued"
 
 
-def drift_start(*, actor: AbstractBaseUser) -> bool:
+def drift_start(*, actor: User) -> bool:
     """Queue a build on the workers for `actor` (the drift schedule's Run now); False when one is
     queued or running already: the schedule's one slot means two builds never run at once."""
     return schedule_run_now("drift", actor=actor)
 
 
-def drift_occurrence(beat: Callable[[], None], actor: AbstractBaseUser | None) -> str:
+def drift_occurrence(beat: Callable[[], None], actor: User | None) -> str:
     """One scheduled (or asked-for) build, on a worker: what the Background work page says of it."""
     if not billing_connected():
         return "Skipped: SPP is not connected."

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from dashboard.gcore import GcoreError, get_gcore_client
 from dashboard.gcore.models import Client, Feature, Page, ServiceName
@@ -134,7 +134,7 @@ def clients_export_csv(
     *,
     filters: Mapping[str, object],
     ordering: str,
-    actor: AbstractBaseUser,
+    actor: User,
     ip_address: str | None = None,
     page_size: int | None = None,
 ) -> Iterator[bytes]:

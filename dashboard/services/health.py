@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.cache import cache
 from django.db import connection
@@ -13,7 +13,14 @@ from dashboard.gcore import GcoreAuthError, GcoreError, get_gcore_client
 
 # Load balancers ask every few seconds; one Gcore probe per server every this many seconds.
 GCORE_PROBE_SECONDS = 15
-_probe: dict[str, Any] = {}
+
+
+class _Probe(TypedDict, total=False):
+    at: float  # time.monotonic() of the last probe
+    state: str
+
+
+_probe: _Probe = {}
 
 
 def _check_database() -> str:
@@ -47,7 +54,7 @@ def _check_gcore() -> str:
         state = "error: token refused"
     except GcoreError as exc:
         state = f"error: {type(exc).__name__}"
-    _probe.update(at=now, state=state)
+    _probe.update({"at": now, "state": state})
     return state
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.views.decorators.debug import sensitive_variables
 from pydantic import TypeAdapter
 
@@ -109,7 +109,7 @@ def client_create(
     products: Mapping[str, bool],
     defaults: Mapping[str, bool],
     password: str | None,
-    actor: AbstractBaseUser,
+    actor: User,
     ip_address: str | None = None,
 ) -> CreatedClient:
     """Create the client and its first user; audited, with the password left out.

@@ -71,11 +71,11 @@ def client_counts(
             for key, filters in filter_sets.items()
         }
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((future for future in done if future.exception() is not None), None)
-        if failed is not None:
+        error = next((exc for future in done if (exc := future.exception()) is not None), None)
+        if error is not None:
             for future in pending:
                 future.cancel()
-            raise failed.exception()  # type: ignore[misc]
+            raise error
         for future, key in futures.items():
             counts[key] = future.result().count
     return counts

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
 from dashboard.gcore import GcoreNotFound, get_gcore_client
@@ -25,19 +25,19 @@ from dashboard.services.saves import Act, run_act
 from dashboard.upstream.errors import UpstreamError
 
 
-def _require(actor: AbstractBaseUser, codename: str, what: str) -> None:
+def _require(actor: User, codename: str, what: str) -> None:
     if not actor.has_perm(perm(codename)):
         raise PermissionDenied(f"Your role does not allow {what}.")
 
 
-def invite(
+def client_user_invite(
     *,
     client_id: int,
     email: str,
     role_id: int,
     lang: str | None,
     name: str | None,
-    actor: AbstractBaseUser,
+    actor: User,
     ip_address: str | None = None,
 ) -> Invitation:
     """Invite a person into the client with a role: a new user gets an e-mail to set a password;
@@ -57,8 +57,8 @@ def invite(
     return run_act(act, actor=actor, ip_address=ip_address)
 
 
-def remove_access(
-    *, client_id: int, user: ClientUser, reason: str, actor: AbstractBaseUser, ip_address: str | None = None
+def client_user_remove(
+    *, client_id: int, user: ClientUser, reason: str, actor: User, ip_address: str | None = None
 ) -> None:
     """Take the user's access to this client away; Gcore deletes a user left with no account."""
     act = Act(
@@ -75,8 +75,8 @@ def remove_access(
     run_act(act, actor=actor, ip_address=ip_address)
 
 
-def resend_invitation(
-    *, client_id: int, user: ClientUser, actor: AbstractBaseUser, ip_address: str | None = None
+def client_user_invitation_resend(
+    *, client_id: int, user: ClientUser, actor: User, ip_address: str | None = None
 ) -> None:
     """Gcore e-mails the activation link again (it refuses once the user has activated)."""
     act = Act(
@@ -92,8 +92,8 @@ def resend_invitation(
     run_act(act, actor=actor, ip_address=ip_address)
 
 
-def send_password_reset(
-    *, client_id: int, user: ClientUser, actor: AbstractBaseUser, ip_address: str | None = None
+def client_user_password_reset(
+    *, client_id: int, user: ClientUser, actor: User, ip_address: str | None = None
 ) -> None:
     """Gcore e-mails the user a link to choose a new password; the dashboard never sees it."""
     act = Act(
@@ -109,7 +109,7 @@ def send_password_reset(
     run_act(act, actor=actor, ip_address=ip_address)
 
 
-def invited_since(client_id: int) -> dict[int, datetime]:
+def invitations_get(client_id: int) -> dict[int, datetime]:
     """When this dashboard invited each of the client's users (user id -> the newest invitation or
     resend), for "invited N days ago": Gcore's user record has no invitation date."""
     entries = AuditEntry.objects.filter(
@@ -120,6 +120,8 @@ def invited_since(client_id: int) -> dict[int, datetime]:
     ).values_list("user_id", "created_at")
     since: dict[int, datetime] = {}
     for user_id, created_at in entries:
+        if user_id is None:  # left out by the query; the column may be null
+            continue
         if user_id not in since or created_at > since[user_id]:
             since[user_id] = created_at
     return since
@@ -162,7 +164,15 @@ def token_get(*, client_id: int, token_id: int) -> ApiToken:
     return token
 
 
-def tokens_of(*, client_id: int, user_id: int) -> list[ApiToken]:
+def token_get_or_none(*, client_id: int, token_id: int) -> ApiToken | None:
+    """`token_get`, or None when the client has no such live token (revoked meanwhile, perhaps)."""
+    try:
+        return token_get(client_id=client_id, token_id=token_id)
+    except GcoreNotFound:
+        return None
+
+
+def user_tokens_get(*, client_id: int, user_id: int) -> list[ApiToken]:
     """The user's live tokens in the client (what keeps Gcore from removing a user); none if
     unreadable."""
     try:
@@ -171,8 +181,8 @@ def tokens_of(*, client_id: int, user_id: int) -> list[ApiToken]:
         return []
 
 
-def revoke_token(
-    *, client_id: int, token: ApiToken, reason: str, actor: AbstractBaseUser, ip_address: str | None = None
+def token_revoke(
+    *, client_id: int, token: ApiToken, reason: str, actor: User, ip_address: str | None = None
 ) -> None:
     """Delete the token: every application using it loses access at once. Cannot be undone."""
     owner = token.client_user.user_email or f"user {token.client_user.user_id}"

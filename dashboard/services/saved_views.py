@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -53,17 +53,17 @@ def list_query_parse(raw: str) -> ListQuery:
     return ListQuery(query=parsed.tidy(), errors=errors)
 
 
-def saved_views_visible(*, user: AbstractBaseUser) -> list[SavedView]:
+def saved_views_visible(*, user: User) -> list[SavedView]:
     """The user's own views and everyone's shared ones, by name."""
     return list(SavedView.objects.visible_to(user))
 
 
-def saved_view_get(*, view_id: int, user: AbstractBaseUser) -> SavedView:
+def saved_view_get(*, view_id: int, user: User) -> SavedView:
     """A view this user may see; SavedView.DoesNotExist for someone else's private view too."""
     return SavedView.objects.visible_to(user).get(pk=view_id)
 
 
-def saved_view_can_change(*, view: SavedView, user: AbstractBaseUser) -> bool:
+def saved_view_can_change(*, view: SavedView, user: User) -> bool:
     return view.owner_id == user.pk or bool(getattr(user, "is_superuser", False))
 
 
@@ -71,13 +71,15 @@ def _check_name(name: str, *, owner_id: int, exclude_id: int | None = None) -> s
     name = " ".join(name.split())
     if not name:
         raise SavedViewError("Give the view a name.", field="name")
-    taken = SavedView.objects.filter(owner_id=owner_id, name__iexact=name).exclude(pk=exclude_id)
+    taken = SavedView.objects.filter(owner_id=owner_id, name__iexact=name)
+    if exclude_id is not None:
+        taken = taken.exclude(pk=exclude_id)
     if taken.exists():
         raise SavedViewError(f"There is already a view called “{name}”.", field="name")
     return name
 
 
-def saved_view_create(*, owner: AbstractBaseUser, name: str, query: str, shared: bool = False) -> SavedView:
+def saved_view_create(*, owner: User, name: str, query: str, shared: bool = False) -> SavedView:
     """Save the list query under a name; SavedViewError when the name or the query is not usable."""
     parsed = list_query_parse(query)
     if parsed.errors:
@@ -93,7 +95,7 @@ def saved_view_create(*, owner: AbstractBaseUser, name: str, query: str, shared:
         raise SavedViewError(f"There is already a view called “{name}”.", field="name") from None
 
 
-def saved_view_update(*, view: SavedView, user: AbstractBaseUser, name: str, shared: bool) -> SavedView:
+def saved_view_update(*, view: SavedView, user: User, name: str, shared: bool) -> SavedView:
     """Rename a view or change who sees it: its owner or a superuser only (PermissionDenied)."""
     if not saved_view_can_change(view=view, user=user):
         raise PermissionDenied("Only the owner of a view or an administrator can change it.")
@@ -107,7 +109,7 @@ def saved_view_update(*, view: SavedView, user: AbstractBaseUser, name: str, sha
     return view
 
 
-def saved_view_delete(*, view: SavedView, user: AbstractBaseUser) -> None:
+def saved_view_delete(*, view: SavedView, user: User) -> None:
     if not saved_view_can_change(view=view, user=user):
         raise PermissionDenied("Only the owner of a view or an administrator can delete it.")
     view.delete()

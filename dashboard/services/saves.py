@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from dashboard.services.audit import FieldChange, Outcome, audit_failure, audit_record, error_text
 from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
@@ -158,7 +158,7 @@ def run_save(
     *,
     original: Mapping[str, Any],
     desired: Mapping[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:
@@ -284,8 +284,8 @@ def _run_each(
         outcome = Outcome.UPSTREAM_ERROR
     report = "; ".join(
         f"{o.system}: saved {', '.join(o.saved)}"
-        if o.ok
-        else f"{o.system}: not saved {', '.join(o.failed)} ({error_text(o.error)})"  # type: ignore[arg-type]
+        if o.error is None
+        else f"{o.system}: not saved {', '.join(o.failed)} ({error_text(o.error)})"
         for o in outcomes
     )
     note = " Overwrote a concurrent change." if conflicts and not failures else ""
@@ -322,7 +322,7 @@ class Act(Generic[R]):
     answered_user: Callable[[Any], int | None] = lambda result: None
 
 
-def run_act(act: Act[R], *, actor: AbstractBaseUser, ip_address: str | None = None) -> R:
+def run_act(act: Act[R], *, actor: User, ip_address: str | None = None) -> R:
     """Authorize, send once (the upstream clients never retry a sent write), audit every attempt,
     and invalidate: even a call that failed may have reached the upstream (a timeout)."""
     act.authorize()

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,7 +33,7 @@ log = logging.getLogger("dashboard.tasks")
 Beat = Callable[[], None]
 # The work of one occurrence: it gets a heartbeat to call as it goes and the person who asked for it
 # (None for the schedule's own runs), and returns what the Background work page says about it.
-Work = Callable[[Beat, AbstractBaseUser | None], str]
+Work = Callable[[Beat, User | None], str]
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,15 @@ def tasks_lost(task_name: str, args: list[Any]) -> int:
     results = _database_queue()
     if results is None:
         return 0
-    return results.filter(
-        status="RUNNING", task_path=f"dashboard.tasks.{task_name}", args_kwargs__args=args
-    ).update(
-        status="FAILED",
-        finished_at=timezone.now(),
-        exception_class_path="dashboard.worker.WorkerLost",
-        traceback=f"dashboard.worker.WorkerLost: {WorkerLost.__doc__}",
+    return int(
+        results.filter(
+            status="RUNNING", task_path=f"dashboard.tasks.{task_name}", args_kwargs__args=args
+        ).update(
+            status="FAILED",
+            finished_at=timezone.now(),
+            exception_class_path="dashboard.worker.WorkerLost",
+            traceback=f"dashboard.worker.WorkerLost: {WorkerLost.__doc__}",
+        )
     )
 
 
@@ -123,7 +125,7 @@ def _settle_lost(kind: Kind, now: Any) -> None:
             tasks_lost(kind.task.name, [row.occurrence])
 
 
-def _claim(kind: Kind, now: Any, *, force: bool, actor: AbstractBaseUser | None) -> str | None:
+def _claim(kind: Kind, now: Any, *, force: bool, actor: User | None) -> str | None:
     """Take the kind's one slot (due, or asked for with `force`) and return the occurrence's token;
     None when an occurrence is already queued or running, or it is not due."""
     token = uuid.uuid4().hex
@@ -141,7 +143,7 @@ def _claim(kind: Kind, now: Any, *, force: bool, actor: AbstractBaseUser | None)
     return token if claimed else None
 
 
-def _enqueue(kind: Kind, *, force: bool = False, actor: AbstractBaseUser | None = None) -> str | None:
+def _enqueue(kind: Kind, *, force: bool = False, actor: User | None = None) -> str | None:
     now = timezone.now()
     _row(kind, now)
     _settle_lost(kind, now)
@@ -160,12 +162,12 @@ def schedules_tick() -> list[str]:
     return [name for name, kind in kinds().items() if _enqueue(kind) is not None]
 
 
-def schedule_run_now(name: str, *, actor: AbstractBaseUser | None = None) -> bool:
+def schedule_run_now(name: str, *, actor: User | None = None) -> bool:
     """Queue an occurrence of `name` now, for `actor`; False when one is queued or running already."""
     return _enqueue(kinds()[name], force=True, actor=actor) is not None
 
 
-def schedule_claim(name: str, *, actor: AbstractBaseUser | None = None) -> str | None:
+def schedule_claim(name: str, *, actor: User | None = None) -> str | None:
     """The slot of `name` for work run in this process (a cron command), or None when taken."""
     kind = kinds()[name]
     now = timezone.now()

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from dashboard.gcore import GcoreNotFound, get_gcore_client
 from dashboard.gcore.models import GROUPS_BY_ID, Client, ClientUser, UserUpdate
@@ -54,7 +54,7 @@ def user_update(
     user_id: int,
     original: Mapping[str, Any],
     desired: Mapping[str, Any],
-    actor: AbstractBaseUser,
+    actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
 ) -> SaveResult:

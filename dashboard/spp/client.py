@@ -58,7 +58,7 @@ class SppClient(UpstreamClient):
         if sort:
             params.append(("sort", sort))
         params += filter_params(filters or {})
-        response = self._request("GET", "/api/clients", params=params)
+        response = self._request("GET", "/api/clients", params=tuple(params))
         # SPP: documented as the `{data, links, meta}` envelope; a bare array is read too, as one page.
         if response.content.lstrip()[:1] == b"[":
             clients = self._read(list[SppClientRecord], response)

@@ -77,16 +77,14 @@ DEFAULT_CLIENT_ROLE = 4
 
 # The reseller's staff: SPP users that can be a client's managers (UserManager, docs/spp-api-notes.md §4).
 # Employees are users too, so their ids come before the clients'.
-EMPLOYEES: dict[int, dict[str, Any]] = {
-    employee["id"]: employee
-    for employee in (
-        {"id": 25, "name_f": "Marta", "name_l": "Kowalczyk", "role_id": 1},
-        {"id": 26, "name_f": "Jonas", "name_l": "Weber", "role_id": 2},
-        {"id": 27, "name_f": "Priya", "name_l": "Nair", "role_id": 2},
-        {"id": 28, "name_f": "Tomás", "name_l": "Becker", "role_id": 3},
-        {"id": 29, "name_f": "Léa", "name_l": "Fontaine", "role_id": 2},
-    )
-}
+_EMPLOYEE_ROWS: tuple[dict[str, Any], ...] = (
+    {"id": 25, "name_f": "Marta", "name_l": "Kowalczyk", "role_id": 1},
+    {"id": 26, "name_f": "Jonas", "name_l": "Weber", "role_id": 2},
+    {"id": 27, "name_f": "Priya", "name_l": "Nair", "role_id": 2},
+    {"id": 28, "name_f": "Tomás", "name_l": "Becker", "role_id": 3},
+    {"id": 29, "name_f": "Léa", "name_l": "Fontaine", "role_id": 2},
+)
+EMPLOYEES: dict[int, dict[str, Any]] = {employee["id"]: employee for employee in _EMPLOYEE_ROWS}
 for _employee in EMPLOYEES.values():
     _employee["name"] = f"{_employee['name_f']} {_employee['name_l']}"
     _employee["email"] = (

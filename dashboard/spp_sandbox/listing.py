@@ -72,6 +72,8 @@ def parse_php_query(query: str) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for raw_key, value in parse_qsl(query, keep_blank_values=True):
         match = _KEY_RE.match(raw_key)
+        if match is None:  # never: both groups may be empty, so every name matches
+            continue
         base, parts = match.group(1), re.findall(r"\[([^\]]*)\]", match.group(2))
         if not parts:
             # No complete `[...]`: the whole name is literal, an unclosed `[` becoming `_`.

@@ -256,6 +256,8 @@ def render_now(context: template.Context, template_name: str) -> SafeString:
     needs no Gcore data but sits below that point (the client list's sidebar) would be rendered
     after Gcore answered, adding to the wait; rendered first, it is ready when the answer comes.
     """
+    if context.template is None:  # a tag runs while its template renders, which sets this
+        raise template.TemplateSyntaxError("render_now runs only inside a template")
     return context.template.engine.get_template(template_name).render(context)
 
 

@@ -9,13 +9,12 @@ have applied the change. The clients know nothing of Django requests or HTML.
 
 from __future__ import annotations
 
-import functools
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -40,11 +39,20 @@ MAYBE_APPLIED_STATUSES = frozenset({502, 504})
 # Exceptions raised before a request left this machine: safe to retry even a write.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
+T = TypeVar("T")
 
-@functools.cache
-def adapter(shape: Any) -> TypeAdapter[Any]:
+
+# Keyed by the shape itself (a dict, not functools.cache: mypy does not take a class as Hashable).
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+
+def adapter(shape: type[T]) -> TypeAdapter[T]:
     """A validator per response shape, built once (building one costs far more than using it)."""
-    return TypeAdapter(shape)
+    found = _ADAPTERS.get(shape)
+    if found is None:
+        # Two threads may both build one; either is the same validator, and one is kept.
+        found = _ADAPTERS.setdefault(shape, TypeAdapter(shape))
+    return found
 
 
 def _unbound(response: httpx.Response) -> httpx.Response:
@@ -105,7 +113,14 @@ class UpstreamClient:
         self._http.close()
 
     def _request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        # A tuple, not a list, for repeated names: httpx's list type takes more than strings.
+        params: Mapping[str, str] | tuple[tuple[str, str], ...] | None = None,
+        json: Any = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         """Send one call; retry reads on transient failures, writes only when nothing was sent."""
         is_read = method == "GET"
@@ -117,7 +132,9 @@ class UpstreamClient:
             started = time.perf_counter()
             try:
                 response = _unbound(
-                    self._http.request(method, path, params=params, json=json, extensions=extensions)
+                    self._http.request(
+                        method, path, params=params, json=json, files=files, extensions=extensions
+                    )
                 )
             except httpx.TransportError as exc:
                 if sent is not None:
@@ -190,7 +207,7 @@ class UpstreamClient:
             return bad_gateway(f"{self.system} could not be reached.")
         return bad_gateway(f"The connection to {self.system} broke off.")
 
-    def _read(self, shape: Any, response: httpx.Response) -> Any:
+    def _read(self, shape: type[T], response: httpx.Response) -> T:
         """The body as `shape`, read by pydantic straight from the bytes (parsed and checked in one pass).
 
         A body that is not JSON, or not of that shape, is this system's response error.

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from dashboard.forms import ActivityFilterForm
+from dashboard.forms.activity import ActivityFilterForm
 from dashboard.http import HtmxHttpRequest, render_page
 from dashboard.roles import perm
 from dashboard.services.audit import audit_query

@@ -10,18 +10,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
-from dashboard.forms import SERVICE_STATUS_LABELS, BulkPreviewForm, ConfirmForm
+from dashboard.changes import ChangeView
+from dashboard.forms.account import SERVICE_STATUS_LABELS
+from dashboard.forms.bulk import BulkPreviewForm, BulkStartForm
+from dashboard.forms.saving import an_id
 from dashboard.http import HtmxHttpRequest, render_page
-from dashboard.mfa import changes_many, fresh_identity_required
+from dashboard.mfa import changes_many
 from dashboard.models import BulkChange, BulkItem
-from dashboard.roles import perm
-from dashboard.services.account import STATUS_MEANINGS, STOPPING_STATUSES, consequence
 from dashboard.services.bulk import (
     ACTIVE,
     BulkRefused,
@@ -37,28 +36,61 @@ from dashboard.services.bulk import (
     waiting_for_worker,
 )
 from dashboard.services.client_query import ClientQuery
+from dashboard.services.client_services import STATUS_MEANINGS, STOPPING_STATUSES, consequence
 
 
 def _page(bulk_id: int) -> str:
     return f"{reverse('client-bulk')}?batch={bulk_id}"
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required(perm("bulk_change_services"), raise_exception=True)
-@fresh_identity_required(when=changes_many)
-def bulk_view(request: HtmxHttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        return _act(request)
-    batch = request.GET.get("batch", "")
-    if not batch:
-        context = {"recent": recent_bulk_changes(), "max_clients": settings.BULK_MAX_CLIENTS}
-        return render_page(request, "clients/bulk.html", context, partial="bulk")
-    bulk = _bulk(batch)
-    return _bulk_page(request, bulk)
+class BulkView(ChangeView):
+    """The page of changes across many clients. Its POSTs: preview (a draft), start (the change
+    itself: a reason and the tick, through the change shape), stop, and retry one client."""
+
+    permission = "bulk_change_services"
+    fresh_identity = staticmethod(changes_many)
+    form_class = BulkStartForm
+    template_name, partial_name = "clients/bulk.html", "bulk"
+
+    def get(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        batch = request.GET.get("batch", "")
+        if not batch:
+            context = {"recent": recent_bulk_changes(), "max_clients": settings.BULK_MAX_CLIENTS}
+            return render_page(request, "clients/bulk.html", context, partial="bulk")
+        return _bulk_page(request, _bulk(batch))
+
+    def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        action = request.POST.get("action", "preview")
+        if action == "preview":
+            return _preview(request)
+        self.bulk = _bulk(request.POST.get("batch", ""))
+        if action == "start":
+            if self.bulk.state != BulkChange.State.DRAFT:
+                return redirect(_page(self.bulk.pk))
+            return super().post(request, *args, **kwargs)
+        if action == "stop":
+            bulk_stop(self.bulk, actor=request.user)
+            messages.info(request, "Stopping: clients already sent finish; the others are not sent.")
+            return redirect(_page(self.bulk.pk))
+        if action == "retry":
+            return _retry(request, self.bulk)
+        raise Http404("No such action.")
+
+    def save_instance(self, form: BulkStartForm) -> BulkChange:
+        return bulk_start(self.bulk, reason=form.cleaned_data["reason"], actor=self.request.user)
+
+    def get_success_response(self, form: BulkStartForm, result: BulkChange) -> HttpResponse:
+        return redirect(_page(self.bulk.pk))
+
+    def render_form(self, form: BulkStartForm, *, status: int = 200) -> HttpResponse:
+        return _bulk_page(self.request, self.bulk, start_form=form, status=status)
+
+
+bulk_view = BulkView.as_view()
 
 
 def _bulk(batch: str) -> BulkChange:
-    if not batch.isdigit():
+    if not an_id(batch):
         raise Http404("No such bulk change.")
     try:
         return bulk_get(int(batch))
@@ -67,7 +99,7 @@ def _bulk(batch: str) -> BulkChange:
 
 
 def _bulk_page(
-    request: HtmxHttpRequest, bulk: BulkChange, *, start_form: ConfirmForm | None = None, status: int = 200
+    request: HtmxHttpRequest, bulk: BulkChange, *, start_form: BulkStartForm | None = None, status: int = 200
 ) -> HttpResponse:
     counts = summary(bulk)
     will_change, already = preview_counts(bulk)
@@ -81,7 +113,7 @@ def _bulk_page(
         "waiting": waiting_for_worker(bulk),
         "status_label": SERVICE_STATUS_LABELS.get(bulk.status, bulk.status),
         "meaning": STATUS_MEANINGS.get(bulk.status, ""),
-        "start_form": start_form or ConfirmForm(),
+        "start_form": start_form or BulkStartForm(),
         "consequence": consequence(bulk.status, bulk.service, "each selected client")
         if bulk.status in STOPPING_STATUSES
         else "",
@@ -92,35 +124,22 @@ def _bulk_page(
     return render_page(request, "clients/bulk.html", context, partial=partial, status=status)
 
 
-def _act(request: HtmxHttpRequest) -> HttpResponse:
-    action = request.POST.get("action", "preview")
-    if action == "preview":
-        return _preview(request)
-    bulk = _bulk(request.POST.get("batch", ""))
-    if action == "start":
-        form = ConfirmForm(request.POST)
-        if bulk.state != BulkChange.State.DRAFT:
-            return redirect(_page(bulk.pk))
-        if not form.is_valid():
-            return _bulk_page(request, bulk, start_form=form, status=422)
-        bulk_start(bulk, reason=form.cleaned_data["reason"], actor=request.user)
-        return redirect(_page(bulk.pk))
-    if action == "stop":
-        bulk_stop(bulk, actor=request.user)
-        messages.info(request, "Stopping: clients already sent finish; the others are not sent.")
-        return redirect(_page(bulk.pk))
-    if action == "retry":
-        item = bulk_item(bulk, request.POST.get("item", ""))
-        item = bulk_retry(bulk, item, actor=request.user)
-        level = (
-            messages.SUCCESS
-            if item.state in (BulkItem.State.CHANGED, BulkItem.State.UNCHANGED)
-            else messages.ERROR
-        )
-        label = item.company_name or f"client {item.client_id}"
-        messages.add_message(request, level, f"Tried {label} again: {item.get_state_display().lower()}.")
-        return redirect(_page(bulk.pk))
-    raise Http404("No such action.")
+def _retry(request: HtmxHttpRequest, bulk: BulkChange) -> HttpResponse:
+    """Try one client of the change again, now."""
+    item_id = request.POST.get("item", "")
+    try:
+        item = bulk_item(bulk, item_id if an_id(item_id) else "")
+    except BulkItem.DoesNotExist:
+        raise Http404("No such client in this change.") from None
+    item = bulk_retry(bulk, item, actor=request.user)
+    level = (
+        messages.SUCCESS
+        if item.state in (BulkItem.State.CHANGED, BulkItem.State.UNCHANGED)
+        else messages.ERROR
+    )
+    label = item.company_name or f"client {item.client_id}"
+    messages.add_message(request, level, f"Tried {label} again: {item.get_state_display().lower()}.")
+    return redirect(_page(bulk.pk))
 
 
 def _preview(request: HtmxHttpRequest) -> HttpResponse:

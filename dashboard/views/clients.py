@@ -16,19 +16,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from dashboard.forms import BulkPreviewForm, ClientFilterForm
+from dashboard.forms.bulk import BulkPreviewForm
+from dashboard.forms.clients import ClientFilterForm
 from dashboard.gcore.models import Client, Service
-from dashboard.http import HtmxHttpRequest, render_page, upstream_failure, wants_fresh, wants_partial
+from dashboard.http import HtmxHttpRequest, read_or_failure, render_page, wants_fresh, wants_partial
 from dashboard.roles import perm
-from dashboard.services.account import services_get_soon
 from dashboard.services.audit import audit_for_client
 from dashboard.services.billing import billing_connected
 from dashboard.services.cache import Cached
 from dashboard.services.client_query import ADVANCED, ClientQuery
+from dashboard.services.client_services import services_get_soon
 from dashboard.services.clients import client_get_soon, client_list_soon
-from dashboard.services.people import invited_since
+from dashboard.services.people import invitations_get
 from dashboard.services.saved_views import saved_views_visible
-from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
 
 # The advanced filters' open or closed state, kept by app.js in a cookie so every page load and
 # every htmx swap of the filters shows them as the person left them (UI state, not list state).
@@ -136,7 +136,7 @@ def detail_context(
         "history": history,
         "back_url": back_to_list(request),
         "billing": _billing_section(request),
-        "invited_since": invited_since(client_id),
+        "invited_since": invitations_get(client_id),
         "user_actions": any(
             request.user.has_perm(perm(name))
             for name in ("change_client_users", "email_client_users", "remove_client_users")
@@ -159,12 +159,10 @@ class SectionRead:
 
     @cached_property
     def _outcome(self) -> tuple[list[Service], str]:
-        try:
-            return self._read.value, ""
-        except UpstreamNotFound:
-            return [], "Gcore lists no services for this client."
-        except UpstreamError as exc:
-            return [], upstream_failure(exc).headline
+        services, failure = read_or_failure(lambda: self._read.value, missing_fails=True)
+        if failure is not None:
+            return [], "Gcore lists no services for this client." if failure.missing else failure.headline
+        return services or [], ""  # a read that did not fail has its value (`or` for the checker)
 
     @property
     def error(self) -> str:

@@ -2,126 +2,118 @@
 
 from __future__ import annotations
 
-from functools import partial
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
-from dashboard.forms import ClientEditForm, UserEditForm
-from dashboard.http import HtmxHttpRequest, notify, render_page
-from dashboard.mfa import fresh_identity_required, moves_client
+from dashboard.changes import RecordChangeView
+from dashboard.forms.edits import ClientEditForm, UserEditForm
+from dashboard.http import notify, render_page
+from dashboard.mfa import moves_client
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
 from dashboard.services.audit import Outcome
 from dashboard.services.clients import client_get, client_update, client_values
 from dashboard.services.saves import SaveResult
 from dashboard.services.users import client_user_get, user_update, user_values
-from dashboard.views.saving import form_status, partly_saved, save_form, saved_message
+from dashboard.views.saving import saved_message
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required(perm("change_clients"), raise_exception=True)
-@fresh_identity_required(when=moves_client)
-def client_edit_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    can_reassign = request.user.has_perm(perm("reassign_clients"))
-    context = {"client_id": client_id, "conflicts": []}
-    if request.method == "GET":
-        client = client_get(client_id=client_id, fresh=True).value  # a form opens on Gcore's current values
-        form = ClientEditForm(current=client_values(client), can_reassign=can_reassign)
-        return render_page(
-            request, "clients/edit.html", context | {"form": form, "client": client}, partial="client-edit"
+class ClientEditView(RecordChangeView):
+    """PATCH /iam/clients/{id}: the client's own fields (reseller and seller for administrators)."""
+
+    permission = "change_clients"
+    fresh_identity = staticmethod(moves_client)
+    audit_action = AuditEntry.Action.CLIENT_UPDATE
+    form_class = ClientEditForm
+    template_name, partial_name = "clients/edit.html", "client-edit"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"can_reassign": self.request.user.has_perm(perm("reassign_clients"))}
+
+    def get_initial_form(self) -> ClientEditForm:
+        self.client = client_get(
+            client_id=self.kwargs["client_id"], fresh=True
+        ).value  # Gcore's current values
+        return ClientEditForm(current=client_values(self.client), **self.get_form_kwargs())
+
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        context = super().get_context_data(client_id=self.kwargs["client_id"], **extra)
+        if hasattr(self, "client"):
+            context["client"] = self.client
+        return context
+
+    def save_record(self, form: ClientEditForm, **values: Any) -> SaveResult:
+        return client_update(client_id=self.kwargs["client_id"], **values)
+
+    def saved(self, result: SaveResult) -> HttpResponse:
+        client_id = self.kwargs["client_id"]
+        message = saved_message(result, "Client")
+        if not self.request.htmx:
+            messages.success(self.request, message)
+            return redirect("client-detail", client_id=client_id)
+        client = result.record or client_get(client_id=client_id, fresh=True).value
+        context = {"client": client, "client_id": client_id, "swap_crumb": True}
+        response = render_page(self.request, "clients/detail.html", context, partial="client-summary")
+        if result.outcome != Outcome.UNCHANGED:
+            trigger_client_event(
+                response, "client-updated", {"id": client_id}
+            )  # the history; users did not change
+        return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
+
+
+class UserEditView(RecordChangeView):
+    """PATCH /iam/users/{id} for the profile, PUT client-users for the role."""
+
+    permission = "change_client_users"
+    audit_action = AuditEntry.Action.USER_UPDATE
+    form_class = UserEditForm
+    template_name, partial_name = "users/edit.html", "user-editor"
+
+    def load(self) -> None:
+        # 404 if the user is not this client's
+        self.client, self.user = client_user_get(
+            client_id=self.kwargs["client_id"], user_id=self.kwargs["user_id"]
         )
 
-    form = ClientEditForm(request.POST, can_reassign=can_reassign)
-    result, status = save_form(
-        request,
-        form,
-        action=AuditEntry.Action.CLIENT_UPDATE,
-        client_id=client_id,
-        save=partial(client_update, client_id=client_id),
-    )
-    if result is not None and result.outcome != Outcome.CONFLICT:
-        return _client_saved(request, client_id, result)
-    context["conflicts"] = result.conflicts if result else []
-    return render_page(
-        request,
-        "clients/edit.html",
-        context | {"form": form},
-        partial="client-edit",
-        status=form_status(request, status),
-    )
+    def get_initial_form(self) -> UserEditForm:
+        return UserEditForm(current=user_values(self.user))
 
+    def audit_ids(self) -> dict[str, Any]:
+        return {"client_id": self.kwargs["client_id"], "user_id": self.kwargs["user_id"]}
 
-def _client_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) -> HttpResponse:
-    message = saved_message(result, "Client")
-    if not request.htmx:
-        messages.success(request, message)
-        return redirect("client-detail", client_id=client_id)
-    client = result.record or client_get(client_id=client_id, fresh=True).value
-    context = {"client": client, "client_id": client_id, "swap_crumb": True}
-    response = render_page(request, "clients/detail.html", context, partial="client-summary")
-    if result.outcome != Outcome.UNCHANGED:
-        trigger_client_event(
-            response, "client-updated", {"id": client_id}
-        )  # the history; users did not change
-    return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        context = {"client": self.client, "user_obj": self.user, "client_id": self.kwargs["client_id"]}
+        return super().get_context_data(**context, **extra)
 
+    def save_record(self, form: UserEditForm, **values: Any) -> SaveResult:
+        return user_update(client_id=self.kwargs["client_id"], user_id=self.kwargs["user_id"], **values)
 
-@require_http_methods(["GET", "POST"])
-@permission_required(perm("change_client_users"), raise_exception=True)
-def user_edit_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> HttpResponse:
-    client, user = client_user_get(client_id=client_id, user_id=user_id)  # 404 if not this client's user
-    context = {"client": client, "user_obj": user, "conflicts": [], "client_id": client_id}
-    if request.method == "GET":
-        form = UserEditForm(current=user_values(user))
-        return render_page(request, "users/edit.html", context | {"form": form}, partial="user-editor")
+    def partly_saved(self, form: UserEditForm, result: SaveResult) -> HttpResponse:
+        return _users_changed(super().partly_saved(form, result), self.kwargs["client_id"])
 
-    form = UserEditForm(request.POST)
-    save = partial(user_update, client_id=client_id, user_id=user_id)
-    result, status = save_form(
-        request, form, action=AuditEntry.Action.USER_UPDATE, client_id=client_id, user_id=user_id, save=save
-    )
-    if result is not None and result.outcome == Outcome.PARTIAL:
-        form.add_error(None, partly_saved(result))
-        response = render_page(
-            request,
-            "users/edit.html",
-            context | {"form": form},
-            partial="user-editor",
-            status=form_status(request, 502),
-        )
-        return _users_changed(response, client_id)
-    if result is not None and result.outcome != Outcome.CONFLICT:
-        return _user_saved(request, client_id, result)
-    context["conflicts"] = result.conflicts if result else []
-    return render_page(
-        request,
-        "users/edit.html",
-        context | {"form": form},
-        partial="user-editor",
-        status=form_status(request, status),
-    )
-
-
-def _user_saved(request: HtmxHttpRequest, client_id: int, result: SaveResult) -> HttpResponse:
-    message = saved_message(result, "User")
-    if not request.htmx:
-        messages.success(request, message)
-        return redirect(f"{reverse('client-detail', args=[client_id])}#client-users")
-    response = render_page(
-        request, "users/edit.html", {"closed": True, "client_id": client_id}, partial="user-editor"
-    )
-    if result.outcome != Outcome.UNCHANGED:
-        _users_changed(response, client_id)
-    return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
+    def saved(self, result: SaveResult) -> HttpResponse:
+        client_id = self.kwargs["client_id"]
+        message = saved_message(result, "User")
+        if not self.request.htmx:
+            messages.success(self.request, message)
+            return redirect(f"{reverse('client-detail', args=[client_id])}#client-users")
+        closed = {"closed": True, "client_id": client_id}
+        response = render_page(self.request, "users/edit.html", closed, partial="user-editor")
+        if result.outcome != Outcome.UNCHANGED:
+            _users_changed(response, client_id)
+        return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
 
 
 def _users_changed(response: HttpResponse, client_id: int) -> HttpResponse:
     """The users table (one Gcore read) and the history (the database) refresh themselves."""
     trigger_client_event(response, "users-updated", {"id": client_id})
     return trigger_client_event(response, "client-updated", {"id": client_id})
+
+
+client_edit_view = ClientEditView.as_view()
+user_edit_view = UserEditView.as_view()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -16,7 +17,7 @@ from dashboard.services.export import clients_export_csv
 
 @require_GET
 @permission_required(perm("export_clients"), raise_exception=True)
-def client_export_view(request: HtmxHttpRequest) -> HttpResponse:
+def client_export_view(request: HtmxHttpRequest) -> HttpResponseBase:
     query = ClientQuery.from_data(request.GET)
     if not query.is_valid or query.quick_client_id is not None:
         # The list would leave a bad filter out and show the rest; a file has no room for that

@@ -1,6 +1,7 @@
 """A client's people and keys: invite, remove, resend an invitation, send a password reset, and the
 client's API tokens with their revocation. Each action has a confirmation page (GET) and the action
-(POST); with htmx the forms open inside the client page."""
+(POST); with htmx the forms open inside the client page. Each is a form, one service call and a
+template (dashboard/changes.py)."""
 
 from __future__ import annotations
 
@@ -9,50 +10,46 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
-from dashboard.forms import ConfirmForm, InviteForm, TokenFilterForm
-from dashboard.gcore import GcoreNotFound
-from dashboard.http import HtmxHttpRequest, client_ip, notify, render_page, upstream_failure
-from dashboard.mfa import fresh_identity_required, said_yes
+from dashboard.changes import ChangeView
+from dashboard.forms.people import InviteForm, TokenFilterForm
+from dashboard.forms.saving import ConfirmForm, PostForm
+from dashboard.http import HtmxHttpRequest, client_ip, notify, read_or_failure, render_page
+from dashboard.mfa import said_yes
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
-from dashboard.services.audit import audit_refused_input
 from dashboard.services.clients import client_get
 from dashboard.services.people import (
-    invite,
-    remove_access,
-    resend_invitation,
-    revoke_token,
-    send_password_reset,
-    token_get,
+    client_user_invitation_resend,
+    client_user_invite,
+    client_user_password_reset,
+    client_user_remove,
+    token_get_or_none,
+    token_revoke,
     tokens_get,
-    tokens_of,
+    user_tokens_get,
 )
 from dashboard.services.users import client_user_get
-from dashboard.upstream.errors import (
-    UpstreamError,
-    UpstreamNotFound,
-    UpstreamValidationError,
-)
-from dashboard.views.saving import change_failed, form_status
+from dashboard.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
+from dashboard.views.saving import change_failed
 
 
 def _users_page(client_id: int) -> str:
     return f"{reverse('client-detail', args=[client_id])}#client-users"
 
 
-def _done(request: HtmxHttpRequest, client_id: int, message: str, *, to: str | None = None) -> HttpResponse:
+def _done(request: HtmxHttpRequest, client_id: int, message: str) -> HttpResponse:
     """After an action: the client page (without JavaScript), or the editor closed, the users and the
     history refreshed and the message shown (htmx)."""
     if not request.htmx:
         messages.success(request, message)
-        return redirect(to or _users_page(client_id))
+        return redirect(_users_page(client_id))
     response = render_page(
         request, "users/action.html", {"closed": True, "client_id": client_id}, partial="user-editor"
     )
@@ -72,126 +69,143 @@ def _failure_text(exc: UpstreamError, *, not_found: str = "", input_kept: bool =
     return change_failed(exc, input_kept=input_kept)[0]
 
 
-def _refused_input(request: HtmxHttpRequest, action: str, client_id: int, form: Any, **ids: Any) -> None:
-    """A confirmation the dashboard refused (no reason, no tick): an attempt, so audited too."""
-    audit_refused_input(
-        action=action, client_id=client_id, actor=request.user, errors=form.errors,
-        ip_address=client_ip(request), **ids,
-    )  # fmt: skip
-
-
 # -- inviting ---------------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required(perm("invite_client_users"), raise_exception=True)
-def invite_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
-    client = client_get(client_id=client_id).value
-    form = InviteForm(request.POST or None)
-    context: dict[str, Any] = {"client": client, "client_id": client_id, "form": form}
-    if request.method == "GET":
-        return render_page(request, "users/invite.html", context, partial="user-editor")
-    if not form.is_valid():
-        audit_refused_input(
-            action=AuditEntry.Action.USER_INVITE, client_id=client_id, actor=request.user,
-            errors=form.errors, ip_address=client_ip(request),
-        )  # fmt: skip
-        return _invite_form(request, context, 422)
-    data = form.cleaned_data
-    try:
-        invite(
-            client_id=client_id,
+class InviteView(ChangeView):
+    """POST /iam/clients/invite_user: who, with which role, in which language."""
+
+    permission = "invite_client_users"
+    audit_action = AuditEntry.Action.USER_INVITE
+    form_class = InviteForm
+    template_name, partial_name = "users/invite.html", "user-editor"
+
+    def load(self) -> None:
+        self.client = client_get(client_id=self.kwargs["client_id"]).value
+
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        return super().get_context_data(client=self.client, client_id=self.client.id, **extra)
+
+    def save_instance(self, form: InviteForm) -> Any:
+        data = form.cleaned_data
+        return client_user_invite(
+            client_id=self.client.id,
             email=data["email"],
             role_id=data["role"],
             lang=data["lang"],
             name=data["name"] or None,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=self.request.user,
+            ip_address=client_ip(self.request),
         )
-    except UpstreamValidationError as exc:
-        form.add_upstream_errors(exc)
-        return _invite_form(request, context, 422)
-    except UpstreamError as exc:
+
+    def show_failure(self, form: InviteForm, exc: UpstreamError) -> int:
+        if isinstance(exc, UpstreamValidationError):
+            form.add_upstream_errors(exc)
+            return 422
         text, status = change_failed(exc)
         form.add_error(None, text)
-        return _invite_form(request, context, status)
-    return _done(request, client_id, f"Invited {data['email']}: Gcore e-mails them a link to join.")
+        return status
 
-
-def _invite_form(request: HtmxHttpRequest, context: dict[str, Any], status: int) -> HttpResponse:
-    status = form_status(request, status)
-    return render_page(request, "users/invite.html", context, partial="user-editor", status=status)
+    def get_success_response(self, form: InviteForm, result: Any) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        return _done(self.request, self.client.id, f"Invited {email}: Gcore e-mails them a link to join.")
 
 
 # -- removing, resending, resetting ----------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required(perm("remove_client_users"), raise_exception=True)
-@fresh_identity_required(when=said_yes)
-def user_remove_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> HttpResponse:
-    client, user = client_user_get(client_id=client_id, user_id=user_id)
-    form = ConfirmForm(request.POST or None)
-    context: dict[str, Any] = {"client": client, "client_id": client_id, "user_obj": user, "form": form}
-    context["action"] = "remove"
-    # What would keep Gcore from removing them, shown to those who may see tokens.
-    if request.user.has_perm(perm("view_client_tokens")):
-        context["tokens"] = tokens_of(client_id=client_id, user_id=user_id)
-    if request.method == "GET":
-        return _action_page(request, context)
-    if not form.is_valid():
-        _refused_input(request, AuditEntry.Action.USER_REMOVE, client_id, form, user_id=user_id)
-        return _action_page(request, context, 422)
-    try:
-        remove_access(
-            client_id=client_id,
-            user=user,
-            reason=form.cleaned_data["reason"],
-            actor=request.user,
-            ip_address=client_ip(request),
+class UserActionView(ChangeView):
+    """An action on one of the client's users, confirmed on its own page (users/action.html)."""
+
+    template_name, partial_name = "users/action.html", "user-editor"
+    action = ""  # remove, resend or reset: which page users/action.html shows
+    not_found_text = ""  # what Gcore's 404 means for this action
+
+    def load(self) -> None:
+        self.client, self.user = client_user_get(
+            client_id=self.kwargs["client_id"], user_id=self.kwargs["user_id"]
         )
-    except UpstreamError as exc:
-        gone = f"Gcore no longer has {user.email} in this client: nothing to remove."
-        form.add_error(None, _failure_text(exc, not_found=gone, input_kept=True))
-        if "tokens" in context:  # read again: the refusal may be about tokens made meanwhile
-            context["tokens"] = tokens_of(client_id=client_id, user_id=user_id)
-        return _action_page(request, context, 422)
-    return _done(request, client_id, f"Removed {user.email}'s access to {client.company_name}.")
+
+    def audit_ids(self) -> dict[str, Any]:
+        return {"client_id": self.client.id, "user_id": self.user.id}
+
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        context = {"client": self.client, "client_id": self.client.id, "user_obj": self.user}
+        return super().get_context_data(action=self.action, **context, **extra)
+
+    def show_failure(self, form: PostForm, exc: UpstreamError) -> int:
+        not_found = self.not_found_text.format(email=self.user.email)
+        form.add_error(None, _failure_text(exc, not_found=not_found, input_kept=bool(form.fields)))
+        return 422
+
+    def not_found(self, form: PostForm, exc: UpstreamNotFound) -> HttpResponse:
+        return self.upstream_failed(form, exc)
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required(perm("email_client_users"), raise_exception=True)
-def user_resend_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> HttpResponse:
-    return _email_action(request, client_id, user_id, "resend")
+class UserRemoveView(UserActionView):
+    """Take the user's access to this client away, with a reason."""
+
+    permission = "remove_client_users"
+    fresh_identity = staticmethod(said_yes)
+    audit_action = AuditEntry.Action.USER_REMOVE
+    form_class = ConfirmForm
+    action = "remove"
+    not_found_text = "Gcore no longer has {email} in this client: nothing to remove."
+
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        context = super().get_context_data(**extra)
+        # What would keep Gcore from removing them, shown to those who may see tokens; read again
+        # after a refusal, which may be about tokens made meanwhile.
+        if self.request.user.has_perm(perm("view_client_tokens")):
+            context["tokens"] = user_tokens_get(client_id=self.client.id, user_id=self.user.id)
+        return context
+
+    def save_instance(self, form: ConfirmForm) -> None:
+        client_user_remove(
+            client_id=self.client.id,
+            user=self.user,
+            reason=form.cleaned_data["reason"],
+            actor=self.request.user,
+            ip_address=client_ip(self.request),
+        )
+
+    def get_success_response(self, form: ConfirmForm, result: None) -> HttpResponse:
+        message = f"Removed {self.user.email}'s access to {self.client.company_name}."
+        return _done(self.request, self.client.id, message)
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required(perm("email_client_users"), raise_exception=True)
-def user_reset_view(request: HtmxHttpRequest, client_id: int, user_id: int) -> HttpResponse:
-    return _email_action(request, client_id, user_id, "reset")
+class UserEmailView(UserActionView):
+    """Gcore e-mails the user: the invitation again, or a password reset link. Nothing to type:
+    the form is the button."""
 
+    permission = "email_client_users"
+    form_class = PostForm
+    not_found_text = "Gcore knows no user with the e-mail {email} (any more): nothing was sent."
 
-def _email_action(request: HtmxHttpRequest, client_id: int, user_id: int, action: str) -> HttpResponse:
-    """Gcore e-mails the user: the invitation again, or a password reset link."""
-    client, user = client_user_get(client_id=client_id, user_id=user_id)
-    context: dict[str, Any] = {"client": client, "client_id": client_id, "user_obj": user, "action": action}
-    if request.method == "GET":
-        return _action_page(request, context)
-    send = resend_invitation if action == "resend" else send_password_reset
-    try:
-        send(client_id=client_id, user=user, actor=request.user, ip_address=client_ip(request))
-    except UpstreamError as exc:
-        unknown = f"Gcore knows no user with the e-mail {user.email} (any more): nothing was sent."
-        context["error"] = _failure_text(exc, not_found=unknown)
-        return _action_page(request, context, 422)
-    if action == "resend":
-        return _done(request, client_id, f"Gcore sent the invitation to {user.email} again.")
-    return _done(request, client_id, f"Gcore e-mailed {user.email} a link to choose a new password.")
+    def save_instance(self, form: PostForm) -> None:
+        send = client_user_invitation_resend if self.action == "resend" else client_user_password_reset
+        send(
+            client_id=self.client.id,
+            user=self.user,
+            actor=self.request.user,
+            ip_address=client_ip(self.request),
+        )
 
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        context = super().get_context_data(**extra)
+        form = context.get("form")
+        if form is not None and form.errors:
+            context["error"] = " ".join(form.non_field_errors())
+        return context
 
-def _action_page(request: HtmxHttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    status = form_status(request, status)
-    return render_page(request, "users/action.html", context, partial="user-editor", status=status)
+    def get_success_response(self, form: PostForm, result: None) -> HttpResponse:
+        if self.action == "resend":
+            return _done(
+                self.request, self.client.id, f"Gcore sent the invitation to {self.user.email} again."
+            )
+        return _done(
+            self.request, self.client.id, f"Gcore e-mailed {self.user.email} a link to choose a new password."
+        )
 
 
 # -- API tokens ---------------------------------------------------------------------------------------
@@ -215,52 +229,70 @@ def tokens_view(request: HtmxHttpRequest, client_id: int) -> HttpResponse:
         "show_deleted": show_deleted,
         "standalone": current == request.path,
     }
-    try:
-        context["tokens"] = tokens_get(client_id=client_id, show_deleted=show_deleted, owner=owner)
-    except UpstreamError as exc:
-        context["tokens"], context["error"] = [], upstream_failure(exc).headline
+    tokens, failure = read_or_failure(
+        lambda: tokens_get(client_id=client_id, show_deleted=show_deleted, owner=owner)
+    )
+    context["tokens"] = tokens or []
+    if failure is not None:
+        context["error"] = failure.headline
     return render_page(request, "tokens/list.html", context, partial="client-tokens")
 
 
-@require_http_methods(["GET", "POST"])
-@permission_required(perm("revoke_client_tokens"), raise_exception=True)
-@fresh_identity_required(when=said_yes)
-def token_revoke_view(request: HtmxHttpRequest, client_id: int, token_id: int) -> HttpResponse:
+class _TokenGone(Exception):
+    """A POST's token is no longer live (revoked meanwhile): there is nothing to send."""
+
+
+class TokenRevokeView(ChangeView):
     """A confirmation naming the token and its owner, with a reason; then the token is revoked."""
-    client = client_get(client_id=client_id).value
-    back = _next(request) or reverse("client-tokens", args=[client_id])
-    try:
-        token = token_get(client_id=client_id, token_id=token_id)
-    except GcoreNotFound:
-        if request.method == "GET":
-            raise
-        messages.info(request, "That API token was already revoked: nothing was sent.")
-        return redirect(back)
-    form = ConfirmForm(request.POST or None)
-    context: dict[str, Any] = {"client": client, "client_id": client_id, "token": token, "form": form}
-    context["back"] = back
-    if request.method == "GET":
-        return render_page(request, "tokens/revoke.html", context, partial="token-revoke")
-    if not form.is_valid():
-        _refused_input(request, AuditEntry.Action.TOKEN_REVOKE, client_id, form)
-        return render_page(request, "tokens/revoke.html", context, partial="token-revoke", status=422)
-    try:
-        revoke_token(
-            client_id=client_id,
-            token=token,
+
+    permission = "revoke_client_tokens"
+    fresh_identity = staticmethod(said_yes)
+    audit_action = AuditEntry.Action.TOKEN_REVOKE
+    form_class = ConfirmForm
+    template_name, partial_name = "tokens/revoke.html", "token-revoke"
+
+    def load(self) -> None:
+        client_id = self.kwargs["client_id"]
+        self.client = client_get(client_id=client_id).value
+        self.back = _next(self.request) or reverse("client-tokens", args=[client_id])
+        token = token_get_or_none(client_id=client_id, token_id=self.kwargs["token_id"])
+        if token is None:
+            if self.request.method == "GET":
+                raise Http404("The client has no such API token, or it is already revoked.")
+            raise _TokenGone
+        self.token = token
+
+    def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().post(request, *args, **kwargs)
+        except _TokenGone:  # raised by load(), before the form is read: nothing was sent
+            messages.info(request, "That API token was already revoked: nothing was sent.")
+            return redirect(self.back)
+
+    def get_context_data(self, **extra: Any) -> dict[str, Any]:
+        context = {"client": self.client, "client_id": self.client.id, "token": self.token, "back": self.back}
+        return super().get_context_data(**context, **extra)
+
+    def save_instance(self, form: ConfirmForm) -> None:
+        token_revoke(
+            client_id=self.client.id,
+            token=self.token,
             reason=form.cleaned_data["reason"],
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=self.request.user,
+            ip_address=client_ip(self.request),
         )
-    except GcoreNotFound:
-        messages.info(request, f"The token {token.name!r} was already revoked: nothing more to do.")
-        return redirect(back)
-    except UpstreamError as exc:
+
+    def show_failure(self, form: ConfirmForm, exc: UpstreamError) -> int:
         form.add_error(None, _failure_text(exc, input_kept=True))
-        status = form_status(request, change_failed(exc)[1])
-        return render_page(request, "tokens/revoke.html", context, partial="token-revoke", status=status)
-    messages.success(request, f"Revoked the API token {token.name!r}.")
-    return redirect(back)
+        return change_failed(exc)[1]
+
+    def not_found(self, form: ConfirmForm, exc: UpstreamNotFound) -> HttpResponse:
+        messages.info(self.request, f"The token {self.token.name!r} was already revoked: nothing more to do.")
+        return redirect(self.back)
+
+    def get_success_response(self, form: ConfirmForm, result: None) -> HttpResponse:
+        messages.success(self.request, f"Revoked the API token {self.token.name!r}.")
+        return redirect(self.back)
 
 
 def _next(request: HtmxHttpRequest) -> str | None:
@@ -269,3 +301,10 @@ def _next(request: HtmxHttpRequest) -> str | None:
     if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return None
+
+
+invite_view = InviteView.as_view()
+user_remove_view = UserRemoveView.as_view()
+user_resend_view = UserEmailView.as_view(action="resend")
+user_reset_view = UserEmailView.as_view(action="reset")
+token_revoke_view = TokenRevokeView.as_view()

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from dashboard.forms import SavedViewForm
+from dashboard.forms.saved_views import SavedViewForm
 from dashboard.http import HtmxHttpRequest, render_page
 from dashboard.models import SavedView
 from dashboard.roles import perm

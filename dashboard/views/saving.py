@@ -1,16 +1,14 @@
-"""The steps every edit form's view shares: validate, save through the pipeline, show what happened."""
+"""What every change view shows after a save or a failure: the upstream's refusal on the form, the
+words for a failed or partial write, and the status to answer with (used by dashboard/changes.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from dashboard.forms import RecordEditForm
-from dashboard.http import HtmxHttpRequest, client_ip, refusal_text, upstream_failure
-from dashboard.services.audit import Outcome, audit_refused_input
+from dashboard.forms.saving import RecordEditForm
+from dashboard.http import HtmxHttpRequest, refusal_text, upstream_failure
+from dashboard.services.audit import Outcome
 from dashboard.services.saves import SaveResult
 from dashboard.upstream.errors import (
     UpstreamError,
-    UpstreamNotFound,
     UpstreamPermissionDenied,
     UpstreamValidationError,
 )
@@ -49,47 +47,6 @@ def failed_write_text(exc: UpstreamError, *, input_kept: bool = True) -> str:
             f"sent again. Reload to see what it holds now before you try again{kept}"
         )
     return f"Nothing was saved. {failure.headline} {failure.advice}"
-
-
-def save_form(
-    request: HtmxHttpRequest,
-    form: RecordEditForm,
-    *,
-    action: str,
-    client_id: int,
-    save: Callable[..., SaveResult],
-    user_id: int | None = None,
-    reread: Callable[[], str] | None = None,
-) -> tuple[SaveResult | None, int]:
-    """Validate the form (a refusal is audited), then `save` what it holds.
-
-    Returns the save's result, or None when the form shows errors, and the HTTP status to answer
-    with. An upstream failure lands on the form with every typed value kept; a 404 is left to the
-    caller or the middleware (the record is gone). `reread`, after a write that may or may not have
-    been applied, reads the record again and says what it holds now (never sending it again).
-    """
-    if not form.is_valid():
-        audit_refused_input(
-            action=action, client_id=client_id, user_id=user_id, actor=request.user,
-            errors=form.errors, ip_address=client_ip(request),
-        )  # fmt: skip
-        return None, 422
-    try:
-        result = save(
-            original=form.cleaned_data["original"],
-            desired=form.desired(),
-            actor=request.user,
-            overwrite=form.cleaned_data["overwrite"],
-            ip_address=client_ip(request),
-        )
-    except UpstreamNotFound:
-        raise
-    except UpstreamError as exc:
-        status = form_error_from(form, exc)
-        if exc.maybe_applied and reread is not None:
-            form.add_error(None, reread())
-        return None, status
-    return result, 422 if result.outcome == Outcome.CONFLICT else 200
 
 
 def form_status(request: HtmxHttpRequest, status: int) -> int:

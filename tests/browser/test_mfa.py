@@ -1,6 +1,8 @@
 """Second factors in Chromium: an authenticator app set up and used (codes computed here with pyotp),
-a recovery code, a passkey registered and used through Chromium's virtual authenticator, and a risky
-action that asks the person to confirm who they are and then completes."""
+a recovery code, a passkey registered and used through Chromium's virtual authenticator, a risky
+action that asks the person to confirm who they are and then completes, a password change that
+an account with a factor confirms with the factor (a code or the passkey), never the password, and
+an administrator setting a staff member's password in the admin only once confirmed."""
 
 from __future__ import annotations
 
@@ -108,8 +110,8 @@ def test_signing_in_with_an_authenticator_code_then_with_a_recovery_code(watched
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
 
 
-def test_a_passkey_is_registered_and_signs_in(watched, support, live_server):
-    page = watched
+def virtual_authenticator(page, live_server) -> None:
+    """Chromium's virtual authenticator, which says yes to every request (a passkey on the device)."""
     # WebAuthn needs a domain name (not an IP address); localhost is a secure context over http.
     assert "localhost" in live_server.url
     cdp = page.context.new_cdp_session(page)
@@ -127,6 +129,19 @@ def test_a_passkey_is_registered_and_signs_in(watched, support, live_server):
             }
         },
     )
+
+
+def add_passkey(page, name: str) -> None:
+    page.goto("/accounts/2fa/")
+    page.get_by_role("button", name="Add a passkey or key").click()
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator("#alerts")).to_contain_text("Security key added.")
+
+
+def test_a_passkey_is_registered_and_signs_in(watched, support, live_server):
+    page = watched
+    virtual_authenticator(page, live_server)
     log_in(page, support.username)
     page.goto("/accounts/2fa/")
     page.get_by_role("button", name="Add a passkey or key").click()
@@ -209,3 +224,131 @@ def test_a_risky_action_asks_to_confirm_and_then_completes(watched, support, san
     expect(page.locator(f"#service-{service['id']}")).to_contain_text("paused")
     expect(page.locator("#client-history")).to_contain_text("Invoice 2026-118 unpaid")
     assert services_of(sandbox, other)["CDN"]["status"] == "paused"
+
+
+def open_password_change(page) -> None:
+    page.locator("header details.dropdown summary").click()
+    page.get_by_role("link", name="Change password").click()
+
+
+def change_password(page, old: str, new: str) -> None:
+    page.get_by_label("Old password").fill(old)
+    page.get_by_label(re.compile(r"^New password:?$")).fill(new)
+    page.get_by_label("New password confirmation").fill(new)
+    page.get_by_role("button", name="Change password").click()
+
+
+def test_with_a_factor_the_password_change_is_confirmed_by_the_factor_first(watched, support):
+    page = watched
+    secret = generate_totp_secret()
+    TOTP.activate(support, secret)
+    RecoveryCodes.activate(support)
+    log_in(page, support.username)
+    second_step(page).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+    confirmed_long_ago(page)
+
+    # Long after signing in: the factor first, and the password is no way round it.
+    open_password_change(page)
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    expect(page.locator("#reauth-factor")).to_contain_text("Your password alone does not.")
+    expect(page.get_by_label("Password", exact=True)).to_have_count(0)
+    # Each code works once: the sign-in's is spent, the next step's is taken (MFA_TOTP_TOLERANCE).
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)
+    page.get_by_label("Code from your authenticator app, or a recovery code").fill(next_code)
+    page.get_by_role("button", name="Confirm").click()
+
+    # Back on the form; a wrong current password is refused, then the right one changes it.
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    change_password(page, "not the password", "a-much-better-pass-2026")
+    expect(page.get_by_text("Your old password was entered incorrectly.")).to_be_visible()
+    change_password(page, PASSWORD, "a-much-better-pass-2026")
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+    support.refresh_from_db()
+    assert support.check_password("a-much-better-pass-2026")
+
+
+def test_with_a_passkey_the_password_change_is_confirmed_by_the_passkey(watched, support, live_server):
+    page = watched
+    virtual_authenticator(page, live_server)
+    log_in(page, support.username)
+    add_passkey(page, "Laptop passkey")
+    confirmed_long_ago(page)
+
+    open_password_change(page)
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    expect(page.get_by_label("Password", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="Use a security key").click()  # the other way offered
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/webauthn/reauthenticate/"))
+    page.get_by_role("button", name="Use a security key").click()
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    change_password(page, PASSWORD, "a-much-better-pass-2026")
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+    support.refresh_from_db()
+    assert support.check_password("a-much-better-pass-2026")
+
+
+def test_an_administrator_sets_a_staff_members_password_only_once_confirmed(
+    watched, admin_user, support, chromium, live_server
+):
+    """The admin's "set password" page asks no current password: with the page opened, then left
+    beyond REAUTH_MINUTES, the form is refused with the way to confirm; the factor confirms and the
+    password is set, ending every session of that staff member (theirs is a second browser). Stale
+    again, the list opens but adding a staff account leads to the confirmation first."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    page = watched
+    secret = generate_totp_secret()
+    TOTP.activate(admin_user, secret)
+    RecoveryCodes.activate(admin_user)
+    log_in(page, admin_user.username)
+    second_step(page).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+    theirs = chromium.new_context(base_url=live_server.url)
+    their_page = theirs.new_page()
+    log_in(their_page, support.username)
+    expect(their_page.get_by_role("heading", name="Clients")).to_be_visible()
+
+    page.goto(f"/admin/auth/user/{support.pk}/change/")
+    page.get_by_role("link", name="Reset password").click()
+    expect(page.get_by_text("Setting or disabling the password here signs sam.support out")).to_be_visible()
+    page.get_by_label(re.compile(r"^Password:?$")).fill("a-much-better-pass-2026")
+    page.get_by_label("Password confirmation").fill("a-much-better-pass-2026")
+    confirmed_long_ago(page)  # the form left open meanwhile
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was changed")
+    support.refresh_from_db()
+    assert support.check_password(PASSWORD)
+
+    page.get_by_role("link", name="Confirm who you are").click()
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    expect(page.get_by_label("Password", exact=True)).to_have_count(0)  # the factor only
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)  # the sign-in's code is spent
+    page.get_by_label("Code from your authenticator app, or a recovery code").fill(next_code)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(rf"/admin/auth/user/{support.pk}/password/$"))
+    page.get_by_label(re.compile(r"^Password:?$")).fill("a-much-better-pass-2026")
+    page.get_by_label("Password confirmation").fill("a-much-better-pass-2026")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_text("Password changed successfully.")).to_be_visible()
+    support.refresh_from_db()
+    assert support.check_password("a-much-better-pass-2026")
+    assert not any(s.get_decoded().get(SESSION_KEY) == str(support.pk) for s in Session.objects.all())
+    try:
+        their_page.reload()
+        expect(their_page.get_by_role("button", name="Log in")).to_be_visible()  # signed out
+    finally:
+        theirs.close()
+
+    # Later, stale again: the list still opens, adding a staff account first asks for the factor.
+    confirmed_long_ago(page)
+    page.goto("/admin/auth/user/")
+    expect(page.get_by_role("link", name="sam.support")).to_be_visible()
+    page.get_by_role("link", name=re.compile("Add user")).click()
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    expect(page).to_have_url(
+        re.compile(r"/accounts/2fa/reauthenticate/\?next=%2Fadmin%2Fauth%2Fuser%2Fadd%2F$")
+    )

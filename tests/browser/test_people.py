@@ -93,7 +93,7 @@ def test_support_sends_an_invitation_again(page, support, sandbox):
     gcore_call(sandbox, "POST", "/iam/clients/invite_user", body)
     log_in(page, support.username)
     page.goto(f"/clients/{client_id}/")
-    page.get_by_role("link", name="Resend the invitation to slow.reader@example.org").click()
+    page.get_by_role("link", name="Resend invitation to slow.reader@example.org").click()
     editor = page.locator("#user-editor")
     expect(editor).to_contain_text("Gcore e-mails slow.reader@example.org the link to activate")
     editor.get_by_role("button", name="Resend the invitation").click()

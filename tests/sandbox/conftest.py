@@ -129,16 +129,27 @@ def _to_json_schema(node: Any) -> Any:
 def _validator(source: str, name: str) -> jsonschema.Draft202012Validator:
     components = _to_json_schema(_openapi(source)["components"])
     schemas = components["schemas"]
-    if "PaginatedItemsArray" in schemas:
-        # docs/gcore-api-notes.md §6: the published schema types next/previous as strings,
-        # but DRF sends null at the ends.
+    # docs/gcore-api-notes.md §6: the published page schemas type next/previous as strings, but DRF
+    # sends null at the ends.
+    pages = (
+        "PaginatedItemsArray",
+        "NotificationSettingsPaginatedArray",
+        "AccountRequestsSchema",
+        "AccountStatusChangesSchema",
+    )
+    for page in (name for name in pages if name in schemas):
         for link in ("next", "previous"):
-            schemas["PaginatedItemsArray"]["properties"][link] = {"type": ["string", "null"]}
+            schemas[page]["properties"][link] = {"type": ["string", "null"]}
     if "TokenResponse" in schemas:
         # Gcore: TokenResponse types last_usage as a non-nullable string (and so does the SDK's
         # APIToken), but a token never used has no such date: the sandbox sends null
         # (dashboard/sandbox/store.py, token_json).
         schemas["TokenResponse"]["allOf"][1]["properties"]["last_usage"] = {"type": ["string", "null"]}
+    if "AccountRequestsItem" in schemas:
+        # Gcore: AccountRequestsItem types `token` as a non-nullable integer, but a request made in
+        # the portal (a JWT session) has no API token: the sandbox sends null
+        # (docs/gcore-api-notes.md §13).
+        schemas["AccountRequestsItem"]["properties"]["token"] = {"type": ["integer", "null"]}
     root = {"$ref": f"#/components/schemas/{name}", "components": components}
     return jsonschema.Draft202012Validator(
         root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER

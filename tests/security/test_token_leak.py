@@ -60,8 +60,9 @@ def test_a_rejected_token_shows_advice_not_the_token(admin_user, sandbox, htmx):
     response = logged_in(admin_user).get("/clients/", headers={"HX-Request": "true"} if htmx else {})
     assert response.status_code == 502
     assert CANARY_TOKEN not in response.content.decode() + str(response.headers)
-    # The administrator is told which setting to fix, on the page or, for htmx, in the alert region.
-    assert "<code>GCORE_API_TOKEN</code>" in response.content.decode()
+    # The administrator is told which setting to fix, on the page or, for htmx, in the alert region:
+    # with no Gcore token configured, the sandbox's.
+    assert "<code>GCORE_SANDBOX_TOKEN</code>" in response.content.decode()
     if htmx:
         headline = json.loads(response["HX-Trigger"])["upstream-error"]["headline"]
         assert headline == "The dashboard's Gcore API token is missing or invalid."

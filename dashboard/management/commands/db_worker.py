@@ -65,9 +65,10 @@ class Command(base.Command):
         if not reload or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
             ticker = threading.Thread(target=_tick_forever, args=(stop,), name="schedules", daemon=True)
             ticker.start()
-        original, base.Worker = base.Worker, Worker  # the base command builds its Worker by this name
+        # The base command builds its Worker by this module-level name: ours for this call.
+        original, base.Worker = base.Worker, Worker  # type: ignore[misc]
         try:
             super().handle(**options)
         finally:
-            base.Worker = original
+            base.Worker = original  # type: ignore[misc]
             stop.set()

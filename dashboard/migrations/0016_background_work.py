@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboard", "0013_mfa_reset"),
+        ("dashboard", "0015_password_set_audit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
