@@ -16,6 +16,7 @@ from dashboard.views import (
     password,
     people,
     saved_views,
+    tasks,
     timeline,
 )
 
@@ -60,6 +61,7 @@ urlpatterns = [
     path("billing/drift/", billing.drift_view, name="billing-drift"),
     path("activity/", activity.activity_view, name="activity"),
     path("activity/gcore/", timeline.gcore_activity_view, name="gcore-activity"),
+    path("tasks/", tasks.tasks_view, name="background-work"),
     path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
     path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),
     path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -214,11 +215,14 @@ class IndexPass:
 E = TypeVar("E", ActivityRequest, AccountStatusChange)
 
 
-def activity_index_pass(*, max_pages: int | None = None, now: datetime | None = None) -> IndexPass:
+def activity_index_pass(
+    *, max_pages: int | None = None, now: datetime | None = None, beat: Callable[[], None] | None = None
+) -> IndexPass:
     """Index both logs once: read what is new, store it masked and tied to its clients, prune what
     is past retention. `max_pages` bounds the pages read of each log (a pass from a page); None
     reads until what is stored. Twice at once: each entry is stored under Gcore's id once (the
-    second insert is ignored), and each log's state moves forward only."""
+    second insert is ignored), and each log's state moves forward only. `beat` is called after
+    each page (a worker's heartbeat)."""
     now = now or timezone.now()
     client = get_gcore_client()
     requests = _index_log(
@@ -228,6 +232,7 @@ def activity_index_pass(*, max_pages: int | None = None, now: datetime | None = 
         _store_requests,
         max_pages=max_pages,
         now=now,
+        beat=beat,
     )
     changes = _index_log(
         ActivityIndexState.Log.STATUS_CHANGES,
@@ -236,6 +241,7 @@ def activity_index_pass(*, max_pages: int | None = None, now: datetime | None = 
         _store_status_changes,
         max_pages=max_pages,
         now=now,
+        beat=beat,
     )
     done = IndexPass(requests=requests, status_changes=changes)
     log.info("gcore activity indexed: %s", done.summary)
@@ -250,6 +256,7 @@ def _index_log(
     *,
     max_pages: int | None,
     now: datetime,
+    beat: Callable[[], None] | None,
 ) -> LogPass:
     state, _ = ActivityIndexState.objects.get_or_create(log=name)
     retention = now - timedelta(days=settings.GCORE_ACTIVITY_RETENTION_DAYS)
@@ -288,6 +295,8 @@ def _index_log(
                 seen.add(entry.id)
                 fresh.append(entry)
         stored += store(fresh)
+        if beat is not None:
+            beat()
         if reached or offset >= page.count:
             complete = True
             break
@@ -396,3 +405,11 @@ def activity_indexed_as_of() -> datetime | None:
     if len(moments) < len(ActivityIndexState.Log):
         return None
     return min(moments)
+
+
+def activity_index_occurrence(beat: Callable[[], None], actor: User | None) -> str:
+    """One scheduled (or asked-for) pass, on a worker: what the Background work page says of it.
+    A pass asked for from a page reads at most REFRESH_PAGES pages of each log, the scheduled ones
+    until what is stored."""
+    done = activity_index_pass(max_pages=REFRESH_PAGES if actor is not None else None, beat=beat)
+    return done.summary

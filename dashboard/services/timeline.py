@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, overload
 
+from django.contrib.auth.models import User
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from dashboard.models import AuditEntry, GcoreRequest, GcoreRequestClient, GcoreStatusChange
-from dashboard.services.activity_index import MASK, REFRESH_PAGES, IndexPass, activity_index_pass
+from dashboard.services.activity_index import MASK
 from dashboard.services.client_services import services_get_soon
 from dashboard.services.clients import client_get_soon
 from dashboard.services.revert import may_revert, revert_note
+from dashboard.services.schedules import schedule_run_now, schedule_state
 from dashboard.upstream.errors import UpstreamError
 
 
@@ -41,6 +43,8 @@ SOURCES: dict[str, str] = {
     Source.STATUS: "Account status change",
 }
 OUTSIDE = "outside the dashboard"
+# The schedule's kind that indexes Gcore's log (dashboard/tasks.py).
+ACTIVITY_KIND = "gcore_activity"
 SPP_ACTIONS = Q(action__startswith="billing.")
 
 
@@ -393,7 +397,13 @@ def timeline_labels(*, client_id: int) -> ClientLabels:
     return ClientLabels(company_name=company, service_names=names)
 
 
-def activity_refresh() -> IndexPass:
-    """Index Gcore's activity log now, as a person asked (Refresh): one pass of at most
-    REFRESH_PAGES pages of each log; what remains is read by the next pass."""
-    return activity_index_pass(max_pages=REFRESH_PAGES)
+def activity_refresh(*, actor: User) -> bool:
+    """Have Gcore's activity log indexed now, as a person asked (Refresh): a pass queued for a
+    worker (at most REFRESH_PAGES pages of each log; the next pass reads the rest). False when one
+    is queued or running already."""
+    return schedule_run_now(ACTIVITY_KIND, actor=actor)
+
+
+def activity_refresh_state() -> str:
+    """ "queued", "running" or "" for the indexing pass now."""
+    return schedule_state(ACTIVITY_KIND)

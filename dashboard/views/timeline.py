@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,6 +15,7 @@ from dashboard.roles import perm
 from dashboard.services.activity_index import activity_indexed_as_of
 from dashboard.services.timeline import (
     activity_refresh,
+    activity_refresh_state,
     client_timeline,
     gcore_activity_query,
     request_row,
@@ -26,10 +28,15 @@ RECENT = 10
 
 
 def _refresh(request: HtmxHttpRequest) -> HttpResponse:
-    """Refresh (POST): index Gcore's log now, then show the same page again (it takes no input)."""
+    """Refresh (POST): a pass queued for a worker, then the same page again (it takes no input)."""
     if not request.user.has_perm(perm("refresh_gcore_activity")):
         raise PermissionDenied
-    activity_refresh()
+    if activity_refresh(actor=request.user):
+        messages.info(
+            request, "Reading Gcore's activity log on a worker: reload in a moment for what is new."
+        )
+    else:
+        messages.info(request, "Gcore's activity log is being read already: reload in a moment.")
     return HttpResponseRedirect(request.get_full_path(), status=303)
 
 
@@ -51,6 +58,7 @@ def client_timeline_view(request: HtmxHttpRequest, client_id: int) -> HttpRespon
         "form": form,
         "page": page,
         "as_of": activity_indexed_as_of(),
+        "indexing": activity_refresh_state(),
     }
     partial = "client-timeline" if recent else "timeline-results"
     return render_page(request, "clients/timeline.html", context, partial=partial)
@@ -69,5 +77,6 @@ def gcore_activity_view(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "rows": [request_row(entry) for entry in page.object_list],
         "as_of": activity_indexed_as_of(),
+        "indexing": activity_refresh_state(),
     }
     return render_page(request, "activity/gcore.html", context, partial="gcore-results")

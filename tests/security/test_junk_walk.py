@@ -230,6 +230,7 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
         "user-reset-password": f"{base}/users/{user_id}/reset-password/",
         "token-revoke": f"{base}/tokens/{token['id']}/revoke/",
         "billing-drift": "/billing/drift/",
+        "background-work": "/tasks/",
     }
     return urls[name], [urls[name]]
 
@@ -238,7 +239,7 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
 WALKED = (
     "client-edit", "user-edit", "service-edit", "client-availability", "client-features", "client-create",
     "client-bulk", "user-invite", "user-remove", "user-resend-invitation", "user-reset-password",
-    "token-revoke", "client-billing", "billing-edit", "billing-sync", "billing-drift",
+    "token-revoke", "client-billing", "billing-edit", "billing-sync", "billing-drift", "background-work",
 )  # fmt: skip
 NOT_WALKED = {
     # Pages that take no POST (405).

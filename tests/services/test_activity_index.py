@@ -238,3 +238,16 @@ def test_the_token_id_setting_names_the_dashboards_token(sandbox, settings):
     gcore_call(sandbox, "GET", f"/iam/clients/{first_live_client(sandbox)}")
     activity_index_pass()
     assert not GcoreRequest.objects.filter(by_dashboard=True).exists()
+
+
+def test_the_scheduled_kind_indexes_and_the_command_never_runs_beside_it(sandbox, capsys):
+    from dashboard.models import Schedule
+    from dashboard.services.schedules import schedule_claim, schedule_run_now
+
+    assert schedule_run_now("gcore_activity")  # the test settings' immediate backend runs it at once
+    row = Schedule.objects.get(kind="gcore_activity")
+    assert row.last_outcome == "ok" and "requests: 1200 new" in row.last_message
+    assert GcoreRequest.objects.count() == len(log_ids(sandbox))
+    assert schedule_claim("gcore_activity") is not None  # a worker's pass holds the slot now
+    call_command("gcore_activity")
+    assert "already queued or running" in capsys.readouterr().out
