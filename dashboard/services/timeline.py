@@ -116,20 +116,16 @@ def _keys(queryset: QuerySet[Any], source: str, id_column: str, at_column: str) 
 def _parts(client_id: int, filters: TimelineFilters) -> list[QuerySet[Any]]:
     """(source, id, time) of each wanted source, filtered."""
     audit = AuditEntry.objects.filter(client_id=client_id).order_by()
-    sources: list[tuple[str, QuerySet[Any], str, str]] = [
-        (Source.DASHBOARD, audit.exclude(SPP_ACTIONS), "id", "created_at"),
-        (Source.SPP, audit.filter(SPP_ACTIONS), "id", "created_at"),
-        (
-            Source.STATUS,
-            GcoreStatusChange.objects.filter(client=client_id).order_by(),
-            "id",
-            "status_change_at",
-        ),
-    ]
     requests = GcoreRequestClient.objects.filter(client_id=client_id).order_by()
     if filters.outside_only:
         requests = requests.filter(by_dashboard=False)
-    sources.insert(2, (Source.GCORE, requests, "request_id", "requested_at"))
+    changes = GcoreStatusChange.objects.filter(client=client_id).order_by()
+    sources: list[tuple[str, QuerySet[Any], str, str]] = [
+        (Source.DASHBOARD, audit.exclude(SPP_ACTIONS), "id", "created_at"),
+        (Source.SPP, audit.filter(SPP_ACTIONS), "id", "created_at"),
+        (Source.GCORE, requests, "request_id", "requested_at"),
+        (Source.STATUS, changes, "id", "status_change_at"),
+    ]
     return [
         _keys(_within(queryset, at, filters), source, key, at)
         for source, queryset, key, at in sources
