@@ -39,6 +39,10 @@ class StaffAccess(models.Model):
             ("revoke_client_tokens", "Can revoke a client's API tokens"),
             ("view_gcore_activity", "Can read Gcore's account-wide activity log"),
             ("refresh_gcore_activity", "Can have Gcore's activity log indexed now"),
+            ("manage_sellers", "Can see, create, edit and delete the reseller's sellers"),
+            ("change_product_defaults", "Can change the reseller's default products and reset every client"),
+            ("manage_notifications", "Can change the e-mails Gcore notifies about the reseller's account"),
+            ("change_branding", "Can change the reseller's branding, mail server, logo and favicon"),
         ]
 
     def __str__(self) -> str:
@@ -72,6 +76,16 @@ class AuditEntry(models.Model):
         STAFF_MFA_RESET = "staff.mfa_reset", "Staff member's second factors reset"
         STAFF_PASSWORD_CHANGE = "staff.password_change", "Staff member's password changed"
         STAFF_PASSWORD_SET = "staff.password_set", "Staff member's password set by an administrator"
+        SELLER_CREATE = "seller.create", "Seller created"
+        SELLER_UPDATE = "seller.update", "Seller edited"
+        SELLER_DELETE = "seller.delete", "Seller deleted"
+        DEFAULTS_UPDATE = "defaults.update", "Default products changed"
+        DEFAULTS_RESET = "defaults.reset", "Every client reset to the default products"
+        NOTIFICATION_CREATE = "notification.create", "Notification e-mail added"
+        NOTIFICATION_UPDATE = "notification.update", "Notification e-mail changed"
+        NOTIFICATION_DELETE = "notification.delete", "Notification e-mail deleted"
+        BRANDING_UPDATE = "branding.update", "Branding changed"
+        BRANDING_UPLOAD = "branding.upload", "Logo or favicon uploaded"
 
     class Outcome(models.TextChoices):
         SAVED = "saved", "Saved"

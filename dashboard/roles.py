@@ -8,6 +8,9 @@ SUPPORT_AGENTS = "Support agents"
 # Permission codenames of the `dashboard` app. Reassigning reseller or seller is left to superusers.
 # An SPP client's balance, status, Stripe ID and employees, and rebuilding the drift list, are too;
 # so are setting a service to `deleted`, paid features (they cost the reseller money) and bulk changes.
+# The reseller's own settings are administrators' alone too: its sellers (`manage_sellers`), the
+# products every client sees by default (`change_product_defaults`), the e-mails Gcore notifies
+# (`manage_notifications`) and its branding and mail server (`change_branding`).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     MANAGERS: (
         "view_clients",

@@ -119,7 +119,10 @@ def wire(monkeypatch):
 
     def recording(self, request):
         content = request.read()
-        sent.append((request.method, request.url.path, json.loads(content) if content else None))
+        is_json = request.headers.get("content-type", "").startswith("application/json")
+        # A multipart upload is recorded as its raw bytes.
+        body = (json.loads(content) if is_json else content) if content else None
+        sent.append((request.method, request.url.path, body))
         return original(self, request)
 
     monkeypatch.setattr(SandboxTransport, "handle_request", recording)

@@ -57,6 +57,7 @@ class Row:
 READ_ONLY = Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, NO, NO, NO))
 CLIENT_EDITING = Row(get=roles(LOGIN, DENIED, OK, OK), post=roles(LOGIN, DENIED, OK, OK))
 MFA_PAGE = Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, OK, OK, OK))
+RESELLER_SETTINGS = Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, DENIED, DENIED, OK))
 ADMIN_ONLY = Row(get=roles(LOGIN, LOGIN, LOGIN, ADMIN), post=roles(LOGIN, LOGIN, LOGIN, ADMIN))
 
 EXPECTED: dict[str, Row] = {
@@ -142,6 +143,19 @@ EXPECTED: dict[str, Row] = {
     "client-timeline": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
     # Gcore's account-wide log, as indexed: managers and up read it; Refresh as on the timeline.
     "gcore-activity": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
+    # The reseller's own settings: administrators only (an empty POST is a form error, 422).
+    "seller-list": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, NO, NO, NO)),
+    "seller-create": RESELLER_SETTINGS,
+    "seller-edit": RESELLER_SETTINGS,
+    "seller-delete": RESELLER_SETTINGS,
+    "settings-products": RESELLER_SETTINGS,
+    "settings-products-reset": RESELLER_SETTINGS,
+    "settings-notifications": RESELLER_SETTINGS,
+    "settings-notification-edit": RESELLER_SETTINGS,
+    "settings-notification-toggle": RESELLER_SETTINGS,  # a GET goes to the list
+    "settings-notification-delete": RESELLER_SETTINGS,
+    "settings-branding": RESELLER_SETTINGS,
+    "settings-branding-upload": RESELLER_SETTINGS,
 }
 
 
@@ -208,6 +222,8 @@ PARAMS = {
     "client_id": lambda sb: _linked_client(sb)["id"],
     "service_id": _service_id,
     "token_id": _token_id,
+    "seller_id": "51",  # a seeded seller (the sandbox's catalogue)
+    "setting_id": "201",  # a seeded notification e-mail (the sandbox's)
     "pk": "987654321",  # a passkey's id: none exists, and managing one asks for a confirmation first
     "user_id": lambda sb: _linked_client(sb)["users"][0]["id"],
     "view_id": _shared_saved_view,

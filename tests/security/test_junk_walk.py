@@ -231,7 +231,23 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
         "token-revoke": f"{base}/tokens/{token['id']}/revoke/",
         "billing-drift": "/billing/drift/",
         "background-work": "/tasks/",
+        "seller-create": "/sellers/new/",
+        "seller-edit": "/sellers/52/edit/",
+        "seller-delete": "/sellers/53/delete/",
+        "settings-products": "/settings/products/",
+        "settings-notifications": "/settings/notifications/",
+        "settings-notification-edit": "/settings/notifications/202/edit/",
+        "settings-notification-delete": "/settings/notifications/203/delete/",
+        "settings-branding": "/settings/branding/",
     }
+    # Forms shown on another page than the one they post to.
+    elsewhere = {
+        "settings-products-reset": ("/settings/products/reset/", "/settings/products/"),
+        "settings-notification-toggle": ("/settings/notifications/201/toggle/", "/settings/notifications/"),
+    }
+    if name in elsewhere:
+        target, page = elsewhere[name]
+        return target, [page]
     return urls[name], [urls[name]]
 
 
@@ -240,6 +256,9 @@ WALKED = (
     "client-edit", "user-edit", "service-edit", "client-availability", "client-features", "client-create",
     "client-bulk", "user-invite", "user-remove", "user-resend-invitation", "user-reset-password",
     "token-revoke", "client-billing", "billing-edit", "billing-sync", "billing-drift", "background-work",
+    "seller-create", "seller-edit", "seller-delete", "settings-products", "settings-products-reset",
+    "settings-notifications", "settings-notification-edit", "settings-notification-toggle",
+    "settings-notification-delete", "settings-branding",
 )  # fmt: skip
 NOT_WALKED = {
     # Pages that take no POST (405).
@@ -256,12 +275,16 @@ NOT_WALKED = {
             "saved-view-list",
             "saved-view-sidebar",
             "password_change_done",
+            "seller-list",
         ),
         "read-only: a POST is answered 405",
     ),
     # Refresh of Gcore's indexed log: the POST takes no input and only reads Gcore (tests/test_timeline.py
     # posts junk to it).
     **dict.fromkeys(("client-timeline", "gcore-activity"), "Refresh: no input, no upstream write"),
+    # Its button posts the branding page's form here (formaction), which the walk does not follow;
+    # it sends only the files, whose refusals tests/test_branding.py posts one by one.
+    "settings-branding-upload": "a multipart upload, walked in tests/test_branding.py",
     # The saved views change only the dashboard's own database; tests/test_saved_views.py covers them.
     **dict.fromkeys(("saved-view-create", "saved-view-update", "saved-view-delete"), "no upstream write"),
     # Signing in and out, the second factors and the password: allauth's and Django's own forms.
@@ -370,6 +393,10 @@ def test_junk_in_any_field_is_refused_and_nothing_is_sent(
         ("billing-edit", lambda original: original | {"balance": "abc"}),
         ("billing-sync", lambda original: {"email": "a@example.org"}),
         ("client-availability", lambda original: [original]),
+        ("seller-edit", lambda original: original | {"email": {"x": 1}}),
+        ("settings-products", lambda original: original | {"CDN": "maybe"}),
+        ("settings-notification-edit", lambda original: original | {"enabled": [True]}),
+        ("settings-branding", lambda original: original | {"mail_tls": "abc"}),
     ],
 )
 def test_a_doctored_original_is_a_400_saying_so(
