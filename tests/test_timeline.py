@@ -249,3 +249,17 @@ def test_the_account_wide_log_answers_htmx_with_its_results(sandbox, manager_cli
     activity_index_pass()
     response = manager_client.get("/activity/gcore/?page=2", headers={"HX-Request": "true"})
     assert response.content.decode().lstrip().startswith('<section id="gcore-results"')
+
+
+def test_refresh_queues_a_pass_for_a_worker_and_the_page_says_so(sandbox, support_client, manager_client):
+    from django.test import override_settings
+
+    client_id = first_live_client(sandbox)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+        response = support_client.post(timeline_url(client_id), follow=True)
+        body = response.content.decode()
+        assert "Reading Gcore" in body and "a reading is queued for a worker" in body
+        assert not GcoreRequest.objects.exists()  # a worker has not run it yet
+        again = support_client.post(timeline_url(client_id), follow=True).content.decode()
+        assert "is being read already" in again  # one pass at a time, never two queued
+        assert "a reading is queued" in manager_client.get("/activity/gcore/").content.decode()
