@@ -252,7 +252,12 @@ class BulkChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_by_username = models.CharField(max_length=150)
-    # Touched as each client is done: a run that stopped moving long ago died with its process.
+    # Who started it (the creator, or an administrator): the clients' audit entries are theirs.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The workers' heartbeat while it runs: a change no worker has touched for BULK_STALE_SECONDS
+    # has lost its workers, and the scheduled sweep hands it to new ones.
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -295,6 +300,9 @@ class BulkItem(models.Model):
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
     upstream_request_id = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The run that claimed it (a worker's task, or a person's Retry): while the client is "sending",
+    # that run touches updated_at; a claim nobody touches any more belongs to a dead worker.
+    runner = models.CharField(max_length=40, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -303,3 +311,43 @@ class BulkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_name or self.client_id}: {self.get_state_display()}"
+
+
+class Schedule(models.Model):
+    """One kind of recurring work (dashboard/tasks.py declares them): when it runs next, the
+    occurrence queued or running now (at most one: claimed on this row), and how the last one went."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Succeeded"
+        FAILED = "failed", "Failed"
+        LOST = "lost", "Worker stopped"
+
+    kind = models.CharField(max_length=40, unique=True)
+    next_run = models.DateTimeField()
+    # The occurrence queued or running now ("" when none): a token the task gets as its argument.
+    occurrence = models.CharField(max_length=40, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Touched by the running occurrence: one that stops touching it died with its worker.
+    beat_at = models.DateTimeField(null=True, blank=True)
+    # A person's Run now: the occurrence is theirs (its audit entries name them).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    last_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: next {self.next_run:%Y-%m-%d %H:%M}"
+
+    @property
+    def last_duration(self) -> float | None:
+        """Seconds the last occurrence took."""
+        if self.last_started_at and self.last_finished_at and self.last_finished_at >= self.last_started_at:
+            return (self.last_finished_at - self.last_started_at).total_seconds()
+        return None

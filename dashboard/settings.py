@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Work that outlives a request: Django's Tasks API (the django-tasks backport until Django 6)
+    # with its queue in this database; `manage.py db_worker` runs it (README, "Background work").
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -306,6 +310,12 @@ SPP_STATUS_NAMES = {
 # Changes across many clients: how many clients one change may cover, and how many run at once.
 BULK_MAX_CLIENTS: int = env.int("BULK_MAX_CLIENTS", default=500)
 BULK_CONCURRENCY: int = env.int("BULK_CONCURRENCY", default=4)
+# A change is shared by up to BULK_WORKERS workers, each sending BULK_CONCURRENCY clients at once;
+# each touches the change and its clients every BULK_HEARTBEAT_SECONDS, and one untouched for
+# BULK_STALE_SECONDS lost its worker (its unsent clients go to another, its in-flight ones are re-read).
+BULK_WORKERS: int = env.int("BULK_WORKERS", default=2)
+BULK_HEARTBEAT_SECONDS: float = env.float("BULK_HEARTBEAT_SECONDS", default=5.0)
+BULK_STALE_SECONDS: float = env.float("BULK_STALE_SECONDS", default=60.0)
 # Building the drift list: SPP and Gcore pages read at once.
 BILLING_DRIFT_CONCURRENCY: int = env.int("BILLING_DRIFT_CONCURRENCY", default=4)
 # Decided once, at start-up: "api", "sandbox" (SPP_SANDBOX) or "off" (no key, DEBUG off).
@@ -325,6 +335,22 @@ _upstream_problems = upstream_problems(
 )
 if _upstream_problems:
     raise ImproperlyConfigured("\n".join(str(problem) for problem in _upstream_problems))
+
+# Background work (Django's Tasks API, database queue; dashboard/tasks.py). A site that outgrows the
+# database queue names another backend for the same API here (README, "Background work").
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
+}
+# Recurring work, in seconds: the drift list's rebuild, the sweep that resumes a bulk change whose
+# workers died, and the pruning of old task results (successful after TASK_RESULTS_KEEP_DAYS, failed
+# ones kept longer, TASK_FAILURES_KEEP_DAYS, for their error).
+DRIFT_EVERY: int = env.int("DRIFT_EVERY", default=24 * 60 * 60)
+BULK_SWEEP_EVERY: int = env.int("BULK_SWEEP_EVERY", default=60)
+TASK_PRUNE_EVERY: int = env.int("TASK_PRUNE_EVERY", default=24 * 60 * 60)
+TASK_RESULTS_KEEP_DAYS: int = env.int("TASK_RESULTS_KEEP_DAYS", default=14)
+TASK_FAILURES_KEEP_DAYS: int = env.int("TASK_FAILURES_KEEP_DAYS", default=90)
+# How often each worker looks for recurring work that is due.
+SCHEDULE_TICK_SECONDS: float = env.float("SCHEDULE_TICK_SECONDS", default=5.0)
 
 # The overview's counts: how long they are reused and how many count queries run at once.
 OVERVIEW_CACHE_SECONDS: int = env.int("OVERVIEW_CACHE_SECONDS", default=60)

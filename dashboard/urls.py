@@ -18,6 +18,7 @@ from dashboard.views import (
     reseller_settings,
     saved_views,
     sellers,
+    tasks,
 )
 
 urlpatterns = [
@@ -95,6 +96,7 @@ urlpatterns = [
         reseller_settings.NotificationDeleteView.as_view(),
         name="settings-notification-delete",
     ),
+    path("tasks/", tasks.tasks_view, name="background-work"),
     path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
     path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),
     path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),

@@ -127,6 +127,9 @@ EXPECTED: dict[str, Row] = {
     "client-availability": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
     "client-features": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
     "client-bulk": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, DENIED, DENIED, OK)),
+    # Background work (recurring work, the queue, Run now) is for superusers; an empty POST names
+    # no kind of work (422, the page with a message).
+    "background-work": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, DENIED, DENIED, OK)),
     # A client's people and keys: support agents act (an empty POST is a form error, 422; resend
     # and reset post at once and come back to the page); managers see the tokens only.
     "user-invite": CLIENT_EDITING,

@@ -238,6 +238,7 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
         "settings-notification-edit": "/settings/notifications/202/edit/",
         "settings-notification-delete": "/settings/notifications/203/delete/",
         "settings-branding": "/settings/branding/",
+        "background-work": "/tasks/",
     }
     # Forms shown on another page than the one they post to.
     elsewhere = {
@@ -257,7 +258,7 @@ WALKED = (
     "token-revoke", "client-billing", "billing-edit", "billing-sync", "billing-drift",
     "seller-create", "seller-edit", "seller-delete", "settings-products", "settings-products-reset",
     "settings-notifications", "settings-notification-edit", "settings-notification-toggle",
-    "settings-notification-delete", "settings-branding",
+    "settings-notification-delete", "settings-branding", "background-work",
 )  # fmt: skip
 NOT_WALKED = {
     # Pages that take no POST (405).
