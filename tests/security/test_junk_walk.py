@@ -230,7 +230,6 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
         "user-reset-password": f"{base}/users/{user_id}/reset-password/",
         "token-revoke": f"{base}/tokens/{token['id']}/revoke/",
         "billing-drift": "/billing/drift/",
-        "background-work": "/tasks/",
         "seller-create": "/sellers/new/",
         "seller-edit": "/sellers/52/edit/",
         "seller-delete": "/sellers/53/delete/",
@@ -239,6 +238,7 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
         "settings-notification-edit": "/settings/notifications/202/edit/",
         "settings-notification-delete": "/settings/notifications/203/delete/",
         "settings-branding": "/settings/branding/",
+        "background-work": "/tasks/",
     }
     # Forms shown on another page than the one they post to.
     elsewhere = {
@@ -255,10 +255,10 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
 WALKED = (
     "client-edit", "user-edit", "service-edit", "client-availability", "client-features", "client-create",
     "client-bulk", "user-invite", "user-remove", "user-resend-invitation", "user-reset-password",
-    "token-revoke", "client-billing", "billing-edit", "billing-sync", "billing-drift", "background-work",
+    "token-revoke", "client-billing", "billing-edit", "billing-sync", "billing-drift",
     "seller-create", "seller-edit", "seller-delete", "settings-products", "settings-products-reset",
     "settings-notifications", "settings-notification-edit", "settings-notification-toggle",
-    "settings-notification-delete", "settings-branding",
+    "settings-notification-delete", "settings-branding", "background-work",
 )  # fmt: skip
 NOT_WALKED = {
     # Pages that take no POST (405).

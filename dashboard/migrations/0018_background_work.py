@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboard", "0015_password_set_audit"),
+        ("dashboard", "0017_reseller_settings_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

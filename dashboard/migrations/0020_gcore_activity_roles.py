@@ -36,6 +36,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dashboard", "0017_gcore_activity")]
+    dependencies = [("dashboard", "0019_gcore_activity")]
 
     operations = [migrations.RunPython(grant, revoke)]
