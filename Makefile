@@ -24,9 +24,24 @@ venv: $(STAMP) ## Create .venv and install the dependencies (run by the other ta
 migrate: $(STAMP) ## Apply database migrations
 	$(PY) manage.py migrate --noinput
 
-run: migrate ## Serve the dashboard on http://127.0.0.1:$(PORT) (sandbox data unless GCORE_API_TOKEN is set)
+# A token in the environment or in .env turns its sandbox off (the same test as the settings make).
+has_setting = $(shell [ -n "$$$(1)" ] || grep -qs '^$(1)=..*' .env && echo yes)
+GCORE_SANDBOX_PORT ?= 8001
+SPP_SANDBOX_PORT ?= 8002
+WORKERS ?= 2
+
+# The web server, $(WORKERS) workers and, without tokens, the Gcore and SPP sandboxes on loopback
+# (one copy of the data for every process), all in this terminal (Procfile, honcho); Ctrl-C stops all.
+run: migrate ## Serve the dashboard on http://127.0.0.1:$(PORT) with its workers (sandbox data unless GCORE_API_TOKEN is set)
 	$(PY) manage.py demo_accounts
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@procs="web worker"; \
+	if [ -z "$(call has_setting,GCORE_API_TOKEN)" ]; then procs="$$procs gcore"; \
+		export GCORE_SANDBOX=true GCORE_SANDBOX_URL=http://127.0.0.1:$(GCORE_SANDBOX_PORT); fi; \
+	if [ -z "$(call has_setting,SPP_API_TOKEN)" ]; then procs="$$procs spp"; \
+		export SPP_SANDBOX=true SPP_SANDBOX_URL=http://127.0.0.1:$(SPP_SANDBOX_PORT); fi; \
+	echo "Starting $$procs (workers: $(WORKERS)); Ctrl-C stops them all."; \
+	DASHBOARD_PORT=$(PORT) GCORE_SANDBOX_PORT=$(GCORE_SANDBOX_PORT) SPP_SANDBOX_PORT=$(SPP_SANDBOX_PORT) \
+		exec $(VENV)/bin/honcho -f Procfile start -c worker=$(WORKERS) $$procs
 
 # Browser tests drive Debian's Chromium through Playwright; Playwright's own download cannot run here.
 browser: ## Install Chromium for the browser tests when it is missing (needs root, as on CI)

@@ -40,6 +40,8 @@ class StaffAccess(models.Model):
             ("view_attention", "Can see the Needs attention queue"),
             ("change_attention", "Can assign, snooze and resolve findings of the Needs attention queue"),
             ("scan_attention", "Can start the Needs attention scans now"),
+            ("view_gcore_activity", "Can read Gcore's account-wide activity log"),
+            ("refresh_gcore_activity", "Can have Gcore's activity log indexed now"),
             ("manage_sellers", "Can see, create, edit and delete the reseller's sellers"),
             ("change_product_defaults", "Can change the reseller's default products and reset every client"),
             ("manage_notifications", "Can change the e-mails Gcore notifies about the reseller's account"),
@@ -262,7 +264,12 @@ class BulkChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_by_username = models.CharField(max_length=150)
-    # Touched as each client is done: a run that stopped moving long ago died with its process.
+    # Who started it (the creator, or an administrator): the clients' audit entries are theirs.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The workers' heartbeat while it runs: a change no worker has touched for BULK_STALE_SECONDS
+    # has lost its workers, and the scheduled sweep hands it to new ones.
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -305,6 +312,9 @@ class BulkItem(models.Model):
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
     upstream_request_id = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The run that claimed it (a worker's task, or a person's Retry): while the client is "sending",
+    # that run touches updated_at; a claim nobody touches any more belongs to a dead worker.
+    runner = models.CharField(max_length=40, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -392,3 +402,131 @@ class RequestBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minute:%Y-%m-%d %H:%M}: {self.used}"
+class Schedule(models.Model):
+    """One kind of recurring work (dashboard/tasks.py declares them): when it runs next, the
+    occurrence queued or running now (at most one: claimed on this row), and how the last one went."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Succeeded"
+        FAILED = "failed", "Failed"
+        LOST = "lost", "Worker stopped"
+
+    kind = models.CharField(max_length=40, unique=True)
+    next_run = models.DateTimeField()
+    # The occurrence queued or running now ("" when none): a token the task gets as its argument.
+    occurrence = models.CharField(max_length=40, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Touched by the running occurrence: one that stops touching it died with its worker.
+    beat_at = models.DateTimeField(null=True, blank=True)
+    # A person's Run now: the occurrence is theirs (its audit entries name them).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    last_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: next {self.next_run:%Y-%m-%d %H:%M}"
+
+    @property
+    def last_duration(self) -> float | None:
+        """Seconds the last occurrence took."""
+        if self.last_started_at and self.last_finished_at and self.last_finished_at >= self.last_started_at:
+            return (self.last_finished_at - self.last_started_at).total_seconds()
+        return None
+
+
+class GcoreRequest(models.Model):
+    """One request of Gcore's activity log (AccountRequestsItem), as indexed: every field the spec
+    gives, under Gcore's id, its body and query with every secret masked before it was stored."""
+
+    id = models.BigIntegerField(primary_key=True)  # Gcore's
+    actions = models.CharField(max_length=64, blank=True)
+    data = models.TextField(blank=True)  # the body as sent, masked (services/activity_index.mask_body)
+    user_email = models.CharField(max_length=254, blank=True)
+    client = models.BigIntegerField(null=True, blank=True)  # the account the request was made in
+    token = models.BigIntegerField(null=True, blank=True)  # the API token's id; None in the portal
+    requested_at = models.DateTimeField(db_index=True)
+    path = models.CharField(max_length=2000)
+    remote_ip_address = models.CharField(max_length=64, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    method = models.CharField(max_length=16)
+    query_params = models.TextField(blank=True)  # masked like the body
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    reverted = models.BooleanField(default=False)
+    user = models.BigIntegerField(null=True, blank=True)
+    # Made with the dashboard's own API token; the rest were made outside the dashboard.
+    by_dashboard = models.BooleanField(default=False)
+    indexed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["-requested_at", "-id"], name="gcore_request_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.method} {self.path} {self.status_code}"
+
+
+class GcoreRequestClient(models.Model):
+    """A client a request of Gcore's log concerns: its account, or a client its path, query or body
+    names. The request's time and origin are repeated here so a timeline reads one index."""
+
+    request = models.ForeignKey(GcoreRequest, on_delete=models.CASCADE, related_name="clients")
+    client_id = models.BigIntegerField()
+    requested_at = models.DateTimeField()
+    by_dashboard = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("request", "client_id", name="gcore_request_client_unique"),
+        ]
+        indexes = [models.Index(fields=["client_id", "-requested_at"], name="gcore_request_client_time")]
+
+    def __str__(self) -> str:
+        return f"request {self.request_id} concerns client {self.client_id}"
+
+
+class GcoreStatusChange(models.Model):
+    """One account status change of Gcore's log (AccountStatusChangesItem), as indexed."""
+
+    id = models.BigIntegerField(primary_key=True)  # Gcore's
+    status_change_at = models.DateTimeField()
+    old_status = models.CharField(max_length=32, blank=True)
+    new_status = models.CharField(max_length=32, blank=True)
+    federation_id = models.CharField(max_length=64, blank=True)
+    client = models.BigIntegerField(null=True, blank=True)
+    indexed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-status_change_at", "-id"]
+        indexes = [models.Index(fields=["client", "-status_change_at"], name="gcore_status_client_time")]
+
+    def __str__(self) -> str:
+        moment = f"{self.status_change_at:%Y-%m-%d %H:%M}"
+        return f"{moment} client {self.client}: {self.old_status} -> {self.new_status}"
+
+
+class ActivityIndexState(models.Model):
+    """Where the indexing of one of Gcore's two logs stands: what a timeline's "as of" says."""
+
+    class Log(models.TextChoices):
+        REQUESTS = "requests", "Requests"
+        STATUS_CHANGES = "status_changes", "Account status changes"
+
+    log = models.CharField(max_length=16, choices=Log.choices, unique=True)
+    # Everything from the log's start (or the first run's horizon) up to this moment is stored: a
+    # pass reads newest first until it reaches an entry it has at or before it.
+    complete_through = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    # The last pass that reached what was stored (or the log's end): the "as of" of the timelines.
+    last_complete_at = models.DateTimeField(null=True, blank=True)
+    last_message = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_log_display()}: indexed as of {self.last_complete_at}"

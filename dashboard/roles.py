@@ -19,6 +19,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "view_billing",
         "view_client_tokens",
         "view_attention",
+        "view_gcore_activity",
     ),
     SUPPORT_AGENTS: (
         "view_clients",
@@ -39,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "revoke_client_tokens",
         "view_attention",
         "change_attention",
+        "view_gcore_activity",
+        "refresh_gcore_activity",
     ),
 }
 

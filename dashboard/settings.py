@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Work that outlives a request: Django's Tasks API (the django-tasks backport until Django 6)
+    # with its queue in this database; `manage.py db_worker` runs it (README, "Background work").
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +288,13 @@ GCORE_POOL_SIZE: int = env.int("GCORE_POOL_SIZE", default=20)
 # Seconds a Gcore read is reused (shared by all app servers through CACHE_URL); 0 turns caching off.
 GCORE_CACHE_SECONDS: int = env.int("GCORE_CACHE_SECONDS", default=30)
 
+# Gcore's activity log, indexed for the timelines: how far back a first indexing reads, how long
+# entries are kept, and the id of the dashboard's own API token as the log names it (read from the
+# token's head, `<id>$<secret>`, when unset; docs/gcore-api-notes.md §13).
+GCORE_ACTIVITY_DAYS: int = env.int("GCORE_ACTIVITY_DAYS", default=90)
+GCORE_ACTIVITY_RETENTION_DAYS: int = env.int("GCORE_ACTIVITY_RETENTION_DAYS", default=365)
+GCORE_API_TOKEN_ID: int | None = env.int("GCORE_API_TOKEN_ID", default=None)
+
 # SPP (Service Provider Pro), the billing link. Nothing set: the built-in SPP sandbox while DEBUG is
 # on; with DEBUG off, the billing features are off (administrators are told where to set these),
 # unless SPP_SANDBOX=true asks for a training install. A URL without a key, or the reverse, is refused.
@@ -318,6 +329,12 @@ ATTENTION_SLICE: int = env.int("ATTENTION_SLICE", default=100)
 # Changes across many clients: how many clients one change may cover, and how many run at once.
 BULK_MAX_CLIENTS: int = env.int("BULK_MAX_CLIENTS", default=500)
 BULK_CONCURRENCY: int = env.int("BULK_CONCURRENCY", default=4)
+# A change is shared by up to BULK_WORKERS workers, each sending BULK_CONCURRENCY clients at once;
+# each touches the change and its clients every BULK_HEARTBEAT_SECONDS, and one untouched for
+# BULK_STALE_SECONDS lost its worker (its unsent clients go to another, its in-flight ones are re-read).
+BULK_WORKERS: int = env.int("BULK_WORKERS", default=2)
+BULK_HEARTBEAT_SECONDS: float = env.float("BULK_HEARTBEAT_SECONDS", default=5.0)
+BULK_STALE_SECONDS: float = env.float("BULK_STALE_SECONDS", default=60.0)
 # Building the drift list: SPP and Gcore pages read at once.
 BILLING_DRIFT_CONCURRENCY: int = env.int("BILLING_DRIFT_CONCURRENCY", default=4)
 # Decided once, at start-up: "api", "sandbox" (SPP_SANDBOX) or "off" (no key, DEBUG off).
@@ -337,6 +354,24 @@ _upstream_problems = upstream_problems(
 )
 if _upstream_problems:
     raise ImproperlyConfigured("\n".join(str(problem) for problem in _upstream_problems))
+
+# Background work (Django's Tasks API, database queue; dashboard/tasks.py). A site that outgrows the
+# database queue names another backend for the same API here (README, "Background work").
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
+}
+# Recurring work, in seconds: the drift list's rebuild, the sweep that resumes a bulk change whose
+# workers died, and the pruning of old task results (successful after TASK_RESULTS_KEEP_DAYS, failed
+# ones kept longer, TASK_FAILURES_KEEP_DAYS, for their error).
+DRIFT_EVERY: int = env.int("DRIFT_EVERY", default=24 * 60 * 60)
+BULK_SWEEP_EVERY: int = env.int("BULK_SWEEP_EVERY", default=60)
+TASK_PRUNE_EVERY: int = env.int("TASK_PRUNE_EVERY", default=24 * 60 * 60)
+# Gcore's activity log read into the timelines' index (what is new since the last pass).
+GCORE_ACTIVITY_EVERY: int = env.int("GCORE_ACTIVITY_EVERY", default=5 * 60)
+TASK_RESULTS_KEEP_DAYS: int = env.int("TASK_RESULTS_KEEP_DAYS", default=14)
+TASK_FAILURES_KEEP_DAYS: int = env.int("TASK_FAILURES_KEEP_DAYS", default=90)
+# How often each worker looks for recurring work that is due.
+SCHEDULE_TICK_SECONDS: float = env.float("SCHEDULE_TICK_SECONDS", default=5.0)
 
 # The overview's counts: how long they are reused and how many count queries run at once.
 OVERVIEW_CACHE_SECONDS: int = env.int("OVERVIEW_CACHE_SECONDS", default=60)

@@ -19,6 +19,8 @@ from dashboard.views import (
     reseller_settings,
     saved_views,
     sellers,
+    tasks,
+    timeline,
 )
 
 urlpatterns = [
@@ -31,6 +33,7 @@ urlpatterns = [
     path("clients/bulk/", bulk.bulk_view, name="client-bulk"),
     path("clients/<int:client_id>/", clients.client_detail_view, name="client-detail"),
     path("clients/<int:client_id>/edit/", edits.client_edit_view, name="client-edit"),
+    path("clients/<int:client_id>/timeline/", timeline.client_timeline_view, name="client-timeline"),
     path("clients/<int:client_id>/users/<int:user_id>/edit/", edits.user_edit_view, name="user-edit"),
     path(
         "clients/<int:client_id>/services/<int:service_id>/edit/",
@@ -66,6 +69,7 @@ urlpatterns = [
     path("attention/<int:finding_id>/assign/", attention.finding_assign_view, name="finding-assign"),
     path("attention/<int:finding_id>/snooze/", attention.finding_snooze_view, name="finding-snooze"),
     path("attention/<int:finding_id>/resolve/", attention.finding_resolve_view, name="finding-resolve"),
+    path("activity/gcore/", timeline.gcore_activity_view, name="gcore-activity"),
     path("sellers/", sellers.sellers_view, name="seller-list"),
     path("sellers/new/", sellers.SellerCreateView.as_view(), name="seller-create"),
     path("sellers/<int:seller_id>/edit/", sellers.SellerEditView.as_view(), name="seller-edit"),
@@ -102,6 +106,7 @@ urlpatterns = [
         reseller_settings.NotificationDeleteView.as_view(),
         name="settings-notification-delete",
     ),
+    path("tasks/", tasks.tasks_view, name="background-work"),
     path("views/", saved_views.saved_view_list_view, name="saved-view-list"),
     path("views/sidebar/", saved_views.saved_view_sidebar_view, name="saved-view-sidebar"),
     path("views/new/", saved_views.saved_view_create_view, name="saved-view-create"),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from django.test import Client as DjangoClient
@@ -10,7 +14,19 @@ from dashboard.gcore import get_gcore_client, get_sandbox
 from dashboard.roles import MANAGERS, SUPPORT_AGENTS
 from dashboard.services.cache import local_copies
 from dashboard.spp import get_spp_client, get_spp_sandbox
-from tests.helpers import logged_in, make_staff
+from tests.helpers import (
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    REDIS_DB,
+    REDIS_HOST,
+    REDIS_PORT,
+    Processes,
+    exclusive,
+    logged_in,
+    make_staff,
+    unavailable,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -111,3 +127,61 @@ def wire(monkeypatch):
 
     monkeypatch.setattr(SandboxTransport, "handle_request", recording)
     return sent
+
+
+# -- real processes (tests/multiserver/, tests/workers/): skipped without PostgreSQL and Redis on
+# 127.0.0.1, except under CI=true where they fail ------------------------------------------------
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A database of its own on the local PostgreSQL, dropped afterwards."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency of the project
+        unavailable("psycopg is not installed")
+    name = f"multiserver_{secrets.token_hex(6)}"
+    try:
+        admin = psycopg.connect(
+            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True, connect_timeout=3
+        )
+    except psycopg.Error as exc:
+        unavailable(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT} as {PG_USER}: {exc}".strip())
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+        finally:
+            # FORCE ends any connection a killed server may have left behind (PostgreSQL 13+).
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database index of its own, empty at the start and flushed at the end. The dashboard's
+    cache keys carry no per-run prefix, so a concurrent run of this test waits for the index."""
+    import redis
+
+    client = redis.Redis(
+        host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=3, socket_timeout=5
+    )
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: {exc}")
+    with exclusive(f"gcore-dashboard-multiserver-redis-{REDIS_DB}.lock", 120):
+        client.flushdb()
+        try:
+            yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
+        finally:
+            client.flushdb()
+            client.close()
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    procs = Processes(tmp_path)
+    try:
+        yield procs
+    finally:
+        procs.stop_all()

@@ -6,21 +6,28 @@ another test module or from a conftest (tests/test_layout.py checks that).
 
 from __future__ import annotations
 
+import fcntl
 import html
 import json
 import os
+import re
+import secrets
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import parse_qs
 
 import httpx
+import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client as DjangoClient
 
@@ -553,3 +560,306 @@ def serving(server):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# -- real processes: the multi-server and worker tests (tests/multiserver/, tests/workers/) -------
+# The loopback sandbox, gunicorn app servers and db_worker workers on one PostgreSQL and one Redis,
+# started as subprocesses and ended at teardown (the `processes`, `postgres_url` and `redis_url`
+# fixtures in tests/conftest.py).
+
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+TIMEOUT = httpx.Timeout(10.0)
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# The suite itself uses Redis db 1 on CI; this test owns db 3.
+REDIS_DB = int(os.environ.get("MULTISERVER_REDIS_DB", "3"))
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip on a laptop without the services; fail on CI, where they must be there."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the multi-server test must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@contextmanager
+def exclusive(name: str, seconds: float) -> Iterator[None]:
+    """One holder at a time on this machine (several people may run the suite at once)."""
+    with open(Path(tempfile.gettempdir()) / name, "w") as handle:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another run held {name} for more than {seconds:.0f} s", pytrace=False)
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Processes:
+    """Subprocesses started by one test; all of them are ended at teardown, whatever happened."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.started: list[tuple[str, subprocess.Popen[str]]] = []
+
+    def start(self, label: str, args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], Path]:
+        log = self.logs / f"{label}.log"
+        handle = log.open("w")
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        handle.close()  # the child has its own copy of the descriptor
+        self.started.append((label, process))
+        return process, log
+
+    def stop_all(self) -> None:
+        for _, process in reversed(self.started):
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 10
+        for _, process in self.started:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def base_env() -> dict[str, str]:
+    """The environment without the test run's own Django and Gcore settings."""
+    dropped = (
+        "DJANGO_",
+        "GCORE_",
+        "DATABASE_URL",
+        "CACHE_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "CSRF_",
+    )
+    return {k: v for k, v in os.environ.items() if not k.startswith(dropped)} | {
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90
+    )
+    assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def gunicorn_quirks() -> list[str]:
+    """gunicorn 25+ opens a control socket at one fixed path per user: the two servers would share it."""
+    import gunicorn.config
+
+    return ["--no-control-socket"] if hasattr(gunicorn.config, "ControlSocketDisable") else []
+
+
+def start_app_server(processes: Processes, label: str, env: dict[str, str]) -> str:
+    port = free_port()
+    process, log = processes.start(
+        label,
+        [GUNICORN, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
+         "--timeout", "30", "--graceful-timeout", "3", *gunicorn_quirks()],
+        env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"app server {label} did not answer /healthz within 30 s:\n{log_tail(log)}", pytrace=False)
+
+
+# -- the worker tests (tests/workers/, tests/browser/test_bulk_workers.py) ------------------------
+
+SANDBOX_LISTENING = re.compile(r"Gcore sandbox listening on (http://\S+) ")
+WORKERS_ADMIN, WORKERS_PASSWORD = "ada.admin", "workers-" + secrets.token_urlsafe(12)
+
+
+def start_loopback_sandbox(processes: Processes, token: str, *, latency_ms: float, clients: int = 120) -> str:
+    process, log = processes.start(
+        "sandbox",
+        [PYTHON, "manage.py", "gcore_sandbox", "--port", "0", "--token", token, "--clients", str(clients),
+         "--latency-ms", str(latency_ms)],
+        base_env(),
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if match := SANDBOX_LISTENING.search(log.read_text(errors="replace")):
+            return match.group(1)
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    pytest.fail(f"the sandbox did not start within 20 s:\n{log_tail(log)}", pytrace=False)
+
+
+def worker_environment(postgres_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """One environment for servers and workers: quick heartbeats and sweeps, so a lost worker is
+    noticed in seconds; drift builds and pruning far apart (set up as not due by `prepare`)."""
+    return (
+        base_env()
+        | {
+            "DATABASE_URL": postgres_url,
+            "CACHE_URL": redis_url,
+            "DEBUG": "true",
+            "MFA_REQUIRED": "false",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "CONN_MAX_AGE": "0",
+            "BULK_CONCURRENCY": "2",
+            "BULK_WORKERS": "2",
+            "BULK_HEARTBEAT_SECONDS": "0.3",
+            "BULK_STALE_SECONDS": "3",
+            "BULK_SWEEP_EVERY": "1",
+            "SCHEDULE_TICK_SECONDS": "0.3",
+            "DRIFT_EVERY": "3600",
+            "TASK_PRUNE_EVERY": "3600",
+        }
+        | extra
+    )
+
+
+def prepare_for_workers(env: dict[str, str], *, due: tuple[str, ...] = ("bulk_sweep",)) -> None:
+    """Migrate, make the administrator, and leave only the `due` kinds of recurring work due."""
+    manage(env, "migrate", "--noinput")
+    manage(
+        env, "shell", "-c",
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from django.contrib.auth import get_user_model; from dashboard.models import Schedule; "
+        f"get_user_model().objects.create_superuser({WORKERS_ADMIN!r}, password={WORKERS_PASSWORD!r}); "
+        "later = timezone.now() + timedelta(hours=1); "
+        f"[Schedule.objects.create(kind=k, next_run=later) for k in ('drift', 'bulk_sweep', 'prune') "
+        f"if k not in {due!r}]",
+    )  # fmt: skip
+
+
+def start_worker(processes: Processes, label: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    process, _ = processes.start(
+        label,
+        [PYTHON, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2",
+         "--worker-id", label],
+        env,
+    )  # fmt: skip
+    return process
+
+
+def process_of(processes: Processes, label: str) -> subprocess.Popen[str]:
+    return next(process for name, process in processes.started if name == label)
+
+
+def signal_group(process: subprocess.Popen[str], signum: int) -> None:
+    """The process and anything it started (each was started in a session of its own)."""
+    os.killpg(process.pid, signum)
+
+
+def sigkill(process: subprocess.Popen[str]) -> None:
+    signal_group(process, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+class ProcessBrowser:
+    """A staff member's browser, pointed at one app server or another (the cookies go along)."""
+
+    def __init__(self, base: str) -> None:
+        self.http = httpx.Client(base_url=base, timeout=TIMEOUT, follow_redirects=False)
+
+    def use(self, base: str) -> None:
+        self.http.base_url = httpx.URL(base)
+
+    def get(self, url: str) -> httpx.Response:
+        return self.http.get(url)
+
+    def post(self, url: str, data: dict[str, Any]) -> httpx.Response:
+        token = self.http.cookies.get("csrftoken")
+        assert token, f"no csrftoken cookie before POST {url}"
+        return self.http.post(url, data=data, headers={"X-CSRFToken": token})
+
+    def log_in(self) -> None:
+        self.get("/accounts/login/")
+        response = self.post("/accounts/login/", {"login": WORKERS_ADMIN, "password": WORKERS_PASSWORD})
+        assert response.status_code == 302, f"login: {response.status_code}"
+
+    def start_bulk(self, client_ids: list[int], status: str) -> int:
+        data = {"action": "preview", "scope": "ids", "client": client_ids, "service": "CDN", "status": status}
+        response = self.post("/clients/bulk/", data)
+        assert response.status_code == 302, response.text[:500]
+        bulk_id = int(response.headers["location"].rsplit("=", 1)[1])
+        data = {"action": "start", "batch": bulk_id, "reason": "Cross-process test", "confirm": "on"}
+        response = self.post("/clients/bulk/", data)
+        assert response.status_code == 302, response.text[:500]
+        return bulk_id
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class SharedDatabase:
+    """Reads of the shared PostgreSQL database, as any server would see it."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.connection = psycopg.connect(url, autocommit=True)
+
+    def one(self, sql: str, *params: Any) -> Any:
+        return self.connection.execute(sql, params).fetchone()
+
+    def all(self, sql: str, *params: Any) -> list[Any]:
+        return self.connection.execute(sql, params).fetchall()
+
+    def bulk_state(self, bulk_id: int) -> str:
+        return self.one("SELECT state FROM dashboard_bulkchange WHERE id = %s", bulk_id)[0]
+
+    def item_states(self, bulk_id: int) -> dict[int, str]:
+        return dict(self.all("SELECT client_id, state FROM dashboard_bulkitem WHERE bulk_id = %s", bulk_id))
+
+    def finished(self, bulk_id: int) -> int:
+        states = self.item_states(bulk_id).values()
+        return sum(1 for state in states if state not in ("pending", "sending", "excluded"))
+
+    def wait(self, condition: Any, seconds: float, what: str) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.1)
+        pytest.fail(f"{what} did not happen within {seconds:.0f} s", pytrace=False)
+
+    def close(self) -> None:
+        self.connection.close()

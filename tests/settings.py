@@ -26,6 +26,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405 - from dashboard.settings
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
+# Tasks run at once, in the enqueuing process (on commit, as enqueued): the logic of bulk changes,
+# drift builds and schedules is tested here; tests/workers/ run real db_worker processes instead.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
 # Browser tests use a live server with DEBUG off: serve static files from the finders, no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

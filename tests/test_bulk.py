@@ -174,20 +174,41 @@ def test_a_timeout_during_a_put_is_re_read_never_re_sent(admin_client_, sandbox,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_stopped_run_sends_nothing_more(admin_user, sandbox, wire):
+def test_a_stopped_run_sends_nothing_more(admin_user, sandbox, wire, monkeypatch):
+    from dashboard.sandbox import SandboxTransport
     from dashboard.services.bulk import bulk_preview
 
     bulk = bulk_preview(service="CDN", status="paused", actor=admin_user, client_ids=live_ids(sandbox, 10))
     BulkChange.objects.filter(pk=bulk.pk).update(state="running", reason="test")
-    bulk_stop(bulk)  # asked before the first answer comes back
+    original = SandboxTransport.handle_request
+
+    def stop_on_first_read(self, request):
+        if request.url.path.endswith("/services"):
+            bulk_stop(bulk)  # asked (on another server, say) while the first two clients are at Gcore
+        return original(self, request)
+
+    monkeypatch.setattr(SandboxTransport, "handle_request", stop_on_first_read)
     with override_settings(BULK_CONCURRENCY=2):
         bulk = bulk_run(bulk, admin_user)
     assert bulk.state == "stopped"
     states = list(bulk.items.values_list("state", flat=True))
-    assert states.count("skipped") == 8  # the two already sent finished, the rest were not sent
-    assert len([c for c in wire if c[0] == "GET" and c[1].endswith("/services")]) == 2
+    sent = [c for c in wire if c[0] == "GET" and c[1].endswith("/services")]
+    assert 1 <= len(sent) <= 2  # the ones in flight (two at most) finished; nothing was claimed after
+    assert states.count("skipped") == 10 - len(sent) and len(states) == 10
     assert AuditEntry.objects.get(action="bulk.service").message.startswith("CDN to paused, stopped")
     assert AuditEntry.objects.get(action="bulk.stop").details == {"bulk": bulk.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_stopped_before_any_worker_took_it_sends_nothing(admin_user, sandbox, wire):
+    from dashboard.services.bulk import bulk_preview
+
+    bulk = bulk_preview(service="CDN", status="paused", actor=admin_user, client_ids=live_ids(sandbox, 3))
+    BulkChange.objects.filter(pk=bulk.pk).update(state="running", reason="test")
+    bulk_stop(bulk)
+    bulk = bulk_run(bulk, admin_user)
+    assert bulk.state == "stopped" and set(bulk.items.values_list("state", flat=True)) == {"skipped"}
+    assert not [c for c in wire if c[1].endswith("/services")]
 
 
 @pytest.mark.django_db
@@ -248,27 +269,108 @@ def test_a_retry_is_claimed_once_so_two_clicks_send_one_put(admin_user, sandbox,
     assert len([c for c in wire if c[0] == "PUT"]) == 1
 
 
-@pytest.mark.django_db
-def test_a_change_whose_heartbeat_stopped_is_interrupted_and_said_so(admin_client_, sandbox):
+def stalled(bulk, sandbox, *, sending_landed):
+    """A change as a killed worker leaves it: one client changed, one claimed and in flight (its PUT
+    landed at Gcore or not), the rest waiting; nobody has touched it for ten minutes."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    bulk = preview(admin_client_, scope="ids", client=live_ids(sandbox, 3))
     items = list(bulk.items.order_by("position"))
     BulkItem.objects.filter(pk=items[0].pk).update(state="changed")
-    BulkItem.objects.filter(pk=items[1].pk).update(state="sending")
+    if sending_landed:
+        service = services_of(sandbox, items[1].client_id)["CDN"]["id"]
+        sandbox_put(sandbox, items[1].client_id, service, "paused")
     long_ago = timezone.now() - timedelta(minutes=10)
+    BulkItem.objects.filter(pk=items[1].pk).update(state="sending", runner="run-dead", updated_at=long_ago)
     BulkChange.objects.filter(pk=bulk.pk).update(state="running", reason="r", updated_at=long_ago)
-    page = admin_client_.get(f"/clients/bulk/?batch={bulk.pk}")
+    return items
+
+
+def sandbox_put(sandbox, client_id, service_id, status):
+    from tests.helpers import gcore_call
+
+    path = f"/iam/clients/{client_id}/services/{service_id}"
+    assert gcore_call(sandbox, "PUT", path, {"status": status})[0] == 200
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("landed", [False, True])
+def test_a_change_whose_worker_died_is_resumed_by_the_sweep_and_its_in_flight_client_re_read(
+    admin_client_, sandbox, wire, landed
+):
+    from dashboard.tasks import sweep_bulk_changes
+
+    chosen = [i for i in live_ids(sandbox, 40) if services_of(sandbox, i)["CDN"]["status"] == "active"][:4]
+    bulk = preview(admin_client_, scope="ids", client=chosen)
+    items = stalled(bulk, sandbox, sending_landed=landed)
+    page = html.unescape(admin_client_.get(f"/clients/bulk/?batch={bulk.pk}").content.decode())
+    assert "No worker has reported on this change for a while" in page
+    wire.clear()
+    sweep_bulk_changes.enqueue("not-the-schedule's")  # a stale token does nothing
+    assert not wire
+    from dashboard.services.schedules import schedule_run_now
+
+    assert schedule_run_now("bulk_sweep")
     bulk.refresh_from_db()
-    assert bulk.state == "interrupted"
+    assert bulk.state == "done"
     states = list(bulk.items.order_by("position").values_list("state", flat=True))
-    assert states == ["changed", "unknown", "skipped"]
-    body = html.unescape(page.content.decode())
-    assert "may or may not have been applied" in body and "Retry" in body
-    batch = AuditEntry.objects.get(action="bulk.service")
-    assert batch.actor is None and "interrupted" in batch.message
+    assert states == ["changed", "changed" if landed else "unknown", "changed", "changed"]
+    in_flight = BulkItem.objects.get(pk=items[1].pk)
+    if landed:
+        assert "a re-read shows the change applied" in in_flight.message
+    else:
+        assert "may or may not have been applied in Gcore (a re-read shows active)" in in_flight.message
+    puts = [path for method, path, _ in wire if method == "PUT"]
+    assert len(puts) == 2  # the two waiting clients; the one in flight is re-read, never re-sent
+    assert not any(f"/iam/clients/{items[1].client_id}/" in path for path in puts)
+    body = html.unescape(admin_client_.get(f"/clients/bulk/?batch={bulk.pk}").content.decode())
+    assert ("Retry" in body) is not landed and "No worker has reported" not in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_told_to_stop_sends_no_more_and_hands_the_rest_on(admin_user, sandbox, wire, monkeypatch):
+    """A deploy's SIGTERM: the run sends nothing new, and queues a run for the waiting clients."""
+    import threading
+
+    from django_tasks import default_task_backend
+
+    from dashboard import worker
+    from dashboard.services.bulk import bulk_preview, bulk_work
+
+    bulk = bulk_preview(service="CDN", status="paused", actor=admin_user, client_ids=live_ids(sandbox, 5))
+    BulkChange.objects.filter(pk=bulk.pk).update(state="running", reason="r")
+    monkeypatch.setattr(worker, "stopping", threading.Event())
+    worker.stopping.set()
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+        assert "handed to another task" in bulk_work(bulk_id=bulk.pk)
+        queued = [(r.task.name, r.args) for r in default_task_backend.results]
+    assert queued == [("run_bulk_change", [bulk.pk])] and not [c for c in wire if c[0] == "PUT"]
+    bulk.refresh_from_db()
+    assert bulk.state == "running" and set(bulk.items.values_list("state", flat=True)) == {"pending"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_run_of_the_same_change_only_continues_what_nobody_claimed(admin_user, sandbox, wire):
+    from dashboard.services.bulk import bulk_preview, bulk_work
+
+    chosen = [i for i in live_ids(sandbox, 40) if services_of(sandbox, i)["CDN"]["status"] == "active"][:3]
+    bulk = bulk_preview(service="CDN", status="paused", actor=admin_user, client_ids=chosen)
+    BulkChange.objects.filter(pk=bulk.pk).update(state="running", reason="r", started_by=admin_user)
+    first = bulk.items.order_by("position").first()
+    BulkItem.objects.filter(pk=first.pk).update(state="sending", runner="run-alive")  # fresh: a live run's
+    bulk_work(bulk_id=bulk.pk)
+    bulk.refresh_from_db()
+    assert bulk.state == "running"  # the live run's client is still at Gcore: that run settles it
+    assert len([c for c in wire if c[0] == "PUT"]) == 2
+    assert "Nothing to do" not in bulk_work(bulk_id=bulk.pk)
+    assert len([c for c in wire if c[0] == "PUT"]) == 2  # run twice: nothing sent again
+    BulkItem.objects.filter(pk=first.pk).update(state="changed")
+    bulk_work(bulk_id=bulk.pk)
+    bulk.refresh_from_db()
+    assert bulk.state == "done"
+    assert "Nothing to do" in bulk_work(bulk_id=bulk.pk)
+    assert AuditEntry.objects.filter(action="bulk.service", details__bulk=bulk.pk).count() == 1
 
 
 @pytest.mark.django_db
@@ -279,7 +381,7 @@ def test_a_change_started_after_a_long_look_at_its_preview_is_not_taken_for_dead
 
     bulk = preview(admin_client_, scope="ids", client=live_ids(sandbox, 2))
     BulkChange.objects.filter(pk=bulk.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
-    started(admin_client_, bulk)  # the run's thread starts on commit; this test's transaction never commits
+    started(admin_client_, bulk)  # its runs are queued on commit; this test's transaction never commits
     admin_client_.get(f"/clients/bulk/?batch={bulk.pk}")
     bulk.refresh_from_db()
     assert bulk.state == "running"

@@ -189,7 +189,4 @@ def test_a_reset_whose_answer_never_came_is_not_sent_again(admin_client_, sandbo
 def test_only_administrators(support_client, manager_client):
     for http in (support_client, manager_client):
         assert http.get("/settings/products/").status_code == 403
-        assert (
-            http.post("/settings/products/reset/", {"reason": "x", "confirm": "on"}).status_code
-            == 403
-        )
+        assert http.post("/settings/products/reset/", {"reason": "x", "confirm": "on"}).status_code == 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from django import forms
@@ -10,7 +11,22 @@ from dashboard.forms.saving import ID_MAX, LANGUAGE_NAMES, NUMERIC, RecordEditFo
 from dashboard.gcore.models import GROUPS, AuthType, Language
 
 
-class ClientEditForm(RecordEditForm):
+class RevertibleEditForm(RecordEditForm):
+    """An edit form that can be opened to revert an audit entry (services/revert.py): `reverts`
+    carries the entry's id, so the new entry says which one it undoes."""
+
+    reverts = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=ID_MAX)
+
+    def revert(self, *, entry_id: int, undo: dict[str, Any], opened_with: dict[str, Any]) -> None:
+        """Open on the values before the entry; "opened with" what the entry set (see RevertPlan)."""
+        self.initial["original"] = json.dumps(opened_with, default=str)
+        self.initial["reverts"] = entry_id
+        for name, value in undo.items():
+            if name in self.editable:  # a disabled field keeps Gcore's value: not this person's to set
+                self.initial[name] = value
+
+
+class ClientEditForm(RevertibleEditForm):
     """PATCH /iam/clients/{id}: UpdateClientRequest's fields (docs/gcore-api-notes.md §4)."""
 
     upstream_fields: ClassVar[dict[str, str]] = {"companyName": "company_name", "resellers": "reseller"}
@@ -44,7 +60,7 @@ class ClientEditForm(RecordEditForm):
                 field.help_text = "Only administrators can move a client to another reseller or seller."
 
 
-class UserEditForm(RecordEditForm):
+class UserEditForm(RevertibleEditForm):
     """PATCH /iam/users/{id} for the profile, PUT client-users for the role."""
 
     email = forms.EmailField(label="Email", max_length=254)

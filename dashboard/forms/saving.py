@@ -131,6 +131,8 @@ class RecordEditForm(UpstreamErrorsForm):
 
     original = forms.CharField(widget=forms.HiddenInput, required=False)
     overwrite = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    # The form's own hidden fields, never a field of the record.
+    bookkeeping: ClassVar[tuple[str, ...]] = ("original", "overwrite", "reverts")
 
     def __init__(self, data: Any = None, *, current: dict[str, Any] | None = None, **kwargs: Any) -> None:
         initial = dict(current or {})
@@ -147,9 +149,7 @@ class RecordEditForm(UpstreamErrorsForm):
     def editable(self) -> list[str]:
         """The fields the person may change here (disabled ones are shown, never taken from input)."""
         return [
-            name
-            for name, field in self.fields.items()
-            if name not in ("original", "overwrite") and not field.disabled
+            name for name, field in self.fields.items() if name not in self.bookkeeping and not field.disabled
         ]
 
     @property
@@ -158,7 +158,7 @@ class RecordEditForm(UpstreamErrorsForm):
         return [
             name
             for name, field in self.fields.items()
-            if name not in ("original", "overwrite") and (name in self.editable or field.disabled)
+            if name not in self.bookkeeping and (name in self.editable or field.disabled)
         ]
 
     def clean_original(self) -> dict[str, Any] | str | None:

@@ -4,6 +4,7 @@ sandbox (the shared sandbox server at GCORE_SANDBOX_URL, or this process's own i
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -56,3 +57,24 @@ def get_gcore_client() -> GcoreClient:
         pool_size=settings.GCORE_POOL_SIZE,
         transport=transport,
     )
+
+
+# Gcore: a permanent API token is `<id>$<secret>` (older ones `<id>_<secret>`); the activity log
+# names a request's token by that id (AccountRequestsItem.token, docs/gcore-api-notes.md §13).
+_TOKEN_HEAD = re.compile(r"([0-9]+)[$_]")
+
+
+def dashboard_token_id() -> int | None:
+    """The id under which Gcore's activity log names the dashboard's own token: GCORE_API_TOKEN_ID,
+    else the head of the key in use; None when neither tells (nothing is then marked "dashboard")."""
+    if settings.GCORE_API_TOKEN_ID is not None:
+        return settings.GCORE_API_TOKEN_ID
+    key = settings.GCORE_API_TOKEN if not is_sandbox() else settings.GCORE_SANDBOX_TOKEN
+    if match := _TOKEN_HEAD.match(key.strip()):
+        return int(match.group(1))
+    if is_sandbox():
+        from dashboard.sandbox.catalog import RESELLER_TOKEN_ID
+
+        # The sandbox logs any other key as the reseller's own token (docs/gcore-api-notes.md §13).
+        return RESELLER_TOKEN_ID
+    return None

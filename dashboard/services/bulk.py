@@ -1,18 +1,21 @@
 """One service's status changed across many clients: preview, run, stop, retry.
 
 A preview is saved as a draft (`BulkChange` with one `BulkItem` per client), so what the person
-confirms is exactly what runs. The run goes in a thread of this process, a few clients at a time
-(BULK_CONCURRENCY); each client is re-read first, then changed with one PUT that is never sent
-again: a write whose answer never came is re-read and reported as "may or may not have been
-applied". The person can stop the run, and retry a failed client explicitly. Every client's
-attempt is audited, and so is the batch.
+confirms is exactly what runs. The run goes on the workers (dashboard.tasks.run_bulk_change, up to
+BULK_WORKERS of them sharing one change), a few clients at a time each (BULK_CONCURRENCY); each
+client is claimed by one run, re-read, then changed with one PUT that is never sent again: a write
+whose answer never came, or whose worker died, is re-read and reported as "may or may not have
+been applied". A change whose workers all died is resumed by the scheduled sweep. The person can
+stop the run from any server, and retry a failed client explicitly. Every client's attempt is
+audited, and so is the batch.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import Counter, deque
+import time
+import uuid
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from dashboard import worker
 from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import SERVICE_NAMES, ClientSummary, ServiceStatus, ServiceUpdate
 from dashboard.models import BulkChange, BulkItem
@@ -33,14 +37,11 @@ from dashboard.services.audit import Action, FieldChange, Outcome, audit_record,
 from dashboard.services.client_query import ClientQuery
 from dashboard.services.client_services import may_set_status
 from dashboard.services.clients import client_get
+from dashboard.services.schedules import tasks_lost
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
 
 log = logging.getLogger("dashboard.bulk")
 
-# A running change writes a heartbeat this often, even while every client waits on Gcore; one
-# whose heartbeat is older than STALE_AFTER died with its process.
-HEARTBEAT = timedelta(seconds=15)
-STALE_AFTER = timedelta(minutes=2)
 LIST_PAGE = 100  # clients per GET /iam/clients while a preview gathers "all matching"
 ACTIVE = (BulkChange.State.RUNNING, BulkChange.State.STOPPING)
 DONE_STATES = (BulkItem.State.CHANGED, BulkItem.State.UNCHANGED)
@@ -251,11 +252,17 @@ def _in_doubt(client_id: int, service_id: int, status: str, old: str, exc: Upstr
     return Attempt(BulkItem.State.UNKNOWN, message, old, exc, Outcome.UPSTREAM_ERROR)
 
 
-def _claim(item: BulkItem, *states: str) -> bool:
-    """Mark the client as being sent, if it is still in one of `states`: one claim wins, so two
-    clicks (or two people) never send its PUT twice."""
+def new_runner(prefix: str = "run") -> str:
+    """A token for one run (a worker's task, or one Retry): its claims carry it."""
+    return f"{prefix}-{uuid.uuid4().hex[:24]}"
+
+
+def _claim(item: BulkItem, runner: str, *states: str) -> bool:
+    """Mark the client as being sent by `runner`, if it is still in one of `states`: one claim wins,
+    so two clicks (or two workers) never send its PUT twice."""
     claimed = BulkItem.objects.filter(pk=item.pk, state__in=states).update(
         state=BulkItem.State.SENDING,
+        runner=runner,
         attempts=F("attempts") + 1,
         message="",
         upstream_status=None,
@@ -266,23 +273,69 @@ def _claim(item: BulkItem, *states: str) -> bool:
     return bool(claimed)
 
 
-def _record(item: BulkItem, bulk: BulkChange, actor: User | None, result: Attempt) -> BulkItem:
-    """The client's result on its row, and its own entry in the activity log."""
+def _claim_next(bulk: BulkChange, runner: str, count: int) -> list[BulkItem]:
+    """Up to `count` waiting clients of the change, in order, claimed for `runner` in one UPDATE.
+
+    PostgreSQL: runs sharing the change skip each other's locked rows; SQLite: the transaction
+    holds the database's one write lock (IMMEDIATE), so claims queue up instead."""
+    if count < 1:
+        return []
+    with transaction.atomic():
+        # Only while the change runs: a Stop (from any server) ends the claims in the same query.
+        waiting = (
+            bulk.items.filter(state=BulkItem.State.PENDING, bulk__state=BulkChange.State.RUNNING)
+            .order_by("position")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", "client_id", "old_status")
+        )
+        rows = list(waiting[:count])
+        if not rows:
+            return []
+        claimed = BulkItem.objects.filter(pk__in=[pk for pk, _, _ in rows], state=BulkItem.State.PENDING)
+        if claimed.update(
+            state=BulkItem.State.SENDING,
+            runner=runner,
+            attempts=F("attempts") + 1,
+            message="",
+            upstream_status=None,
+            upstream_request_id="",
+            updated_at=timezone.now(),
+        ) != len(rows):  # not expected (the rows are locked), but then only what this run holds
+            mine = bulk.items.filter(
+                pk__in=[pk for pk, _, _ in rows], runner=runner, state=BulkItem.State.SENDING
+            )
+            rows = list(mine.values_list("pk", "client_id", "old_status"))
+    # Locked and still waiting, so each UPDATE above matched: what the run needs of each, unread.
+    state = BulkItem.State.SENDING
+    return [
+        BulkItem(pk=pk, bulk=bulk, client_id=client_id, old_status=old, state=state, runner=runner)
+        for pk, client_id, old in rows
+    ]
+
+
+def _record(item: BulkItem, bulk: BulkChange, actor: User | None, result: Attempt, runner: str) -> BulkItem:
+    """The client's result on its row, and its own entry in the activity log.
+
+    Only the claim's own runner records it: if another took the claim for dead meanwhile and could
+    not tell from a re-read ("in doubt"), the real answer, come late, still replaces that."""
     item.state, item.message = result.state, result.message[:2000]
     item.old_status = result.old_status or item.old_status
     exc = result.error
     if exc is not None:
         item.upstream_status, item.upstream_request_id = exc.status_code, (exc.request_id or "")[:100]
-    item.save(
-        update_fields=[
-            "state",
-            "message",
-            "old_status",
-            "upstream_status",
-            "upstream_request_id",
-            "updated_at",
-        ]
+    recorded = BulkItem.objects.filter(
+        pk=item.pk, runner=runner, state__in=(BulkItem.State.SENDING, BulkItem.State.UNKNOWN)
+    ).update(
+        state=item.state,
+        message=item.message,
+        old_status=item.old_status,
+        upstream_status=item.upstream_status,
+        upstream_request_id=item.upstream_request_id,
+        updated_at=timezone.now(),
     )
+    if not recorded:
+        item.refresh_from_db()
+        return item
     default = f"Already {bulk.status}: nothing was sent." if result.state == BulkItem.State.UNCHANGED else ""
     audit_record(
         actor=actor,
@@ -301,50 +354,144 @@ def _record(item: BulkItem, bulk: BulkChange, actor: User | None, result: Attemp
 def change_one(item: BulkItem, bulk: BulkChange, actor: User | None, *states: str) -> BulkItem:
     """One client's change, now, in this thread, if it can be claimed from `states`: re-read, one
     PUT at most, recorded and audited."""
-    if not _claim(item, *(states or (BulkItem.State.PENDING,))):
+    runner = new_runner("retry")
+    if not _claim(item, runner, *(states or (BulkItem.State.PENDING,))):
         return item
-    return _record(item, bulk, actor, attempt(item.client_id, bulk.service, bulk.status))
+    return _record(item, bulk, actor, attempt(item.client_id, bulk.service, bulk.status), runner)
 
 
 def _state(bulk: BulkChange) -> str:
     return BulkChange.objects.filter(pk=bulk.pk).values_list("state", flat=True).get()
 
 
-def bulk_run(bulk: BulkChange, actor: User | None) -> BulkChange:
-    """Change every waiting client, BULK_CONCURRENCY at a time; the finished (or stopped) run.
+def _stale() -> timedelta:
+    return timedelta(seconds=settings.BULK_STALE_SECONDS)
 
-    The pool's threads only talk to Gcore; this thread alone writes to the database (each client's
-    row as its answer comes, the audit, the heartbeat), so any database, SQLite included, copes.
-    The heartbeat is written every HEARTBEAT seconds even while every client waits on Gcore; a run
-    marked interrupted meanwhile (its heartbeat looked dead) sends nothing more.
+
+def _beat(bulk: BulkChange, runner: str) -> None:
+    """This run is alive: the change and the clients it is sending say so."""
+    now = timezone.now()
+    BulkChange.objects.filter(pk=bulk.pk).update(updated_at=now)
+    BulkItem.objects.filter(bulk=bulk, runner=runner, state=BulkItem.State.SENDING).update(updated_at=now)
+
+
+def _settle_abandoned(bulk: BulkChange) -> int:
+    """Clients claimed by a run that stopped beating (its worker was killed): re-read each, never
+    re-send. Changed if Gcore now has the new status and the preview saw another, already so if
+    both, in doubt otherwise. Each is taken with a conditional UPDATE, so two runs settle it once."""
+    settled = 0
+    cutoff = timezone.now() - _stale()
+    for item in bulk.items.filter(state=BulkItem.State.SENDING, updated_at__lt=cutoff):
+        mine = BulkItem.objects.filter(pk=item.pk, state=BulkItem.State.SENDING, updated_at=item.updated_at)
+        if not mine.update(updated_at=timezone.now()):
+            continue
+        try:
+            service = next(
+                (s for s in get_gcore_client().list_services(item.client_id) if s.name == bulk.service), None
+            )
+            now = (service.status or "") if service is not None else None
+        except UpstreamError:
+            now = None
+        if now == bulk.status:
+            state = BulkItem.State.UNCHANGED if item.old_status == bulk.status else BulkItem.State.CHANGED
+            message = "Its worker stopped while sending it; a re-read shows the change applied."
+            outcome = Outcome.UNCHANGED if state == BulkItem.State.UNCHANGED else Outcome.SAVED
+        else:
+            state, outcome = BulkItem.State.UNKNOWN, Outcome.UPSTREAM_ERROR
+            shown = f"a re-read shows {now}" if now else "it could not be re-read"
+            message = (
+                "Its worker stopped while sending it: the change may or may not have been applied in "
+                f"Gcore ({shown}). It was not sent again."
+            )
+        if BulkItem.objects.filter(pk=item.pk, state=BulkItem.State.SENDING, runner=item.runner).update(
+            state=state, message=message, updated_at=timezone.now()
+        ):
+            settled += 1
+            audit_record(
+                actor=bulk.started_by,
+                action=Action.SERVICE_UPDATE,
+                outcome=outcome,
+                client_id=item.client_id,
+                changes=[FieldChange(f"{bulk.service}.status", item.old_status or None, bulk.status)],
+                message=message,
+                details={"service": bulk.service, "reason": bulk.reason, "bulk": bulk.pk},
+            )
+    return settled
+
+
+def bulk_run(bulk: BulkChange, actor: User | None, *, runner: str | None = None) -> BulkChange:
+    """Change waiting clients, BULK_CONCURRENCY at a time, until none waits; the change afterwards.
+
+    Several runs (one per worker, BULK_WORKERS) may share one change: each claims the next waiting
+    clients with a conditional UPDATE, so each client is sent by one run once. The pool's threads
+    only talk to Gcore; this thread claims (so the next clients leave as soon as answers come) and
+    writes the heartbeat every BULK_HEARTBEAT_SECONDS even while every client waits on Gcore; one
+    more thread records each client's row and audit entry as its answer comes. An answer not yet
+    recorded when the worker dies leaves its client "sending": re-read, never re-sent. A stop, or
+    the worker's own shutdown (SIGTERM), ends the claiming; what is in flight finishes. The last
+    run to end settles the change: done, or stopped with its waiting clients skipped.
     """
-    pending = deque(bulk.items.filter(state=BulkItem.State.PENDING).order_by("position"))
+    runner = runner or new_runner()
     workers = max(1, settings.BULK_CONCURRENCY)
+    heartbeat = max(0.05, settings.BULK_HEARTBEAT_SECONDS)
     in_flight: dict[Future[Attempt], BulkItem] = {}
-    state: str = BulkChange.State.RUNNING
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
-        while True:
-            while pending and len(in_flight) < workers and state == BulkChange.State.RUNNING:
-                item = pending.popleft()
-                if _claim(item, BulkItem.State.PENDING):
-                    in_flight[pool.submit(attempt, item.client_id, bulk.service, bulk.status)] = item
-            if not in_flight:
-                break
-            done, _ = wait(in_flight, timeout=HEARTBEAT.total_seconds(), return_when=FIRST_COMPLETED)
-            for future in done:
-                _record(in_flight.pop(future), bulk, actor, future.result())
-            BulkChange.objects.filter(pk=bulk.pk).update(updated_at=timezone.now())
-            state = _state(bulk)
-    if state not in ACTIVE:  # interrupted meanwhile: that already said what happened
-        bulk.refresh_from_db()
-        return bulk
-    final = BulkChange.State.STOPPED if state == BulkChange.State.STOPPING else BulkChange.State.DONE
+    state = _state(bulk)
+    last_beat = last_look = time.monotonic()
+
+    def refill() -> None:
+        if state == BulkChange.State.RUNNING and not worker.stopping.is_set():
+            for item in _claim_next(bulk, runner, workers - len(in_flight)):
+                in_flight[pool.submit(attempt, item.client_id, bulk.service, bulk.status)] = item
+
+    def record(answered: list[tuple[BulkItem, Attempt]]) -> None:
+        with transaction.atomic():  # one commit for the answers that came together
+            for item, result in answered:
+                _record(item, bulk, actor, result, runner)
+
+    recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-record")
+    recorded: list[Future[None]] = []
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
+            refill()
+            while in_flight:
+                done, _ = wait(in_flight, timeout=heartbeat, return_when=FIRST_COMPLETED)
+                answered = [(in_flight.pop(future), future.result()) for future in done]
+                refill()  # the next clients leave at once; the answers are recorded beside
+                if answered:
+                    recorded.append(recorder.submit(record, answered))
+                now = time.monotonic()
+                if now - last_beat >= heartbeat / 2 or not done:
+                    _beat(bulk, runner)  # answered clients not yet recorded are still this run's
+                    last_beat = now
+                if now - last_look >= 0.2 or not in_flight:  # a Stop is seen within a fraction of a second
+                    state, last_look = _state(bulk), now
+                    refill()
+    finally:
+        recorder.submit(connection.close)  # the recording thread's own connection, once it is done
+        recorder.shutdown(wait=True)
+    for future in recorded:
+        future.result()  # a failed write fails the task; the sweep resumes the change
+    return bulk_settle(bulk, actor)
+
+
+def bulk_settle(bulk: BulkChange, actor: User | None) -> BulkChange:
+    """Finish the change if nothing is left to send: clients of dead runs settled (re-read), then
+    done, or stopped with the waiting clients skipped. Left as it is while another live run still
+    sends, or clients wait for a run (after a worker's shutdown). The batch is audited once."""
+    _settle_abandoned(bulk)
     with transaction.atomic():
-        if pending:
-            BulkItem.objects.filter(
-                pk__in=[item.pk for item in pending], state=BulkItem.State.PENDING
-            ).update(state=BulkItem.State.SKIPPED, message="Not sent: the change was stopped.")
-        moved = BulkChange.objects.filter(pk=bulk.pk, state__in=ACTIVE).update(
+        state = _state(bulk)
+        sending = bulk.items.filter(state=BulkItem.State.SENDING).exists()
+        waiting = bulk.items.filter(state=BulkItem.State.PENDING).exists()
+        if state not in ACTIVE or sending or (state == BulkChange.State.RUNNING and waiting):
+            bulk.refresh_from_db()
+            return bulk
+        if state == BulkChange.State.STOPPING:
+            bulk.items.filter(state=BulkItem.State.PENDING).update(
+                state=BulkItem.State.SKIPPED, message="Not sent: the change was stopped."
+            )
+        final = BulkChange.State.STOPPED if state == BulkChange.State.STOPPING else BulkChange.State.DONE
+        moved = BulkChange.objects.filter(pk=bulk.pk, state=state).update(
             state=final, finished_at=timezone.now(), updated_at=timezone.now()
         )
     bulk.refresh_from_db()
@@ -371,13 +518,63 @@ def _audit_batch(bulk: BulkChange, actor: User | None) -> None:
     )
 
 
+def bulk_work(*, bulk_id: int) -> str:
+    """A worker's share of a change (dashboard.tasks.run_bulk_change): settle what dead runs left,
+    send what waits, and, when this worker is shutting down with clients still waiting, hand them
+    to a new task. What it says is the task result's."""
+    bulk = BulkChange.objects.select_related("started_by").filter(pk=bulk_id).first()
+    if bulk is None or bulk.state not in ACTIVE:
+        return "Nothing to do: the change is not running."
+    bulk = bulk_run(bulk, bulk.started_by)
+    waiting = bulk.items.filter(state=BulkItem.State.PENDING).exists()
+    if bulk.state == BulkChange.State.RUNNING and worker.stopping.is_set() and waiting:
+        enqueue_runs(bulk, count=1)
+        return "This worker is stopping: the clients not yet sent were handed to another task."
+    counts = summary(bulk)
+    done = f"{counts.finished} of {counts.to_send} done"
+    return f"{bulk.get_state_display()}: {counts.changed} changed, {done}."
+
+
+def enqueue_runs(bulk: BulkChange, *, count: int | None = None) -> None:
+    """Queue the runs of a change, on commit (a worker must see the change as running)."""
+    from dashboard.tasks import run_bulk_change  # the tasks module imports the services
+
+    for _ in range(count or max(1, settings.BULK_WORKERS)):
+        transaction.on_commit(lambda: run_bulk_change.enqueue(bulk.pk))
+
+
+def bulk_resume_stalled() -> str:
+    """The scheduled sweep: each running change that no worker has touched for BULK_STALE_SECONDS
+    (its workers were killed, or the machine went away) is given new runs, which re-read the
+    clients that were in flight and send the ones still waiting. A retry whose web process died
+    mid-way is re-read the same way. Claimed by a conditional UPDATE: two sweeps resume it once."""
+    now = timezone.now()
+    cutoff = now - _stale()
+    resumed = 0
+    for bulk in BulkChange.objects.filter(state__in=ACTIVE, updated_at__lt=cutoff):
+        if BulkChange.objects.filter(pk=bulk.pk, updated_at=bulk.updated_at).update(updated_at=now):
+            log.warning("bulk change %s: no worker touched it for a while; resuming it", bulk.pk)
+            tasks_lost("run_bulk_change", [bulk.pk])
+            enqueue_runs(bulk)
+            resumed += 1
+    settled = 0
+    for bulk in (
+        BulkChange.objects.filter(items__state=BulkItem.State.SENDING, items__updated_at__lt=cutoff)
+        .exclude(state__in=ACTIVE)
+        .distinct()
+    ):
+        settled += _settle_abandoned(bulk)
+    return f"Resumed {resumed} stalled change(s); re-read {settled} client(s) left sending."
+
+
 def bulk_start(bulk: BulkChange, *, reason: str, actor: User) -> BulkChange:
-    """Start a previewed draft in a background thread of this process, once (a second start is ignored)."""
+    """Start a previewed draft on the workers, once (a second start is ignored): BULK_WORKERS runs
+    are queued when this transaction commits, and the change goes on whatever this server does."""
     if bulk.created_by_id != actor.pk and not actor.is_superuser:
         raise PermissionDenied("Only the person who previewed this change can start it.")
     now = timezone.now()
     started = BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.DRAFT).update(
-        state=BulkChange.State.RUNNING, reason=reason, started_at=now, updated_at=now
+        state=BulkChange.State.RUNNING, reason=reason, started_at=now, updated_at=now, started_by=actor
     )
     bulk.refresh_from_db()
     if not started:
@@ -394,22 +591,13 @@ def bulk_start(bulk: BulkChange, *, reason: str, actor: User) -> BulkChange:
         changes=[FieldChange(f"{bulk.service}.status", None, bulk.status)],
         details={"bulk": bulk.pk, "reason": reason, "service": bulk.service, "clients": counts.total},
     )
-
-    def run() -> None:
-        try:
-            bulk_run(bulk, actor)
-        except Exception:  # a thread has nobody to raise to: log it (log.exception) and record it
-            log.exception("bulk change %s stopped", bulk.pk)
-            _interrupt(bulk, "The change stopped unexpectedly.")
-        finally:
-            connection.close()
-
-    transaction.on_commit(lambda: threading.Thread(target=run, name=f"bulk-{bulk.pk}", daemon=True).start())
+    enqueue_runs(bulk)
     return bulk
 
 
 def bulk_stop(bulk: BulkChange, *, actor: User | None = None) -> BulkChange:
-    """Ask a running change to stop: clients already sent finish, the rest are not sent; audited."""
+    """Ask a running change to stop: clients already sent finish, the rest are not sent; audited.
+    The runs read the change's state between clients, on whichever worker they are."""
     asked = BulkChange.objects.filter(pk=bulk.pk, state=BulkChange.State.RUNNING).update(
         state=BulkChange.State.STOPPING
     )
@@ -425,31 +613,16 @@ def bulk_stop(bulk: BulkChange, *, actor: User | None = None) -> BulkChange:
     return bulk
 
 
-def _interrupt(bulk: BulkChange, message: str) -> None:
-    """A run whose process died: what was being sent is in doubt, what waited was not sent."""
-    with transaction.atomic():
-        moved = BulkChange.objects.filter(pk=bulk.pk, state__in=ACTIVE).update(
-            state=BulkChange.State.INTERRUPTED, finished_at=timezone.now()
-        )
-        if not moved:
-            return
-        bulk.items.filter(state=BulkItem.State.SENDING).update(
-            state=BulkItem.State.UNKNOWN,
-            message=f"{message} The change may or may not have been applied; it was not sent again.",
-        )
-        bulk.items.filter(state=BulkItem.State.PENDING).update(
-            state=BulkItem.State.SKIPPED, message=f"Not sent: {message[0].lower()}{message[1:]}"
-        )
-    bulk.refresh_from_db()
-    _audit_batch(bulk, None)  # the dashboard's own finding, not the creator's doing
-
-
 def bulk_get(bulk_id: int) -> BulkChange:
-    """A bulk change; one whose run stopped moving long ago is marked interrupted first."""
-    bulk = BulkChange.objects.select_related("created_by").get(pk=bulk_id)
-    if bulk.state in ACTIVE and timezone.now() - bulk.updated_at > STALE_AFTER:
-        _interrupt(bulk, "The dashboard process running this change stopped.")
-    return bulk
+    """A bulk change."""
+    return BulkChange.objects.select_related("created_by").get(pk=bulk_id)
+
+
+def waiting_for_worker(bulk: BulkChange) -> bool:
+    """A running change that no worker has touched for a while: the page says workers are needed."""
+    return bulk.state in ACTIVE and timezone.now() - bulk.updated_at > timedelta(
+        seconds=max(10.0, 2 * settings.BULK_HEARTBEAT_SECONDS)
+    )
 
 
 def bulk_retry(bulk: BulkChange, item: BulkItem, *, actor: User) -> BulkItem:

@@ -191,8 +191,10 @@ def client_update(
     actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
+    reverts: int | None = None,
 ) -> SaveResult:
-    """Save a client's details with one PATCH of only the changed fields (the save pipeline's rules)."""
+    """Save a client's details with one PATCH of only the changed fields (the save pipeline's rules);
+    `reverts` names the audit entry this change undoes (services/revert.py)."""
     gcore = get_gcore_client()
 
     def authorize(changes: Mapping[str, Any]) -> None:
@@ -211,6 +213,7 @@ def client_update(
         invalidate=partial(versions.client_changed, client_id),
         audit_name=lambda name: CLIENT_FIELDS[name][0],
         authorize=authorize,
+        details={"reverts": reverts} if reverts is not None else {},
     )
     return run_save(
         save, original=original, desired=desired, actor=actor, overwrite=overwrite, ip_address=ip_address

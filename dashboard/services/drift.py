@@ -1,18 +1,18 @@
 """The drift list: linked clients whose shared fields differ between Gcore and SPP.
 
-Built by `manage.py billing_drift` or an administrator's Rebuild button. It reads SPP's clients
-page by page into a compact index (id -> the four shared fields; email -> ids), then Gcore's clients
-page by page, several pages at once (BILLING_DRIFT_CONCURRENCY), comparing each linked client and
-making on the way the links that email matching can make. Memory holds one small tuple per SPP
-client and a few pages at a time, whatever the number of Gcore clients; progress is written to
-the run's row as it goes, so every app server can show it.
+Built on the workers every DRIFT_EVERY seconds and when an administrator presses Rebuild, or by
+`manage.py billing_drift`; the drift schedule's one slot means two builds never run at once. It
+reads SPP's clients page by page into a compact index (id -> the four shared fields; email ->
+ids), then Gcore's clients page by page, several pages at once (BILLING_DRIFT_CONCURRENCY),
+comparing each linked client and making on the way the links that email matching can make.
+Memory holds one small tuple per SPP client and a few pages at a time, whatever the number of
+Gcore clients; progress is written to the run's row as it goes, so every app server can show it.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,14 +22,22 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import ClientContact, Page
 from dashboard.models import BillingLink, DriftEntry, DriftRun
 from dashboard.services.audit import Action, Outcome, audit_record, error_text
-from dashboard.services.billing import SHARED, differs, gcore_shared, link_by_email_batch, spp_shared
+from dashboard.services.billing import (
+    SHARED,
+    billing_connected,
+    differs,
+    gcore_shared,
+    link_by_email_batch,
+    spp_shared,
+)
+from dashboard.services.schedules import schedule_run_now, schedule_state
 from dashboard.spp import get_spp_client
 from dashboard.spp.client import MAX_PAGE_SIZE
 from dashboard.spp.models import SppClient
@@ -85,13 +93,19 @@ def _in_order(items: Iterable[Any], fetch: Callable[[Any], Any], workers: int) -
             yield result
 
 
-def _progress(run: DriftRun, **fields: int) -> None:
+Beat = Callable[[], None]
+
+
+def _progress(run: DriftRun, beat: Beat | None, **fields: int) -> None:
+    """The run's progress on its row (every server shows it), and the schedule's heartbeat."""
     for name, value in fields.items():
         setattr(run, name, value)
     DriftRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **fields)
+    if beat is not None:
+        beat()
 
 
-def read_spp(run: DriftRun, workers: int) -> SppIndex:
+def read_spp(run: DriftRun, workers: int, beat: Beat | None = None) -> SppIndex:
     spp = get_spp_client()
     index = SppIndex(by_id={}, by_email={})
     # By id: a client added while the build reads does not shift the pages under it.
@@ -99,7 +113,7 @@ def read_spp(run: DriftRun, workers: int) -> SppIndex:
     last_page = max(1, first.meta.last_page)
     for record in first.data:
         index.add(record)
-    _progress(run, spp_pages=1, spp_pages_total=last_page)
+    _progress(run, beat, spp_pages=1, spp_pages_total=last_page)
 
     def fetch(page: int) -> list[SppClient]:
         return spp.list_clients(sort="id:asc", page=page, limit=MAX_PAGE_SIZE).data
@@ -107,11 +121,13 @@ def read_spp(run: DriftRun, workers: int) -> SppIndex:
     for number, records in enumerate(_in_order(range(2, last_page + 1), fetch, workers), start=2):
         for record in records:
             index.add(record)
-        _progress(run, spp_pages=number)
+        _progress(run, beat, spp_pages=number)
     return index
 
 
-def compare_gcore(run: DriftRun, index: SppIndex, workers: int, actor: User | None) -> None:
+def compare_gcore(
+    run: DriftRun, index: SppIndex, workers: int, actor: User | None, beat: Beat | None = None
+) -> None:
     gcore = get_gcore_client()
     links = dict(BillingLink.objects.values_list("gcore_client_id", "spp_client_id"))
     linked_spp = set(links.values())
@@ -124,13 +140,13 @@ def compare_gcore(run: DriftRun, index: SppIndex, workers: int, actor: User | No
 
     first = fetch(0)
     pages = max(1, -(-first.count // GCORE_PAGE_SIZE))
-    _progress(run, gcore_pages_total=pages)
+    _progress(run, beat, gcore_pages_total=pages)
     offsets = range(GCORE_PAGE_SIZE, pages * GCORE_PAGE_SIZE, GCORE_PAGE_SIZE)
     _compare_page(run, first.results, index, links, linked_spp, actor)
-    _progress(run, gcore_pages=1)
+    _progress(run, beat, gcore_pages=1)
     for number, page in enumerate(_in_order(offsets, fetch, workers), start=2):
         _compare_page(run, page.results, index, links, linked_spp, actor)
-        _progress(run, gcore_pages=number)
+        _progress(run, beat, gcore_pages=number)
 
 
 def _compare_page(
@@ -177,18 +193,31 @@ def _compare_page(
             )
     DriftEntry.objects.bulk_create(entries)
     run.drifted += len(entries)
-    _progress(run, compared=run.compared, drifted=run.drifted, linked=run.linked)
+    _progress(run, None, compared=run.compared, drifted=run.drifted, linked=run.linked)
 
 
-def drift_build(*, actor: User | None = None, run: DriftRun | None = None) -> DriftRun:
-    """Build the drift list now (in this thread); the finished run, DONE or FAILED (audited)."""
+def drift_build(
+    *,
+    actor: User | None = None,
+    run: DriftRun | None = None,
+    beat: Beat | None = None,
+) -> DriftRun:
+    """Build the drift list now (in this thread); the finished run, DONE or FAILED (audited).
+
+    Callers hold the drift schedule's one slot (dashboard.tasks.build_drift_list, `manage.py
+    billing_drift`), so a run still marked running is one whose worker died: it is closed first."""
     run = run or DriftRun.objects.create(
         started_by=actor if actor is not None and actor.is_authenticated else None
     )
+    DriftRun.objects.filter(state=DriftRun.State.RUNNING).exclude(pk=run.pk).update(
+        state=DriftRun.State.FAILED,
+        message="The worker building it stopped before it finished.",
+        finished_at=timezone.now(),
+    )
     workers = max(1, settings.BILLING_DRIFT_CONCURRENCY)
     try:
-        index = read_spp(run, workers)
-        compare_gcore(run, index, workers, actor)
+        index = read_spp(run, workers, beat)
+        compare_gcore(run, index, workers, actor, beat)
     except UpstreamError as exc:
         log.warning(
             "drift build %s failed: %s (request id %s)", run.pk, type(exc).__name__, exc.request_id or "-"
@@ -231,27 +260,29 @@ def drift_running() -> DriftRun | None:
     return run
 
 
-def drift_start(*, actor: User) -> DriftRun:
-    """Start a build in a background thread of this process (unless one is running); its run."""
-    if (running := drift_running()) is not None:
-        return running
-    run = DriftRun.objects.create(started_by=actor)
+def drift_queued() -> bool:
+    """A build is queued for a worker and none has started it yet."""
+    return schedule_state("drift") == "queued"
 
-    def build() -> None:
-        try:
-            drift_build(actor=actor, run=run)
-        except Exception:  # a thread has nobody to raise to: log it (log.exception) and record it
-            log.exception("drift build %s stopped", run.pk)
-            DriftRun.objects.filter(pk=run.pk).update(
-                state=DriftRun.State.FAILED,
-                message="The build stopped unexpectedly.",
-                finished_at=timezone.now(),
-            )
-        finally:
-            connection.close()
 
-    transaction.on_commit(lambda: threading.Thread(target=build, name=f"drift-{run.pk}", daemon=True).start())
-    return run
+def drift_start(*, actor: User) -> bool:
+    """Queue a build on the workers for `actor` (the drift schedule's Run now); False when one is
+    queued or running already: the schedule's one slot means two builds never run at once."""
+    return schedule_run_now("drift", actor=actor)
+
+
+def drift_occurrence(beat: Callable[[], None], actor: User | None) -> str:
+    """One scheduled (or asked-for) build, on a worker: what the Background work page says of it."""
+    if not billing_connected():
+        return "Skipped: SPP is not connected."
+    run = drift_build(actor=actor, beat=beat)
+    if run.state != DriftRun.State.DONE:
+        raise DriftFailed(run.message)
+    return f"{run.compared} linked clients compared, {run.drifted} differ, {run.linked} newly linked."
+
+
+class DriftFailed(RuntimeError):
+    """A build that Gcore or SPP cut short: the run's message says why."""
 
 
 def drift_latest() -> DriftRun | None:

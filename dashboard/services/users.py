@@ -57,8 +57,10 @@ def user_update(
     actor: User,
     overwrite: bool = False,
     ip_address: str | None = None,
+    reverts: int | None = None,
 ) -> SaveResult:
-    """Save a user's profile (PATCH /iam/users/{id}), then their role (PUT client-users).
+    """Save a user's profile (PATCH /iam/users/{id}), then their role (PUT client-users); `reverts`
+    names the audit entry this change undoes (services/revert.py).
 
     The save pipeline's rules; when the role call fails after the profile was saved, the result is
     PARTIAL and says which fields reached Gcore.
@@ -81,6 +83,7 @@ def user_update(
         # The client's users[] changed, or may have.
         invalidate=partial(versions.client_changed, client_id),
         audit_value=lambda name, value: _role_name(value) if name == "role" else value,
+        details={"reverts": reverts} if reverts is not None else {},
     )
     return run_save(
         save, original=original, desired=desired, actor=actor, overwrite=overwrite, ip_address=ip_address

@@ -42,7 +42,7 @@ from dashboard.services.billing import (
     sync_values,
 )
 from dashboard.services.clients import client_get
-from dashboard.services.drift import drift_latest, drift_running, drift_start
+from dashboard.services.drift import drift_latest, drift_queued, drift_running, drift_start
 from dashboard.services.saves import SaveResult
 from dashboard.spp import spp_mode
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
@@ -327,14 +327,20 @@ def drift_view(request: HtmxHttpRequest) -> HttpResponse:
             raise PermissionDenied("Only administrators can rebuild the drift list.")
         drift_start(actor=request.user)
         if not request.htmx:
-            messages.info(request, "Rebuilding the drift list: the page shows how far it has got.")
+            messages.info(request, "Rebuilding the drift list on a worker: the page shows its progress.")
             return redirect("billing-drift")
     latest = drift_latest()
     entries: QuerySet[DriftEntry] | list[DriftEntry] = latest.entries.all() if latest is not None else []
     page = Paginator(entries, DRIFT_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"latest": latest, "running": drift_running(), "page": page, "sandbox": spp_mode() == "sandbox"}
+    context = {
+        "latest": latest,
+        "running": drift_running(),
+        "queued": drift_queued(),
+        "page": page,
+        "sandbox": spp_mode() == "sandbox",
+    }
     if request.htmx and request.htmx.target == "drift-progress":
-        if context["running"] is not None or request.method == "POST":
+        if context["running"] is not None or context["queued"] or request.method == "POST":
             return render_page(request, "billing/drift.html", context, partial="drift-progress")
         # The build the page was following is over: the whole list, with its new entries.
         response = render_page(request, "billing/drift.html", context, partial="drift-body")

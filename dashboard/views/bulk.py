@@ -33,6 +33,7 @@ from dashboard.services.bulk import (
     preview_counts,
     recent_bulk_changes,
     summary,
+    waiting_for_worker,
 )
 from dashboard.services.client_query import ClientQuery
 from dashboard.services.client_services import STATUS_MEANINGS, STOPPING_STATUSES, consequence
@@ -109,6 +110,7 @@ def _bulk_page(
         "counts": counts,
         "items": bulk.items.all(),
         "running": bulk.state in ACTIVE,
+        "waiting": waiting_for_worker(bulk),
         "status_label": SERVICE_STATUS_LABELS.get(bulk.status, bulk.status),
         "meaning": STATUS_MEANINGS.get(bulk.status, ""),
         "start_form": start_form or BulkStartForm(),

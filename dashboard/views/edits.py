@@ -2,28 +2,72 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_htmx.http import trigger_client_event
 
 from dashboard.changes import RecordChangeView
-from dashboard.forms.edits import ClientEditForm, UserEditForm
+from dashboard.forms.edits import ClientEditForm, RevertibleEditForm, UserEditForm
 from dashboard.http import notify, render_page
 from dashboard.mfa import moves_client
 from dashboard.models import AuditEntry
 from dashboard.roles import perm
 from dashboard.services.audit import Outcome
 from dashboard.services.clients import client_get, client_update, client_values
+from dashboard.services.revert import RevertPlan, RevertRefused, revert_plan
 from dashboard.services.saves import SaveResult
 from dashboard.services.users import client_user_get, user_update, user_values
 from dashboard.views.saving import saved_message
 
+F = TypeVar("F", bound=RevertibleEditForm)
 
-class ClientEditView(RecordChangeView):
+
+class RevertibleEditView(RecordChangeView):
+    """Opening an edit form to revert an audit entry (`?revert=<entry id>`, from the timeline), and
+    checking on POST that the entry named is one this form may revert (services/revert.py)."""
+
+    def revert_from(self, form: F, current: dict[str, Any]) -> F:
+        entry_id = self.request.GET.get("revert", "")
+        if not entry_id:
+            return form
+        try:
+            plan = self._plan(int(entry_id) if entry_id.isdigit() else 0)
+        except RevertRefused as exc:
+            raise Http404(str(exc)) from exc
+        form.revert(entry_id=plan.entry.pk, undo=dict(plan.undo), opened_with=plan.opened_with(current))
+        self.reverting = plan.entry
+        # Said before anything is sent; the save shows them again as conflicts.
+        self.changed_since = [name for name, value in plan.done.items() if current.get(name) != value]
+        return form
+
+    def revert_accepted(self, form: RevertibleEditForm) -> bool:
+        entry_id = form.cleaned_data.get("reverts")
+        if entry_id is None:
+            return True
+        try:
+            self.reverting = self._plan(entry_id).entry
+        except RevertRefused as exc:
+            form.add_error(None, str(exc))
+            return False
+        return True
+
+    def _plan(self, entry_id: int) -> RevertPlan:
+        return revert_plan(
+            entry_id=entry_id, client_id=self.kwargs["client_id"], user_id=self.kwargs.get("user_id")
+        )
+
+    def revert_context(self) -> dict[str, Any]:
+        return {
+            "reverting": getattr(self, "reverting", None),
+            "changed_since": getattr(self, "changed_since", []),
+        }
+
+
+class ClientEditView(RevertibleEditView):
     """PATCH /iam/clients/{id}: the client's own fields (reseller and seller for administrators)."""
 
     permission = "change_clients"
@@ -39,16 +83,24 @@ class ClientEditView(RecordChangeView):
         self.client = client_get(
             client_id=self.kwargs["client_id"], fresh=True
         ).value  # Gcore's current values
-        return ClientEditForm(current=client_values(self.client), **self.get_form_kwargs())
+        current = client_values(self.client)
+        form = ClientEditForm(current=current, **self.get_form_kwargs())
+        return self.revert_from(form, current)
+
+    def accepts(self, form: ClientEditForm) -> bool:
+        return super().accepts(form) and self.revert_accepted(form)
 
     def get_context_data(self, **extra: Any) -> dict[str, Any]:
-        context = super().get_context_data(client_id=self.kwargs["client_id"], **extra)
+        context = super().get_context_data(
+            client_id=self.kwargs["client_id"], **self.revert_context(), **extra
+        )
         if hasattr(self, "client"):
             context["client"] = self.client
         return context
 
     def save_record(self, form: ClientEditForm, **values: Any) -> SaveResult:
-        return client_update(client_id=self.kwargs["client_id"], **values)
+        reverts = form.cleaned_data.get("reverts")
+        return client_update(client_id=self.kwargs["client_id"], reverts=reverts, **values)
 
     def saved(self, result: SaveResult) -> HttpResponse:
         client_id = self.kwargs["client_id"]
@@ -66,7 +118,7 @@ class ClientEditView(RecordChangeView):
         return notify(response, message, "success" if result.outcome != Outcome.UNCHANGED else "info")
 
 
-class UserEditView(RecordChangeView):
+class UserEditView(RevertibleEditView):
     """PATCH /iam/users/{id} for the profile, PUT client-users for the role."""
 
     permission = "change_client_users"
@@ -81,17 +133,22 @@ class UserEditView(RecordChangeView):
         )
 
     def get_initial_form(self) -> UserEditForm:
-        return UserEditForm(current=user_values(self.user))
+        current = user_values(self.user)
+        return self.revert_from(UserEditForm(current=current), current)
+
+    def accepts(self, form: UserEditForm) -> bool:
+        return super().accepts(form) and self.revert_accepted(form)
 
     def audit_ids(self) -> dict[str, Any]:
         return {"client_id": self.kwargs["client_id"], "user_id": self.kwargs["user_id"]}
 
     def get_context_data(self, **extra: Any) -> dict[str, Any]:
         context = {"client": self.client, "user_obj": self.user, "client_id": self.kwargs["client_id"]}
-        return super().get_context_data(**context, **extra)
+        return super().get_context_data(**context, **self.revert_context(), **extra)
 
     def save_record(self, form: UserEditForm, **values: Any) -> SaveResult:
-        return user_update(client_id=self.kwargs["client_id"], user_id=self.kwargs["user_id"], **values)
+        ids = {"client_id": self.kwargs["client_id"], "user_id": self.kwargs["user_id"]}
+        return user_update(**ids, reverts=form.cleaned_data.get("reverts"), **values)
 
     def partly_saved(self, form: UserEditForm, result: SaveResult) -> HttpResponse:
         return _users_changed(super().partly_saved(form, result), self.kwargs["client_id"])

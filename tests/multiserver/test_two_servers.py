@@ -14,195 +14,30 @@ Everything runs as real subprocesses with bounded waits, killed at teardown. Wit
 
 from __future__ import annotations
 
-import fcntl
 import html
-import os
 import re
 import secrets
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html.parser import HTMLParser
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 import pyotp
 import pytest
 
+from tests.helpers import PYTHON, TIMEOUT, Processes, base_env, log_tail, manage, start_app_server
+
 pytestmark = pytest.mark.multiserver
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
-GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-# The suite itself uses Redis db 1 on CI; this test owns db 3.
-REDIS_DB = int(os.environ.get("MULTISERVER_REDIS_DB", "3"))
 LISTENING = re.compile(r"Gcore sandbox listening on (http://\S+) ")
 USERNAME, PASSWORD = "sam.support", "multi-server-" + secrets.token_urlsafe(12)
-TIMEOUT = httpx.Timeout(10.0)
-
-
-def _unavailable(reason: str) -> NoReturn:
-    """Skip on a laptop without the services; fail on CI, where they must be there."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the multi-server test must run)", pytrace=False)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-# -- services ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A database of its own on the local PostgreSQL, dropped afterwards."""
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency of the project
-        _unavailable("psycopg is not installed")
-    name = f"multiserver_{secrets.token_hex(6)}"
-    try:
-        admin = psycopg.connect(
-            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True, connect_timeout=3
-        )
-    except psycopg.Error as exc:
-        _unavailable(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT} as {PG_USER}: {exc}".strip())
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
-        finally:
-            # FORCE ends any connection a killed server may have left behind (PostgreSQL 13+).
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextmanager
-def _exclusive(name: str, seconds: float) -> Iterator[None]:
-    """One holder at a time on this machine (several people may run the suite at once)."""
-    with open(Path(tempfile.gettempdir()) / name, "w") as handle:
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"another run held {name} for more than {seconds:.0f} s", pytrace=False)
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database index of its own, empty at the start and flushed at the end. The dashboard's
-    cache keys carry no per-run prefix, so a concurrent run of this test waits for the index."""
-    import redis
-
-    client = redis.Redis(
-        host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=3, socket_timeout=5
-    )
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        _unavailable(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: {exc}")
-    with _exclusive(f"gcore-dashboard-multiserver-redis-{REDIS_DB}.lock", 120):
-        client.flushdb()
-        try:
-            yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
-        finally:
-            client.flushdb()
-            client.close()
-
-
-class Processes:
-    """Subprocesses started by one test; all of them are ended at teardown, whatever happened."""
-
-    def __init__(self, logs: Path) -> None:
-        self.logs = logs
-        self.started: list[tuple[str, subprocess.Popen[str]]] = []
-
-    def start(self, label: str, args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], Path]:
-        log = self.logs / f"{label}.log"
-        handle = log.open("w")
-        process = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        handle.close()  # the child has its own copy of the descriptor
-        self.started.append((label, process))
-        return process, log
-
-    def stop_all(self) -> None:
-        for _, process in reversed(self.started):
-            if process.poll() is None:
-                process.terminate()
-        deadline = time.monotonic() + 10
-        for _, process in self.started:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-
-
-@pytest.fixture
-def processes(tmp_path: Path) -> Iterator[Processes]:
-    procs = Processes(tmp_path)
-    try:
-        yield procs
-    finally:
-        procs.stop_all()
-
-
-def _base_env() -> dict[str, str]:
-    """The environment without the test run's own Django and Gcore settings."""
-    dropped = (
-        "DJANGO_",
-        "GCORE_",
-        "DATABASE_URL",
-        "CACHE_URL",
-        "SECRET_KEY",
-        "DEBUG",
-        "ALLOWED_HOSTS",
-        "CSRF_",
-    )
-    return {k: v for k, v in os.environ.items() if not k.startswith(dropped)} | {
-        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-        "PYTHONUNBUFFERED": "1",
-    }
 
 
 def _start_sandbox(processes: Processes, token: str) -> str:
     process, log = processes.start(
         "sandbox",
         [PYTHON, "manage.py", "gcore_sandbox", "--port", "0", "--token", token, "--clients", "120"],
-        _base_env(),
+        base_env(),
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -211,44 +46,7 @@ def _start_sandbox(processes: Processes, token: str) -> str:
         if process.poll() is not None:
             break
         time.sleep(0.1)
-    pytest.fail(f"the sandbox did not start within 20 s:\n{_tail(log)}", pytrace=False)
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90
-    )
-    assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def _gunicorn_quirks() -> list[str]:
-    """gunicorn 25+ opens a control socket at one fixed path per user: the two servers would share it."""
-    import gunicorn.config
-
-    return ["--no-control-socket"] if hasattr(gunicorn.config, "ControlSocketDisable") else []
-
-
-def _start_app_server(processes: Processes, label: str, env: dict[str, str]) -> str:
-    port = _free_port()
-    process, log = processes.start(
-        label,
-        [GUNICORN, "dashboard.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-         "--timeout", "30", "--graceful-timeout", "3", *_gunicorn_quirks()],
-        env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"app server {label} did not answer /healthz within 30 s:\n{_tail(log)}", pytrace=False)
+    pytest.fail(f"the sandbox did not start within 20 s:\n{log_tail(log)}", pytrace=False)
 
 
 # -- a browser-like client ---------------------------------------------------------------------
@@ -343,7 +141,7 @@ def test_a_change_through_one_server_shows_through_the_other_at_once(
 ) -> None:
     token = "multiserver-" + secrets.token_urlsafe(16)
     sandbox = _start_sandbox(processes, token)
-    env = _base_env() | {
+    env = base_env() | {
         "DATABASE_URL": postgres_url,
         "CACHE_URL": redis_url,
         "GCORE_API_URL": sandbox,
@@ -355,9 +153,9 @@ def test_a_change_through_one_server_shows_through_the_other_at_once(
         "ALLOWED_HOSTS": "127.0.0.1",
         "CONN_MAX_AGE": "0",
     }
-    _manage(env, "migrate", "--noinput")
+    manage(env, "migrate", "--noinput")
     secret = pyotp.random_base32()
-    recovery = _manage(
+    recovery = manage(
         env, "shell", "-c",
         "from django.contrib.auth import get_user_model; from django.contrib.auth.models import Group; "
         "from allauth.mfa.totp.internal.auth import TOTP; "
@@ -367,8 +165,8 @@ def test_a_change_through_one_server_shows_through_the_other_at_once(
         "u.groups.add(Group.objects.get(name=SUPPORT_AGENTS)); "
         f"TOTP.activate(u, {secret!r}); print(' '.join(RecoveryCodes.activate(u).get_unused_codes()))",
     ).splitlines()[-1].split()  # fmt: skip
-    server_a = _start_app_server(processes, "server-a", env)
-    server_b = _start_app_server(processes, "server-b", env)
+    server_a = start_app_server(processes, "server-a", env)
+    server_b = start_app_server(processes, "server-b", env)
 
     control = httpx.Client(base_url=sandbox, timeout=TIMEOUT)
     api = {"Authorization": f"APIKey {token}"}
@@ -444,7 +242,7 @@ def test_a_change_through_one_server_shows_through_the_other_at_once(
         assert len(upstream()) == settled
     except AssertionError as exc:
         logs = "\n".join(
-            f"--- {label} ---\n{_tail(processes.logs / f'{label}.log')}" for label, _ in processes.started
+            f"--- {label} ---\n{log_tail(processes.logs / f'{label}.log')}" for label, _ in processes.started
         )
         raise AssertionError(f"{exc}\n{logs}") from None
     finally:

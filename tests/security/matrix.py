@@ -127,6 +127,9 @@ EXPECTED: dict[str, Row] = {
     "client-availability": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
     "client-features": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
     "client-bulk": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, DENIED, DENIED, OK)),
+    # Background work (recurring work, the queue, Run now) is for superusers; an empty POST names
+    # no kind of work (422, the page with a message).
+    "background-work": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, DENIED, DENIED, OK)),
     # A client's people and keys: support agents act (an empty POST is a form error, 422; resend
     # and reset post at once and come back to the page); managers see the tokens only.
     "user-invite": CLIENT_EDITING,
@@ -144,6 +147,11 @@ EXPECTED: dict[str, Row] = {
     "finding-assign": CLIENT_EDITING,
     "finding-snooze": CLIENT_EDITING,
     "finding-resolve": CLIENT_EDITING,
+    # One timeline per client: every role reads it; Refresh (POST: Gcore's log indexed now, then the
+    # same page again) is for support agents and administrators.
+    "client-timeline": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
+    # Gcore's account-wide log, as indexed: managers and up read it; Refresh as on the timeline.
+    "gcore-activity": Row(get=roles(LOGIN, OK, OK, OK), post=roles(LOGIN, DENIED, OK, OK)),
     # The reseller's own settings: administrators only (an empty POST is a form error, 422).
     "seller-list": Row(get=roles(LOGIN, DENIED, DENIED, OK), post=roles(LOGIN, NO, NO, NO)),
     "seller-create": RESELLER_SETTINGS,

@@ -244,6 +244,7 @@ def _pages(name: str, http, sandbox, spp_sandbox) -> tuple[str, list[str]]:
         "settings-notification-edit": "/settings/notifications/202/edit/",
         "settings-notification-delete": "/settings/notifications/203/delete/",
         "settings-branding": "/settings/branding/",
+        "background-work": "/tasks/",
     }
     # Forms shown on another page than the one they post to.
     elsewhere = {
@@ -280,7 +281,7 @@ WALKED = (
     "finding-assign", "finding-snooze", "finding-resolve", "attention-scan",
     "seller-create", "seller-edit", "seller-delete", "settings-products", "settings-products-reset",
     "settings-notifications", "settings-notification-edit", "settings-notification-toggle",
-    "settings-notification-delete", "settings-branding",
+    "settings-notification-delete", "settings-branding", "background-work",
 )  # fmt: skip
 NOT_WALKED = {
     # Pages that take no POST (405).
@@ -303,6 +304,9 @@ NOT_WALKED = {
         ),
         "read-only: a POST is answered 405",
     ),
+    # Refresh of Gcore's indexed log: the POST takes no input and only reads Gcore (tests/test_timeline.py
+    # posts junk to it).
+    **dict.fromkeys(("client-timeline", "gcore-activity"), "Refresh: no input, no upstream write"),
     # Its button posts the branding page's form here (formaction), which the walk does not follow;
     # it sends only the files, whose refusals tests/test_branding.py posts one by one.
     "settings-branding-upload": "a multipart upload, walked in tests/test_branding.py",

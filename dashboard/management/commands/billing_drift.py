@@ -1,5 +1,7 @@
-"""`manage.py billing_drift`: rebuild the drift list now (the linked clients whose Gcore and SPP
-details differ), printing how far it has got; cron-friendly (exit 1 if it failed)."""
+"""`manage.py billing_drift`: rebuild the drift list now, in this process (the linked clients whose
+Gcore and SPP details differ), printing how far it has got; exit 1 if it failed. The workers
+rebuild it every DRIFT_EVERY seconds anyway; this takes the same one slot, so it never runs beside
+a build on a worker (it says so and exits 0 instead)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.core.management.base import BaseCommand
 from dashboard.models import DriftRun
 from dashboard.services.billing import billing_connected
 from dashboard.services.drift import drift_build
+from dashboard.services.schedules import schedule_claim, schedule_occurrence
 
 
 class Command(BaseCommand):
@@ -23,6 +26,10 @@ class Command(BaseCommand):
                 "SPP is not connected: set SPP_API_URL and SPP_API_TOKEN (README, Configuration)."
             )
             sys.exit(1)
+        token = schedule_claim("drift")
+        if token is None:
+            self.stdout.write("A build is already queued or running on a worker: not starting another.")
+            return
         run = DriftRun.objects.create()
         done = threading.Event()
         verbosity = int(options.get("verbosity", 1))
@@ -34,8 +41,14 @@ class Command(BaseCommand):
 
         reporter = threading.Thread(target=report, daemon=True)
         reporter.start()
+
+        def build(beat: Any, actor: Any) -> str:
+            nonlocal run
+            run = drift_build(run=run, beat=beat)
+            return f"Built by manage.py billing_drift: {run.compared} compared, {run.drifted} differ."
+
         try:
-            run = drift_build(run=run)
+            schedule_occurrence("drift", token, build)
         finally:
             done.set()
             reporter.join()

@@ -36,6 +36,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dashboard", "0018_attention")]
+    dependencies = [("dashboard", "0021_attention")]
 
     operations = [migrations.RunPython(grant, revoke)]
