@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django_tasks import task
 
-from dashboard.services import activity_index, bulk, drift, schedules
+from dashboard.services import activity_index, attention, bulk, drift, schedules
 from dashboard.services.schedules import scheduled
 
 
@@ -108,3 +108,119 @@ def index_gcore_activity(token: str) -> str:
     pass reads through to what was stored, so the next pass reads the rest, with no gap.
     """
     return schedules.schedule_occurrence("gcore_activity", token, activity_index.activity_index_occurrence)
+
+
+# -- Needs attention: one schedule per rule, every ATTENTION_EVERY seconds --------------------------------
+#
+# Each occurrence runs its rule once (attention.attention_occurrence): twice, the second finds its
+# token no longer current and does nothing; a run beside one anyway records the same findings (one
+# row per rule, client and subject) and both take from the shared budget. Worker killed half-way:
+# the rule's cursor moves only when a run records what it saw, so the next occurrence reads that
+# slice again; nothing is ever written to Gcore.
+
+ATTENTION_STALE = timedelta(minutes=10)
+
+
+@scheduled(
+    "attention_deletion_due",
+    label="Needs attention: services due for deletion",
+    description="Clients a paused or ended-trial filter returns: their services' deletion dates.",
+    every_setting="ATTENTION_EVERY",
+    stale_after=ATTENTION_STALE,
+)
+@task()
+def scan_deletion_due(token: str) -> str:
+    """One run of the "services due for deletion" rule (see above for twice and killed)."""
+    return schedules.schedule_occurrence(
+        "attention_deletion_due", token, attention.attention_occurrence("deletion_due")
+    )
+
+
+@scheduled(
+    "attention_long_trial",
+    label="Needs attention: long trials",
+    description="Clients a trial filter returns: services in trial longer than ATTENTION_TRIAL_DAYS.",
+    every_setting="ATTENTION_EVERY",
+    stale_after=ATTENTION_STALE,
+)
+@task()
+def scan_long_trials(token: str) -> str:
+    """One run of the "trial has run long" rule (see above for twice and killed)."""
+    return schedules.schedule_occurrence(
+        "attention_long_trial", token, attention.attention_occurrence("long_trial")
+    )
+
+
+@scheduled(
+    "attention_no_admin",
+    label="Needs attention: clients without an active administrator",
+    description="The live clients' list pages: has_active_admin false.",
+    every_setting="ATTENTION_EVERY",
+    stale_after=ATTENTION_STALE,
+)
+@task()
+def scan_no_admin(token: str) -> str:
+    """One run of the "no active administrator" rule (see above for twice and killed)."""
+    return schedules.schedule_occurrence(
+        "attention_no_admin", token, attention.attention_occurrence("no_admin")
+    )
+
+
+@scheduled(
+    "attention_unactivated_user",
+    label="Needs attention: users who never activated",
+    description="The live clients' list pages: users whose account is not activated.",
+    every_setting="ATTENTION_EVERY",
+    stale_after=ATTENTION_STALE,
+)
+@task()
+def scan_unactivated_users(token: str) -> str:
+    """One run of the "invited user never activated" rule (see above for twice and killed)."""
+    return schedules.schedule_occurrence(
+        "attention_unactivated_user", token, attention.attention_occurrence("unactivated_user")
+    )
+
+
+@scheduled(
+    "attention_token_expiring",
+    label="Needs attention: API tokens expiring soon",
+    description="A slice of the live clients a run (their tokens): all of them within ATTENTION_FULL_PASS.",
+    every_setting="ATTENTION_EVERY",
+    stale_after=ATTENTION_STALE,
+)
+@task()
+def scan_expiring_tokens(token: str) -> str:
+    """One run of the "API token expires soon" rule (see above for twice and killed)."""
+    return schedules.schedule_occurrence(
+        "attention_token_expiring", token, attention.attention_occurrence("token_expiring")
+    )
+
+
+@scheduled(
+    "attention_billing_drift",
+    label="Needs attention: billing drift",
+    description="The clients of the last complete drift list.",
+    every_setting="ATTENTION_EVERY",
+    stale_after=ATTENTION_STALE,
+)
+@task()
+def scan_billing_drift(token: str) -> str:
+    """One run of the "billing drift" rule: the dashboard's own records only (twice: the same)."""
+    return schedules.schedule_occurrence(
+        "attention_billing_drift", token, attention.attention_occurrence("billing_drift")
+    )
+
+
+@scheduled(
+    "attention_bulk_failed",
+    label="Needs attention: bulk changes failed or in doubt",
+    description="Clients a finished bulk change left failed or in doubt.",
+    every_setting="ATTENTION_EVERY",
+    stale_after=ATTENTION_STALE,
+)
+@task()
+def scan_bulk_failures(token: str) -> str:
+    """One run of the "bulk change failed or in doubt" rule: the dashboard's own records only."""
+    return schedules.schedule_occurrence(
+        "attention_bulk_failed", token, attention.attention_occurrence("bulk_failed")
+    )

@@ -419,22 +419,9 @@ def attention_scan(*, rule: str, now: datetime | None = None) -> AttentionScan:
     return state
 
 
-def attention_scan_all(
-    *, actor: User | None = None, ip_address: str | None = None, now: datetime | None = None
-) -> list[AttentionScan]:
-    """One run of every rule (Scan now; `manage.py attention_scan`): bounded by the shared budget.
-    A person's Scan now is in the activity log."""
-    scans = [attention_scan(rule=rule, now=now) for rule in RULES]
-    if actor is not None:
-        stopped = [scan.rule for scan in scans if scan.message]
-        audit_record(
-            actor=actor,
-            action=Action.ATTENTION_SCAN,
-            outcome=Outcome.SAVED,
-            message=f"Stopped early: {', '.join(stopped)}." if stopped else "Every rule scanned.",
-            ip_address=ip_address,
-        )
-    return scans
+def attention_scan_all(*, now: datetime | None = None) -> list[AttentionScan]:
+    """One run of every rule in this process (`manage.py attention_scan`), bounded by the budget."""
+    return [attention_scan(rule=rule, now=now) for rule in RULES]
 
 
 @transaction.atomic
@@ -662,3 +649,32 @@ def findings_export_csv(findings: QuerySet[Finding]) -> Iterator[str]:
                 resolved_by,
             )
         )
+
+
+def attention_occurrence(rule: str) -> Callable[[Callable[[], None], User | None], str]:
+    """The work of one scheduled run of `rule` (dashboard/tasks.py): what the Background work page
+    says of it. A run the budget or Gcore stopped is not a failure: the next one goes on."""
+
+    def work(beat: Callable[[], None], actor: User | None) -> str:
+        scan = attention_scan(rule=rule)
+        found = Finding.objects.filter(_live(timezone.localdate()), rule=rule).count()
+        done = "pass complete" if scan.cursor == 0 and not scan.message else f"at client {scan.cursor}"
+        return f"{found} open; {done}. {scan.message}".strip()
+
+    return work
+
+
+def attention_scan_queue(*, actor: User, ip_address: str | None) -> list[str]:
+    """Scan now: an occurrence of every rule's schedule queued for the workers, for `actor` (in the
+    activity log). The rules whose run is already queued or running: not queued twice."""
+    from dashboard.services.schedules import schedule_run_now
+
+    busy = [rule.value for rule in Rule if not schedule_run_now(f"attention_{rule.value}", actor=actor)]
+    audit_record(
+        actor=actor,
+        action=Action.ATTENTION_SCAN,
+        outcome=Outcome.STARTED,
+        message=f"Already under way: {', '.join(busy)}." if busy else "Every rule queued.",
+        ip_address=ip_address,
+    )
+    return busy

@@ -27,7 +27,7 @@ from dashboard.http import HtmxHttpRequest, client_ip, render_page
 from dashboard.models import AuditEntry, Finding
 from dashboard.roles import perm
 from dashboard.services.attention import (
-    attention_scan_all,
+    attention_scan_queue,
     finding_assign,
     finding_resolve,
     finding_snooze,
@@ -116,13 +116,12 @@ def attention_export_view(request: HtmxHttpRequest) -> StreamingHttpResponse:
 @require_POST
 @permission_required(perm("scan_attention"), raise_exception=True)
 def attention_scan_view(request: HtmxHttpRequest) -> HttpResponse:
-    """Run every rule once now, within the shared budget (a run that spends it says so)."""
-    scans = attention_scan_all(actor=request.user, ip_address=client_ip(request))
-    stopped = [scan.get_rule_display() for scan in scans if scan.message]
-    if stopped:
-        messages.warning(request, f"Scanned; stopped early (the next run goes on): {', '.join(stopped)}.")
-    else:
-        messages.success(request, "Scanned every rule.")
+    """Queue a run of every rule for the workers now (each within the shared budget)."""
+    busy = attention_scan_queue(actor=request.user, ip_address=client_ip(request))
+    text = "Queued a scan of every rule: the workers run them, and the freshness table says when."
+    if busy:
+        text += f" Already under way: {', '.join(Rule(rule).label for rule in busy)}."
+    messages.success(request, text)
     return redirect("attention")
 
 

@@ -346,3 +346,15 @@ def test_a_large_base_gets_larger_slices_to_be_covered_within_the_full_pass(sett
     settings.ATTENTION_SLICE, settings.ATTENTION_EVERY, settings.ATTENTION_FULL_PASS = 100, 300, 86400
     assert slice_size(None) == slice_size(10_000) == 100  # 288 runs a day x 100 covers 10,000
     assert slice_size(100_000) == 348  # 100,000 / 288 runs, rounded up
+
+
+def test_each_rule_is_a_schedule_the_workers_run(sandbox, admin_user) -> None:
+    from dashboard.models import Schedule
+    from dashboard.services.schedules import kinds, schedule_run_now
+
+    assert {f"attention_{rule.value}" for rule in Rule} <= set(kinds())
+    assert kinds()["attention_no_admin"].every == timedelta(seconds=300)
+    assert schedule_run_now("attention_no_admin", actor=admin_user)  # the immediate backend runs it
+    row = Schedule.objects.get(kind="attention_no_admin")
+    assert row.last_outcome == "ok" and "open; pass complete." in row.last_message
+    assert open_findings(Rule.NO_ADMIN)
