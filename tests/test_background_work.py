@@ -19,6 +19,17 @@ DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+# One schedule per Needs attention rule (dashboard/tasks.py).
+ATTENTION_KINDS = [
+    "attention_billing_drift", "attention_bulk_failed", "attention_deletion_due", "attention_long_trial",
+    "attention_no_admin", "attention_token_expiring", "attention_unactivated_user",
+]  # fmt: skip
+ATTENTION_TASKS = [
+    "scan_billing_drift", "scan_bulk_failures", "scan_deletion_due", "scan_long_trials",
+    "scan_no_admin", "scan_expiring_tokens", "scan_unactivated_users",
+]  # fmt: skip
+
+
 def queued_tasks():
     from django_tasks import default_task_backend
 
@@ -30,17 +41,20 @@ def test_each_kind_is_queued_once_when_due_and_not_again_while_it_waits(monkeypa
     with override_settings(TASKS=DUMMY):
         first = schedules_tick()
         # A kind seen for the first time is due.
-        assert sorted(first) == ["bulk_sweep", "drift", "gcore_activity", "prune"]
+        assert sorted(first) == sorted(["bulk_sweep", "drift", "gcore_activity", "prune", *ATTENTION_KINDS])
         assert schedules_tick() == []  # queued, not yet run: nothing piles up
         Schedule.objects.update(next_run=timezone.now() - timedelta(hours=1))  # due again, still queued
         assert schedules_tick() == []
         assert not schedule_run_now("drift")  # Run now does not add a second one either
-        assert sorted(name for name, _ in queued_tasks()) == [
-            "build_drift_list",
-            "index_gcore_activity",
-            "prune_task_results",
-            "sweep_bulk_changes",
-        ]
+        assert sorted(name for name, _ in queued_tasks()) == sorted(
+            [
+                "build_drift_list",
+                "index_gcore_activity",
+                "prune_task_results",
+                "sweep_bulk_changes",
+                *ATTENTION_TASKS,
+            ]
+        )
 
 
 @pytest.mark.django_db
@@ -53,7 +67,7 @@ def test_an_occurrence_whose_worker_died_is_recorded_as_lost_and_queued_again():
         assert schedules_tick() == ["prune"]
         row = Schedule.objects.get(kind="prune")
         assert row.last_outcome == "lost" and row.occurrence and row.started_at is None
-        assert len(queued_tasks()) == 5
+        assert len(queued_tasks()) == 5 + len(ATTENTION_KINDS)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -147,6 +161,6 @@ def test_a_task_left_running_by_a_dead_worker_is_shown_failed_with_why(admin_cli
 def test_tick_schedules_once_enqueues_what_is_due_for_another_backend():
     with override_settings(TASKS=DUMMY):
         call_command("tick_schedules", "--once")
-        assert len(queued_tasks()) == 4
+        assert len(queued_tasks()) == 4 + len(ATTENTION_KINDS)
         call_command("tick_schedules", "--once")
-        assert len(queued_tasks()) == 4  # nothing piles up
+        assert len(queued_tasks()) == 4 + len(ATTENTION_KINDS)  # nothing piles up
