@@ -756,16 +756,17 @@ def worker_environment(postgres_url: str, redis_url: str, **extra: str) -> dict[
 
 
 def prepare_for_workers(env: dict[str, str], *, due: tuple[str, ...] = ("bulk_sweep",)) -> None:
-    """Migrate, make the administrator, and leave only the `due` kinds of recurring work due."""
+    """Migrate, make the administrator, and leave only the `due` kinds of recurring work due (every
+    other kind declared in dashboard/tasks.py, today's and those added later, waits an hour)."""
     manage(env, "migrate", "--noinput")
     manage(
         env, "shell", "-c",
         "from datetime import timedelta; from django.utils import timezone; "
         "from django.contrib.auth import get_user_model; from dashboard.models import Schedule; "
+        "from dashboard.services.schedules import kinds; "
         f"get_user_model().objects.create_superuser({WORKERS_ADMIN!r}, password={WORKERS_PASSWORD!r}); "
         "later = timezone.now() + timedelta(hours=1); "
-        f"[Schedule.objects.create(kind=k, next_run=later) for k in ('drift', 'bulk_sweep', 'prune') "
-        f"if k not in {due!r}]",
+        f"[Schedule.objects.create(kind=k, next_run=later) for k in kinds() if k not in {due!r}]",
     )  # fmt: skip
 
 

@@ -142,7 +142,7 @@ def test_two_workers_racing_for_the_same_schedules_enqueue_one_each(postgres_url
             "dashboard.tasks.sweep_bulk_changes": 1,
             "dashboard.tasks.prune_task_results": 1,
         }
-        outcomes = dict(db.all("SELECT kind, last_outcome FROM dashboard_schedule"))
+        outcomes = dict(db.all("SELECT kind, last_outcome FROM dashboard_schedule WHERE last_outcome <> ''"))
         assert outcomes == {"drift": "ok", "bulk_sweep": "ok", "prune": "ok"}
     finally:
         db.close()
