@@ -82,7 +82,7 @@ def json_record(
     `takes_lists`); None for anything else."""
     try:
         record = json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
         return None
     if not isinstance(record, dict):
         return None
