@@ -299,3 +299,16 @@ def test_gcores_field_errors_land_on_their_field(admin_client_, monkeypatch, bod
     assert (message in field) is shown_on_field
     entry = AuditEntry.objects.get(action=AuditEntry.Action.BRANDING_UPDATE)
     assert entry.outcome == "rejected" and entry.upstream_status == 400
+
+
+def test_a_logo_sent_twice_is_refused_as_tampered_and_nothing_is_sent(admin_client_, sandbox, wire):
+    """The page's file input takes one file: two under one name were not sent by it (Django would
+    quietly upload the last)."""
+    data = form_values(admin_client_) | {"brand_name": "Typed, not saved"}
+    two = [SimpleUploadedFile("one.png", PNG, "image/png"), SimpleUploadedFile("two.png", PNG, "image/png")]
+    response = admin_client_.post("/settings/branding/upload/", data | {"logo": two})
+    assert response.status_code == 400
+    text = page(response)
+    assert "changed outside the page: reload it" in text and 'value="Typed, not saved"' in text
+    assert writes(wire) == []
+    assert sandbox.branding_asset("logo") is None

@@ -47,22 +47,27 @@ def posts_many(field: forms.Field) -> bool:
 
 
 class PostForm(forms.Form):
-    """A form a POST binds. A field sent more than once (where the page sends one value) makes it
-    invalid as tampered, whichever value Django would have taken: see `tampered`."""
+    """A form a POST binds. A field sent more than once (where the page sends one value or one
+    file) makes it invalid as tampered, whichever value Django would have taken: see `tampered`."""
 
     # Django's own (private, so left out of django-stubs): the errors so far, None until cleaned.
     _errors: ErrorDict | None
 
     def full_clean(self) -> None:
         super().full_clean()
-        if self.is_bound and hasattr(self.data, "getlist"):
+        if self.is_bound:
             repeated = [
                 name
                 for name, field in self.fields.items()
-                if not posts_many(field) and len(self.data.getlist(self.add_prefix(name))) > 1
+                if not posts_many(field) and len(self._sent(name, field)) > 1
             ]
             if repeated:
                 self.refuse_as_tampered()
+
+    def _sent(self, name: str, field: forms.Field) -> list[Any]:
+        """Every value the post holds for a field: a file field's among the uploads (request.FILES)."""
+        values = self.files if isinstance(field, forms.FileField) else self.data
+        return values.getlist(self.add_prefix(name)) if hasattr(values, "getlist") else []
 
     def refuse_as_tampered(self) -> None:
         if not self.tampered:
