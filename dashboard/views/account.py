@@ -41,7 +41,7 @@ from dashboard.services.clients import client_get
 from dashboard.services.features import feature_toggle, features_get, may_manage_feature
 from dashboard.services.onboarding import CreatedClient, client_create, client_created_meanwhile, sellers_get
 from dashboard.services.saves import SaveResult
-from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
+from dashboard.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
 from dashboard.views.clients import detail_context
 from dashboard.views.saving import change_failed, saved_message
 
@@ -229,6 +229,11 @@ class FeaturesView(ChangeView):
         form.add_error(None, text)
         self.load()  # what the client has now
         return 422
+
+    def not_found(self, form: FeatureToggleForm, exc: UpstreamNotFound) -> HttpResponse:
+        # Gcore has no such activation (any more): said on the page, as any failure of the switch
+        # is; a client gone altogether is the 404 page, when show_failure reads it again.
+        return self.upstream_failed(form, exc)
 
     def get_success_response(self, form: FeatureToggleForm, outcome: str) -> HttpResponse:
         name, verb = form.row().feature.name, "enabled" if form.enable else "disabled"
