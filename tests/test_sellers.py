@@ -209,6 +209,16 @@ def test_deleting_takes_the_seller_off_their_clients(admin_client_, sandbox, wir
     assert again.status_code == 302 and writes(wire) == []
 
 
+def test_deleting_a_seller_gcore_has_not_or_has_deleted_sends_nothing(admin_client_, sandbox, wire):
+    assert admin_client_.get("/sellers/9999/delete/").status_code == 404
+    unknown = admin_client_.post("/sellers/9999/delete/", {"reason": "gone", "confirm": "on"}, follow=True)
+    assert "Gcore has no such seller (any more): nothing was sent." in page(unknown)
+    gcore_call(sandbox, "DELETE", "/iam/admin/sellers/53")
+    opened = admin_client_.get("/sellers/53/delete/")
+    assert opened.status_code == 302 and opened["Location"] == "/sellers/"
+    assert writes(wire) == []
+
+
 def test_deleting_asks_for_a_fresh_confirmation(admin_user, wire):
     stale = logged_in(admin_user, confirmed=False)
     response = stale.post("/sellers/53/delete/", {"reason": "left the company", "confirm": "on"})

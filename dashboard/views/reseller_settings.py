@@ -285,11 +285,8 @@ class NotificationDeleteView(ChangeView):
     def load(self) -> None:
         self.setting = notification_get(setting_id=self.kwargs["setting_id"])
 
-    def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return super().post(request, *args, **kwargs)
-        except UpstreamNotFound:  # gone before the form was read: nothing to send
-            return self.gone()
+    def not_loaded(self, exc: UpstreamNotFound) -> HttpResponse:
+        return self.gone()
 
     def gone(self) -> HttpResponse:
         message = "Gcore has no such notification (any more): nothing was sent."

@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -127,6 +128,10 @@ class SellerEditView(RecordChangeView):
         return redirect("seller-list")
 
 
+class _SellerDeleted(Exception):
+    """The seller is deleted already (Gcore keeps them, marked): there is nothing to send."""
+
+
 class SellerDeleteView(ChangeView):
     """DELETE /iam/admin/sellers/{id}: what the seller loses and how many clients carry their id, a
     reason, the tick, and the fresh confirmation of the risky actions."""
@@ -138,22 +143,20 @@ class SellerDeleteView(ChangeView):
     template_name, partial_name = "sellers/delete.html", "seller-delete"
 
     def load(self) -> None:
-        if hasattr(self, "seller"):
-            return
         self.seller = seller_get(seller_id=self.kwargs["seller_id"])  # a 404 is the GET's answer
+        if self.seller.deleted:
+            raise _SellerDeleted
         counts = seller_client_counts(seller_ids=[self.seller.id])
         self.clients = counts.get(self.seller.id, 0) if counts is not None else None
 
-    def get(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.load()
-        return self.gone() if self.seller.deleted else super().get(request, *args, **kwargs)
-
-    def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            self.load()
-        except UpstreamNotFound:
+            return super().dispatch(request, *args, **kwargs)
+        except _SellerDeleted:  # raised by load(), before any form is read: nothing was sent
             return self.gone()
-        return self.gone() if self.seller.deleted else super().post(request, *args, **kwargs)
+
+    def not_loaded(self, exc: UpstreamNotFound) -> HttpResponse:
+        return self.gone()
 
     def gone(self) -> HttpResponse:
         messages.info(self.request, "Gcore has no such seller (any more): nothing was sent.")
