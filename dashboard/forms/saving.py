@@ -125,17 +125,38 @@ class UpstreamErrorsForm(PostForm):
             self.add_error(None, exc.message)
 
 
-class RecordEditForm(UpstreamErrorsForm):
+class OriginalForm(PostForm):
+    """A form that carries the values it was opened with: `original` (hidden, JSON; each form's
+    `clean_original` reads it, TAMPERED when it holds what the page could not have sent) and
+    `overwrite`, the explicit choice to save over a change made upstream meanwhile. A doctored
+    `original` makes the form tampered; a missing one, out of date."""
+
+    original = forms.CharField(widget=forms.HiddenInput, required=False)
+    overwrite = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stubs allow a subclass's None)
+        if "original" in self.errors:  # not even text a page could hold (a NUL byte)
+            del self.errors["original"]
+            data["original"] = TAMPERED
+        if data.get("original") is TAMPERED:
+            data["original"] = None
+            self.refuse_as_tampered()
+        elif "original" in data and data["original"] is None:
+            # A hidden field's error would be invisible: say it above the form.
+            self.add_error(None, OUT_OF_DATE)
+        return data
+
+
+class RecordEditForm(OriginalForm, UpstreamErrorsForm):
     """A form that edits an upstream record (Gcore's or SPP's): keeps the values it was opened with,
     and puts the upstream's errors on its fields.
 
     `original` (hidden, JSON) carries the values shown when the form was opened, so the service can
     tell what the person changed and whether Gcore changed the same fields meanwhile. `overwrite`
-    is the explicit choice to save over such a concurrent change.
+    is the explicit choice to save over such a concurrent change (`OriginalForm`).
     """
-
-    original = forms.CharField(widget=forms.HiddenInput, required=False)
-    overwrite = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, data: Any = None, *, current: dict[str, Any] | None = None, **kwargs: Any) -> None:
         initial = dict(current or {})
@@ -190,20 +211,6 @@ class RecordEditForm(UpstreamErrorsForm):
         except (ValidationError, TypeError, ValueError, ArithmeticError):
             return False
         return True
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data  # what Form.clean returns (its stubs allow a subclass's None)
-        if "original" in self.errors:  # not even text a page could hold (a NUL byte)
-            del self.errors["original"]
-            data["original"] = TAMPERED
-        if data.get("original") is TAMPERED:
-            data["original"] = None
-            self.refuse_as_tampered()
-        elif "original" in data and data["original"] is None:
-            # A hidden field's error would be invisible: say it above the form.
-            self.add_error(None, OUT_OF_DATE)
-        return data
 
     def desired(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.editable}
