@@ -112,17 +112,21 @@ class UpstreamErrorsForm(PostForm):
         return list(self.fields)
 
     def add_upstream_errors(self, exc: UpstreamValidationError) -> None:
-        for api_name, messages in exc.field_errors.items():
+        self.add_upstream_field_errors(exc.field_errors)
+        for message in exc.non_field_errors:
+            self.add_error(None, message)
+        if not exc.field_errors and not exc.non_field_errors:
+            self.add_error(None, exc.message)
+
+    def add_upstream_field_errors(self, field_errors: dict[str, list[str]]) -> None:
+        """Each message on its field, or above the form naming the upstream's field."""
+        for api_name, messages in field_errors.items():
             name = self.upstream_fields.get(api_name, api_name if api_name in self.editable else None)
             for message in messages:
                 if name in self.fields:
                     self.add_error(name, message)
                 else:
                     self.add_error(None, f"{api_name}: {message}")
-        for message in exc.non_field_errors:
-            self.add_error(None, message)
-        if not exc.field_errors and not exc.non_field_errors:
-            self.add_error(None, exc.message)
 
 
 class OriginalForm(PostForm):
