@@ -36,8 +36,8 @@ from dashboard.services.sellers import (
     seller_values,
     sellers_list,
 )
-from dashboard.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
-from dashboard.views.saving import change_failed, saved_message
+from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
+from dashboard.views.saving import refusal_on_form, saved_message
 
 MANAGE = "manage_sellers"
 
@@ -68,16 +68,6 @@ def sellers_view(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, "sellers/list.html", context, partial="seller-results")
 
 
-def _gcore_refusal(form: Any, exc: UpstreamError) -> int:
-    """Gcore's field errors on their fields, anything else above the form; the status."""
-    if isinstance(exc, UpstreamValidationError):
-        form.add_upstream_errors(exc)
-        return 422
-    text, status = change_failed(exc)
-    form.add_error(None, text)
-    return status
-
-
 class SellerCreateView(ChangeView):
     """POST /iam/admin/sellers: Gcore e-mails the new seller an activation link."""
 
@@ -92,7 +82,7 @@ class SellerCreateView(ChangeView):
         )
 
     def show_failure(self, form: SellerCreateForm, exc: UpstreamError) -> int:
-        return _gcore_refusal(form, exc)
+        return refusal_on_form(form, exc)
 
     def get_success_response(self, form: SellerCreateForm, result: Seller) -> HttpResponse:
         messages.success(
