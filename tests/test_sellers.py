@@ -226,12 +226,14 @@ def test_deleting_asks_for_a_fresh_confirmation(admin_user, wire):
     assert writes(wire) == []
 
 
-def test_a_refused_delete_is_said_and_audited(admin_client_, sandbox):
-    sandbox.add_fault("status", method="DELETE", path="/iam/admin/sellers/53", status=403)
+@pytest.mark.parametrize("status", [400, 403])  # Gcore's refusal: of the request, or of the person
+def test_a_refused_delete_is_said_and_audited(admin_client_, sandbox, status):
+    sandbox.add_fault("status", method="DELETE", path="/iam/admin/sellers/53", status=status)
     response = admin_client_.post("/sellers/53/delete/", {"reason": "left", "confirm": "on"})
     assert response.status_code == 422 and "Gcore refused" in page(response)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.SELLER_DELETE)
-    assert entry.outcome == "upstream_error" and entry.upstream_status == 403
+    assert entry.upstream_status == status
+    assert entry.outcome == ("rejected" if status == 400 else "upstream_error")
 
 
 def test_a_staff_member_given_one_settings_permission_sees_that_page_only(db):

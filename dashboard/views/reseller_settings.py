@@ -58,7 +58,7 @@ from dashboard.services.product_defaults import (
 )
 from dashboard.services.saves import SaveResult
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
-from dashboard.views.saving import refusal_on_form, saved_message
+from dashboard.views.saving import refusal_above_form, refusal_on_form, saved_message
 
 
 def _done(request: HtmxHttpRequest, message: str, to: str, *, level: int = messages.SUCCESS) -> HttpResponse:
@@ -150,7 +150,7 @@ class ProductDefaultsResetView(ProductDefaultsPage, ChangeView):
         )
 
     def show_failure(self, form: ConfirmForm, exc: UpstreamError) -> int:
-        return refusal_on_form(form, exc)
+        return refusal_above_form(form, exc)
 
     def get_success_response(self, form: ConfirmForm, result: None) -> HttpResponse:
         return _done(self.request, "Every client follows the default products again.", "settings-products")
@@ -292,7 +292,7 @@ class NotificationDeleteView(ChangeView):
         return self.gone()
 
     def show_failure(self, form: PostForm, exc: UpstreamError) -> int:
-        return refusal_on_form(form, exc, input_kept=False)
+        return refusal_above_form(form, exc, input_kept=False)
 
     def get_success_response(self, form: PostForm, result: None) -> HttpResponse:
         message = f"Gcore no longer e-mails {self.setting.email} about this."

@@ -35,6 +35,12 @@ def refusal_on_form(form: Any, exc: UpstreamError, *, input_kept: bool = True) -
     if isinstance(exc, UpstreamValidationError):
         form.add_upstream_errors(exc)
         return 422
+    return refusal_above_form(form, exc, input_kept=input_kept)
+
+
+def refusal_above_form(form: Any, exc: UpstreamError, *, input_kept: bool = True) -> int:
+    """A confirmation's form (nothing on it that the upstream could name) after the upstream
+    refused or failed the action: said above the form as `change_failed` says it; the status."""
     text, status = change_failed(exc, input_kept=input_kept)
     form.add_error(None, text)
     return status

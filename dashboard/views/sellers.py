@@ -37,7 +37,7 @@ from dashboard.services.sellers import (
     sellers_list,
 )
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
-from dashboard.views.saving import refusal_on_form, saved_message
+from dashboard.views.saving import refusal_above_form, refusal_on_form, saved_message
 
 MANAGE = "manage_sellers"
 
@@ -166,6 +166,9 @@ class SellerDeleteView(ChangeView):
             actor=self.request.user,
             ip_address=client_ip(self.request),
         )
+
+    def show_failure(self, form: ConfirmForm, exc: UpstreamError) -> int:
+        return refusal_above_form(form, exc)
 
     def not_found(self, form: Any, exc: UpstreamNotFound) -> HttpResponse:
         return self.gone()
