@@ -312,3 +312,22 @@ def test_a_logo_sent_twice_is_refused_as_tampered_and_nothing_is_sent(admin_clie
     assert "changed outside the page: reload it" in text and 'value="Typed, not saved"' in text
     assert writes(wire) == []
     assert sandbox.branding_asset("logo") is None
+
+
+@pytest.mark.parametrize(
+    "doctor",
+    [
+        lambda data: data | {"brand_name": ["Edge Cloud", "Edge Networks"]},  # a field sent twice
+        lambda data: data | {"original": "[1, 2]"},  # the record the page was opened with, rewritten
+    ],
+)
+def test_an_upload_posted_with_a_doctored_branding_form_is_refused_and_nothing_is_sent(
+    admin_client_, sandbox, wire, doctor
+):
+    """The upload button posts the whole page: what rides along with the file was doctored, so the
+    post is not one the page sent, and the file is not sent either."""
+    data = doctor(form_values(admin_client_))
+    response = upload(admin_client_, data, logo=SimpleUploadedFile("logo.png", PNG, "image/png"))
+    assert response.status_code == 400
+    assert "changed outside the page: reload it" in page(response)
+    assert writes(wire) == [] and sandbox.branding_asset("logo") is None

@@ -389,6 +389,14 @@ class BrandingUploadView(BrandingPage, ChangeView):
     def get_form(self) -> BrandingUploadForm:
         return BrandingUploadForm(self.request.POST, self.request.FILES)
 
+    def accepts(self, form: BrandingUploadForm) -> bool:
+        valid = form.is_valid()
+        typed = BrandingForm(self.request.POST)  # what rides along with the file, kept on the page
+        if not typed.is_valid() and typed.tampered:
+            form.refuse_as_tampered()  # a post the page did not send: the file is not sent either
+            return False
+        return valid
+
     def get_context_data(self, **extra: Any) -> dict[str, Any]:
         upload = extra.pop("form")
         typed = BrandingForm(self.request.POST) if self.request.method == "POST" else None
