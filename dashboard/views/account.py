@@ -331,6 +331,11 @@ class ClientCreateView(ChangeView):
             status = 502 if exc.maybe_applied else 503
         return status
 
+    def not_found(self, form: ClientCreateForm, exc: UpstreamNotFound) -> HttpResponse:
+        # Nothing the create opens on can be gone: a 404 is a failure like any other, said on the
+        # form with everything typed kept.
+        return self.upstream_failed(form, exc)
+
     def render_form(self, form: ClientCreateForm, *, status: int = 200) -> HttpResponse:
         response = super().render_form(form, status=status)
         add_never_cache_headers(response)  # it may hold a typed password
