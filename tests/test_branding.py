@@ -331,3 +331,23 @@ def test_an_upload_posted_with_a_doctored_branding_form_is_refused_and_nothing_i
     assert response.status_code == 400
     assert "changed outside the page: reload it" in page(response)
     assert writes(wire) == [] and sandbox.branding_asset("logo") is None
+
+
+def test_a_typed_mail_password_is_never_echoed_logged_or_audited_whatever_the_answer(
+    admin_client_, sandbox, caplog
+):
+    """The password typed on the page, posted with a refused value, refused by Gcore, and along with
+    an upload: never in the page that answers, the logs or the activity log."""
+    typed = "Typed-mail-pass-77"
+    data = form_values(admin_client_) | {"mail_password": typed, "action": "save"}
+    answers = [admin_client_.post("/settings/branding/", data | {"color_header": "blue"})]
+    sandbox.add_fault("status", method="PUT", path="/iam/reselling/settings", status=400)
+    answers.append(admin_client_.post("/settings/branding/", data))
+    logo = SimpleUploadedFile("logo.png", PNG, "image/png")
+    answers.append(upload(admin_client_, data, logo=logo))
+    assert [response.status_code for response in answers] == [422, 422, 200]
+    for response in answers:
+        assert typed not in response.content.decode()
+    assert typed not in caplog.text
+    entries = AuditEntry.objects.all()
+    assert entries and typed not in json.dumps([[e.changes, e.details, e.message] for e in entries])
