@@ -13,7 +13,8 @@ every action: GET shows the form; POST binds it, and
   upstream failure becomes field errors and a status (`views/saving.py`'s `form_error_from`:
   Gcore's field errors on their fields, 422 for a refusal, 502/503/504 for a failure), with the
   form shown again and every typed value kept. A 404 from the upstream goes to `not_found`
-  (the record is gone: by default the middleware's 404 page).
+  (the record is gone: by default the middleware's 404 page); one while a POST's page is read
+  (`load`), before anything is sent, to `not_loaded` (by default the same).
 
 `RecordChangeView` adds what an edit through the save pipeline shares (`run_save`: conflicts
 shown before anything is sent, a partial save reported as such).
@@ -115,7 +116,10 @@ class ChangeView(View):
     def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.may_post():
             raise PermissionDenied(self.post_refusal)
-        self.load()
+        try:
+            self.load()
+        except UpstreamNotFound as exc:  # gone before the form was read: nothing was sent
+            return self.not_loaded(exc)
         form = self.get_form()
         if not self.accepts(form):
             return self.form_invalid(form)
@@ -154,6 +158,11 @@ class ChangeView(View):
     def show_failure(self, form: Any, exc: UpstreamError) -> int:
         """Put the upstream's refusal or failure on the form; the status to answer with."""
         return form_error_from(form, exc)
+
+    def not_loaded(self, exc: UpstreamNotFound) -> HttpResponse:
+        """What the page is about went away before a POST's form was read (nothing was sent): the
+        404 page, unless the action says what that means for it."""
+        raise exc
 
     def not_found(self, form: Any, exc: UpstreamNotFound) -> HttpResponse:
         """The record went away while the change was sent: the 404 page, unless the action says

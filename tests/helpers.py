@@ -757,7 +757,7 @@ def worker_environment(postgres_url: str, redis_url: str, **extra: str) -> dict[
 
 def prepare_for_workers(env: dict[str, str], *, due: tuple[str, ...] = ("bulk_sweep",)) -> None:
     """Migrate, make the administrator, and leave only the `due` kinds of recurring work due (every
-    other kind dashboard/tasks.py declares waits an hour)."""
+    other kind declared in dashboard/tasks.py, today's and those added later, waits an hour)."""
     manage(env, "migrate", "--noinput")
     manage(
         env, "shell", "-c",

@@ -414,6 +414,22 @@ def test_a_support_agent_enables_and_disables_a_free_feature(support_client, san
     assert actions == [("feature.enable", "saved"), ("feature.disable", "saved")]
 
 
+def test_a_feature_gcore_no_longer_has_is_said_on_the_features_page(support_client, sandbox, wire):
+    """Gcore answers 404 to the switch (the activation went away meanwhile): the features page says
+    nothing was saved and shows what the client has now, not the dashboard's 404 page."""
+    client_id, feature = _client_without_free_feature(sandbox)
+    sandbox.add_fault("status", method="POST", path="/iam/admin/free_features", status=404)
+    response = support_client.post(
+        f"/clients/{client_id}/features/", {"feature": feature["id"], "action": "enable"}
+    )
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "Nothing was saved." in text and f"Enable {feature['name']}" in text
+    assert [call for call in wire if call[0] == "POST"] != []  # sent once, refused by Gcore
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.FEATURE_ENABLE)
+    assert entry.upstream_status == 404
+
+
 def test_paid_features_are_for_administrators(support_client, admin_client_, sandbox, wire):
     client_id = first_live_client(sandbox)
     _, catalogue = gcore_call(sandbox, "GET", "/iam/admin/feature")

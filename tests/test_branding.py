@@ -299,3 +299,55 @@ def test_gcores_field_errors_land_on_their_field(admin_client_, monkeypatch, bod
     assert (message in field) is shown_on_field
     entry = AuditEntry.objects.get(action=AuditEntry.Action.BRANDING_UPDATE)
     assert entry.outcome == "rejected" and entry.upstream_status == 400
+
+
+def test_a_logo_sent_twice_is_refused_as_tampered_and_nothing_is_sent(admin_client_, sandbox, wire):
+    """The page's file input takes one file: two under one name were not sent by it (Django would
+    quietly upload the last)."""
+    data = form_values(admin_client_) | {"brand_name": "Typed, not saved"}
+    two = [SimpleUploadedFile("one.png", PNG, "image/png"), SimpleUploadedFile("two.png", PNG, "image/png")]
+    response = admin_client_.post("/settings/branding/upload/", data | {"logo": two})
+    assert response.status_code == 400
+    text = page(response)
+    assert "changed outside the page: reload it" in text and 'value="Typed, not saved"' in text
+    assert writes(wire) == []
+    assert sandbox.branding_asset("logo") is None
+
+
+@pytest.mark.parametrize(
+    "doctor",
+    [
+        lambda data: data | {"brand_name": ["Edge Cloud", "Edge Networks"]},  # a field sent twice
+        lambda data: data | {"original": "[1, 2]"},  # the record the page was opened with, rewritten
+    ],
+)
+def test_an_upload_posted_with_a_doctored_branding_form_is_refused_and_nothing_is_sent(
+    admin_client_, sandbox, wire, doctor
+):
+    """The upload button posts the whole page: what rides along with the file was doctored, so the
+    post is not one the page sent, and the file is not sent either."""
+    data = doctor(form_values(admin_client_))
+    response = upload(admin_client_, data, logo=SimpleUploadedFile("logo.png", PNG, "image/png"))
+    assert response.status_code == 400
+    assert "changed outside the page: reload it" in page(response)
+    assert writes(wire) == [] and sandbox.branding_asset("logo") is None
+
+
+def test_a_typed_mail_password_is_never_echoed_logged_or_audited_whatever_the_answer(
+    admin_client_, sandbox, caplog
+):
+    """The password typed on the page, posted with a refused value, refused by Gcore, and along with
+    an upload: never in the page that answers, the logs or the activity log."""
+    typed = "Typed-mail-pass-77"
+    data = form_values(admin_client_) | {"mail_password": typed, "action": "save"}
+    answers = [admin_client_.post("/settings/branding/", data | {"color_header": "blue"})]
+    sandbox.add_fault("status", method="PUT", path="/iam/reselling/settings", status=400)
+    answers.append(admin_client_.post("/settings/branding/", data))
+    logo = SimpleUploadedFile("logo.png", PNG, "image/png")
+    answers.append(upload(admin_client_, data, logo=logo))
+    assert [response.status_code for response in answers] == [422, 422, 200]
+    for response in answers:
+        assert typed not in response.content.decode()
+    assert typed not in caplog.text
+    entries = AuditEntry.objects.all()
+    assert entries and typed not in json.dumps([[e.changes, e.details, e.message] for e in entries])

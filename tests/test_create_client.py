@@ -142,6 +142,17 @@ def test_a_create_that_never_reached_gcore_says_nothing_was_saved(support_client
     assert len(sandbox.client_ids()) == count_before
 
 
+def test_a_create_gcore_answers_404_keeps_the_form_as_typed(support_client, sandbox, wire):
+    """Any failure of the create shows the form again with what was typed, a 404 included (as
+    before the ChangeView port), not the dashboard's 404 page."""
+    sandbox.add_fault("status", method="POST", path="/iam/users", status=404)
+    response = support_client.post("/clients/new/", new_client(support_client))
+    assert response.status_code == 503
+    assert "Nothing was saved" in response.content.decode()
+    assert response.context["form"]["company"].value() == "Nouvelle Vague SARL"
+    assert len([call for call in wire if call[0] == "POST"]) == 1
+
+
 def test_managers_cannot_create_clients(manager_client):
     assert manager_client.get("/clients/new/").status_code == 403
     assert "New client" not in manager_client.get("/clients/").content.decode()

@@ -160,6 +160,15 @@ def test_deleting_an_address(admin_client_, sandbox, wire):
     assert again.status_code == 302 and writes(wire) == []
 
 
+def test_gcores_refusal_of_a_delete_is_said_and_audited(admin_client_, sandbox):
+    sandbox.add_fault("status", method="DELETE", path=f"{BASE}/203", status=400)
+    response = admin_client_.post("/settings/notifications/203/delete/")
+    assert response.status_code == 422 and "Gcore refused" in page(response)
+    assert 203 in stored(sandbox)
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.NOTIFICATION_DELETE)
+    assert entry.upstream_status == 400
+
+
 def test_only_administrators(support_client, manager_client, wire):
     for http in (support_client, manager_client):
         assert http.get("/settings/notifications/").status_code == 403

@@ -167,15 +167,17 @@ def test_the_reset_sends_one_delete_naming_every_product_and_is_audited_with_the
     assert "No client has its own setting" in words(admin_client_.get(response["Location"]))
 
 
-def test_a_refused_reset_is_said_audited_and_sent_once(admin_client_, sandbox, wire):
-    sandbox.add_fault("status", method="DELETE", path="/iam/products/availability/clients", status=403)
+@pytest.mark.parametrize("status", [400, 403])  # Gcore's refusal: of the request, or of the person
+def test_a_refused_reset_is_said_audited_and_sent_once(admin_client_, sandbox, wire, status):
+    sandbox.add_fault("status", method="DELETE", path="/iam/products/availability/clients", status=status)
     data = {"reason": "new price list", "confirm": "on"}
     response = admin_client_.post("/settings/products/reset/", data)
     assert response.status_code == 422 and "Gcore refused" in page(response)
     assert "new price list" in page(response)
     assert len(writes(wire)) == 1
     entry = AuditEntry.objects.get(action=AuditEntry.Action.DEFAULTS_RESET)
-    assert entry.outcome == "upstream_error" and entry.upstream_status == 403
+    assert entry.upstream_status == status
+    assert entry.outcome == ("rejected" if status == 400 else "upstream_error")
 
 
 def test_a_reset_whose_answer_never_came_is_not_sent_again(admin_client_, sandbox, wire):

@@ -209,6 +209,16 @@ def test_deleting_takes_the_seller_off_their_clients(admin_client_, sandbox, wir
     assert again.status_code == 302 and writes(wire) == []
 
 
+def test_deleting_a_seller_gcore_has_not_or_has_deleted_sends_nothing(admin_client_, sandbox, wire):
+    assert admin_client_.get("/sellers/9999/delete/").status_code == 404
+    unknown = admin_client_.post("/sellers/9999/delete/", {"reason": "gone", "confirm": "on"}, follow=True)
+    assert "Gcore has no such seller (any more): nothing was sent." in page(unknown)
+    gcore_call(sandbox, "DELETE", "/iam/admin/sellers/53")
+    opened = admin_client_.get("/sellers/53/delete/")
+    assert opened.status_code == 302 and opened["Location"] == "/sellers/"
+    assert writes(wire) == []
+
+
 def test_deleting_asks_for_a_fresh_confirmation(admin_user, wire):
     stale = logged_in(admin_user, confirmed=False)
     response = stale.post("/sellers/53/delete/", {"reason": "left the company", "confirm": "on"})
@@ -216,12 +226,14 @@ def test_deleting_asks_for_a_fresh_confirmation(admin_user, wire):
     assert writes(wire) == []
 
 
-def test_a_refused_delete_is_said_and_audited(admin_client_, sandbox):
-    sandbox.add_fault("status", method="DELETE", path="/iam/admin/sellers/53", status=403)
+@pytest.mark.parametrize("status", [400, 403])  # Gcore's refusal: of the request, or of the person
+def test_a_refused_delete_is_said_and_audited(admin_client_, sandbox, status):
+    sandbox.add_fault("status", method="DELETE", path="/iam/admin/sellers/53", status=status)
     response = admin_client_.post("/sellers/53/delete/", {"reason": "left", "confirm": "on"})
     assert response.status_code == 422 and "Gcore refused" in page(response)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.SELLER_DELETE)
-    assert entry.outcome == "upstream_error" and entry.upstream_status == 403
+    assert entry.upstream_status == status
+    assert entry.outcome == ("rejected" if status == 400 else "upstream_error")
 
 
 def test_a_staff_member_given_one_settings_permission_sees_that_page_only(db):

@@ -11,8 +11,8 @@ from django import forms
 from dashboard.forms.saving import (
     ID_MAX,
     NUMERIC,
-    OUT_OF_DATE,
     TAMPERED,
+    OriginalForm,
     PostForm,
     RecordEditForm,
     an_id,
@@ -119,11 +119,9 @@ class BillingEditForm(RecordEditForm):
 SYNC_CHOICES = [("leave", "Leave as they are"), ("to_spp", "Gcore → SPP"), ("to_gcore", "SPP → Gcore")]
 
 
-class BillingSyncForm(PostForm):
+class BillingSyncForm(OriginalForm):
     """For each field both systems hold: leave it, or copy one system's value to the other."""
 
-    original = forms.CharField(widget=forms.HiddenInput, required=False)
-    overwrite = forms.BooleanField(widget=forms.HiddenInput, required=False)
     email = forms.ChoiceField(label="Email", choices=SYNC_CHOICES, initial="leave", widget=forms.RadioSelect)
     company = forms.ChoiceField(
         label="Company", choices=SYNC_CHOICES, initial="leave", widget=forms.RadioSelect
@@ -150,17 +148,8 @@ class BillingSyncForm(PostForm):
         return original
 
     def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data  # what Form.clean returns (its stubs allow a subclass's None)
-        if "original" in self.errors:  # not even text a page could hold (a NUL byte)
-            del self.errors["original"]
-            data["original"] = TAMPERED
-        if data.get("original") is TAMPERED:
-            data["original"] = None
-            self.refuse_as_tampered()
-        elif "original" in data and data["original"] is None:
-            self.add_error(None, OUT_OF_DATE)
-        elif not self.errors and all(data.get(name) == "leave" for name in self.CHOICES):
+        data = super().clean()  # an out-of-date or doctored `original` is an error already
+        if not self.errors and all(data.get(name) == "leave" for name in self.CHOICES):
             self.add_error(None, "Choose at least one field to copy across.")
         return data
 

@@ -19,7 +19,6 @@ from dashboard.services.branding import (
     image_type,
 )
 from dashboard.services.notifications import NOTIFICATION_TYPES
-from dashboard.upstream.errors import UpstreamValidationError
 
 # -- notification e-mails ----------------------------------------------------------------------------
 
@@ -121,12 +120,12 @@ class BrandingForm(RecordEditForm):
     def editable(self) -> list[str]:
         return [name for name in super().editable if name != PASSWORD_FIELD]
 
-    def add_upstream_errors(self, exc: UpstreamValidationError) -> None:
+    def add_upstream_field_errors(self, field_errors: dict[str, list[str]]) -> None:
         """Gcore's errors on their fields, nested ones too when they come flattened under the
         top-level key as "supportPhone: message" (the documented `{"errors": {field: [msg]}}` shape
         holds no nesting); anything else as the base form places it."""
         rest: dict[str, list[str]] = {}
-        for api_name, messages in exc.field_errors.items():
+        for api_name, messages in field_errors.items():
             for message in messages:
                 path, text = api_name, message
                 while (match := NESTED.match(text)) and any(
@@ -137,17 +136,7 @@ class BrandingForm(RecordEditForm):
                     self.add_error(self.upstream_fields[path], text)
                 else:
                     rest.setdefault(api_name, []).append(message)
-        for api_name, messages in rest.items():  # as the base form places them
-            name = self.upstream_fields.get(api_name, api_name if api_name in self.editable else None)
-            for message in messages:
-                if name in self.fields:
-                    self.add_error(name, message)
-                else:
-                    self.add_error(None, f"{api_name}: {message}")
-        for message in exc.non_field_errors:
-            self.add_error(None, message)
-        if not exc.field_errors and not exc.non_field_errors:
-            self.add_error(None, exc.message)
+        super().add_upstream_field_errors(rest)
 
     def desired(self) -> dict[str, Any]:
         values = super().desired()

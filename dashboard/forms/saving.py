@@ -47,22 +47,27 @@ def posts_many(field: forms.Field) -> bool:
 
 
 class PostForm(forms.Form):
-    """A form a POST binds. A field sent more than once (where the page sends one value) makes it
-    invalid as tampered, whichever value Django would have taken: see `tampered`."""
+    """A form a POST binds. A field sent more than once (where the page sends one value or one
+    file) makes it invalid as tampered, whichever value Django would have taken: see `tampered`."""
 
     # Django's own (private, so left out of django-stubs): the errors so far, None until cleaned.
     _errors: ErrorDict | None
 
     def full_clean(self) -> None:
         super().full_clean()
-        if self.is_bound and hasattr(self.data, "getlist"):
+        if self.is_bound:
             repeated = [
                 name
                 for name, field in self.fields.items()
-                if not posts_many(field) and len(self.data.getlist(self.add_prefix(name))) > 1
+                if not posts_many(field) and len(self._sent(name, field)) > 1
             ]
             if repeated:
                 self.refuse_as_tampered()
+
+    def _sent(self, name: str, field: forms.Field) -> list[Any]:
+        """Every value the post holds for a field: a file field's among the uploads (request.FILES)."""
+        values = self.files if isinstance(field, forms.FileField) else self.data
+        return values.getlist(self.add_prefix(name)) if hasattr(values, "getlist") else []
 
     def refuse_as_tampered(self) -> None:
         if not self.tampered:
@@ -82,7 +87,7 @@ def json_record(
     `takes_lists`); None for anything else."""
     try:
         record = json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
         return None
     if not isinstance(record, dict):
         return None
@@ -107,30 +112,56 @@ class UpstreamErrorsForm(PostForm):
         return list(self.fields)
 
     def add_upstream_errors(self, exc: UpstreamValidationError) -> None:
-        for api_name, messages in exc.field_errors.items():
+        self.add_upstream_field_errors(exc.field_errors)
+        for message in exc.non_field_errors:
+            self.add_error(None, message)
+        if not exc.field_errors and not exc.non_field_errors:
+            self.add_error(None, exc.message)
+
+    def add_upstream_field_errors(self, field_errors: dict[str, list[str]]) -> None:
+        """Each message on its field, or above the form naming the upstream's field."""
+        for api_name, messages in field_errors.items():
             name = self.upstream_fields.get(api_name, api_name if api_name in self.editable else None)
             for message in messages:
                 if name in self.fields:
                     self.add_error(name, message)
                 else:
                     self.add_error(None, f"{api_name}: {message}")
-        for message in exc.non_field_errors:
-            self.add_error(None, message)
-        if not exc.field_errors and not exc.non_field_errors:
-            self.add_error(None, exc.message)
 
 
-class RecordEditForm(UpstreamErrorsForm):
+class OriginalForm(PostForm):
+    """A form that carries the values it was opened with: `original` (hidden, JSON; each form's
+    `clean_original` reads it, TAMPERED when it holds what the page could not have sent) and
+    `overwrite`, the explicit choice to save over a change made upstream meanwhile. A doctored
+    `original` makes the form tampered; a missing one, out of date."""
+
+    original = forms.CharField(widget=forms.HiddenInput, required=False)
+    overwrite = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stubs allow a subclass's None)
+        if "original" in self.errors:  # not even text a page could hold (a NUL byte)
+            del self.errors["original"]
+            data["original"] = TAMPERED
+        if data.get("original") is TAMPERED:
+            data["original"] = None
+            self.refuse_as_tampered()
+        elif "original" in data and data["original"] is None:
+            # A hidden field's error would be invisible: say it above the form.
+            self.add_error(None, OUT_OF_DATE)
+        return data
+
+
+class RecordEditForm(OriginalForm, UpstreamErrorsForm):
     """A form that edits an upstream record (Gcore's or SPP's): keeps the values it was opened with,
     and puts the upstream's errors on its fields.
 
     `original` (hidden, JSON) carries the values shown when the form was opened, so the service can
     tell what the person changed and whether Gcore changed the same fields meanwhile. `overwrite`
-    is the explicit choice to save over such a concurrent change.
+    is the explicit choice to save over such a concurrent change (`OriginalForm`).
     """
 
-    original = forms.CharField(widget=forms.HiddenInput, required=False)
-    overwrite = forms.BooleanField(widget=forms.HiddenInput, required=False)
     # The form's own hidden fields, never a field of the record.
     bookkeeping: ClassVar[tuple[str, ...]] = ("original", "overwrite", "reverts")
 
@@ -185,20 +216,6 @@ class RecordEditForm(UpstreamErrorsForm):
         except (ValidationError, TypeError, ValueError, ArithmeticError):
             return False
         return True
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data  # what Form.clean returns (its stubs allow a subclass's None)
-        if "original" in self.errors:  # not even text a page could hold (a NUL byte)
-            del self.errors["original"]
-            data["original"] = TAMPERED
-        if data.get("original") is TAMPERED:
-            data["original"] = None
-            self.refuse_as_tampered()
-        elif "original" in data and data["original"] is None:
-            # A hidden field's error would be invisible: say it above the form.
-            self.add_error(None, OUT_OF_DATE)
-        return data
 
     def desired(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.editable}

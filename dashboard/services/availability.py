@@ -3,7 +3,7 @@ time through the save pipeline, or reset to the defaults."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -91,6 +91,28 @@ def availability_refusal(exc: UpstreamPermissionDenied) -> str:
     return text
 
 
+def product_steps(products: list[str], set_one: Callable[[str, bool], object]) -> list[Step]:
+    """One step per product changed (Gcore's PATCH takes one product); a 403 from Gcore names the
+    services that keep the product, by status."""
+
+    def step(product: str) -> Step:
+        def send(changes: dict[str, Any], current: Mapping[str, Any]) -> None:
+            try:
+                set_one(product, bool(changes[product]))
+            except UpstreamPermissionDenied as exc:
+                exc.message = availability_refusal(exc)  # which services keep the product, and why
+                raise
+
+        return Step((product,), send)
+
+    return [step(product) for product in products]
+
+
+def shown_or_hidden(name: str, value: Any) -> str | None:
+    """A product's availability as the audit log words it."""
+    return None if value is None else ("shown" if value else "hidden")
+
+
 def availability_update(
     *,
     client_id: int,
@@ -103,26 +125,15 @@ def availability_update(
     """Show or hide products for the client: one PATCH per product changed."""
     gcore = get_gcore_client()
     products = list(desired)
-
-    def step(product: str) -> Step:
-        def send(changes: dict[str, Any], current: Mapping[str, Any]) -> None:
-            try:
-                gcore.set_client_availability(client_id, product, bool(changes[product]))
-            except UpstreamPermissionDenied as exc:
-                exc.message = availability_refusal(exc)  # which services keep the product, and why
-                raise
-
-        return Step((product,), send)
-
     save = Save(
         action=Action.AVAILABILITY_UPDATE,
         client_id=client_id,
         labels={product: product for product in products},
         read=partial(gcore.client_availability, client_id),
         values=_availability_values,
-        steps=[step(product) for product in products],
+        steps=product_steps(products, partial(gcore.set_client_availability, client_id)),
         invalidate=partial(versions.client_changed, client_id),
-        audit_value=lambda name, value: None if value is None else ("shown" if value else "hidden"),
+        audit_value=shown_or_hidden,
     )
     return run_save(
         save, original=original, desired=desired, actor=actor, overwrite=overwrite, ip_address=ip_address

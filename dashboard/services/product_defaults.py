@@ -17,10 +17,10 @@ from dashboard.gcore import get_gcore_client
 from dashboard.gcore.models import ProductAvailability
 from dashboard.services import versions
 from dashboard.services.audit import Action, FieldChange
-from dashboard.services.availability import availability_refusal
+from dashboard.services.availability import availability_refusal, product_steps, shown_or_hidden
 from dashboard.services.client_services import product_rank
 from dashboard.services.overview import client_counts, list_query_filters
-from dashboard.services.saves import Act, Save, SaveResult, Step, run_act, run_save
+from dashboard.services.saves import Act, Save, SaveResult, run_act, run_save
 from dashboard.upstream.errors import UpstreamError, UpstreamPermissionDenied
 
 # The personal-availability filter of the client list: the clients with their own setting of a product.
@@ -94,10 +94,6 @@ def _defaults_changed() -> None:
     versions.bump(versions.LISTS)
 
 
-def _shown(name: str, value: Any) -> Any:
-    return None if value is None else ("shown" if value else "hidden")
-
-
 def defaults_update(
     *,
     original: Mapping[str, Any],
@@ -110,24 +106,17 @@ def defaults_update(
     gcore = get_gcore_client()
     products = list(desired)
 
-    def step(product: str) -> Step:
-        def send(changes: dict[str, Any], current: Mapping[str, Any]) -> None:
-            try:
-                gcore.set_default_availability(product=product, available=bool(changes[product]))
-            except UpstreamPermissionDenied as exc:
-                exc.message = availability_refusal(exc)  # the services that keep the product, by status
-                raise
-
-        return Step((product,), send)
+    def set_default(product: str, available: bool) -> None:
+        gcore.set_default_availability(product=product, available=available)
 
     save = Save(
         action=Action.DEFAULTS_UPDATE,
         labels={product: product for product in products},
         read=defaults_read,
         values=dict,
-        steps=[step(product) for product in products],
+        steps=product_steps(products, set_default),
         invalidate=_defaults_changed,
-        audit_value=_shown,
+        audit_value=shown_or_hidden,
     )
     return run_save(
         save, original=original, desired=desired, actor=actor, overwrite=overwrite, ip_address=ip_address

@@ -41,7 +41,7 @@ from dashboard.services.clients import client_get
 from dashboard.services.features import feature_toggle, features_get, may_manage_feature
 from dashboard.services.onboarding import CreatedClient, client_create, client_created_meanwhile, sellers_get
 from dashboard.services.saves import SaveResult
-from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
+from dashboard.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
 from dashboard.views.clients import detail_context
 from dashboard.views.saving import change_failed, saved_message
 
@@ -230,6 +230,11 @@ class FeaturesView(ChangeView):
         self.load()  # what the client has now
         return 422
 
+    def not_found(self, form: FeatureToggleForm, exc: UpstreamNotFound) -> HttpResponse:
+        # Gcore has no such activation (any more): said on the page, as any failure of the switch
+        # is; a client gone altogether is the 404 page, when show_failure reads it again.
+        return self.upstream_failed(form, exc)
+
     def get_success_response(self, form: FeatureToggleForm, outcome: str) -> HttpResponse:
         name, verb = form.row().feature.name, "enabled" if form.enable else "disabled"
         if outcome == Outcome.UNCHANGED:
@@ -325,6 +330,11 @@ class ClientCreateView(ChangeView):
         if status != 422:  # a create that surely never reached Gcore can be sent again as it is
             status = 502 if exc.maybe_applied else 503
         return status
+
+    def not_found(self, form: ClientCreateForm, exc: UpstreamNotFound) -> HttpResponse:
+        # Nothing the create opens on can be gone: a 404 is a failure like any other, said on the
+        # form with everything typed kept.
+        return self.upstream_failed(form, exc)
 
     def render_form(self, form: ClientCreateForm, *, status: int = 200) -> HttpResponse:
         response = super().render_form(form, status=status)

@@ -37,7 +37,7 @@ from dashboard.services.people import (
 )
 from dashboard.services.users import client_user_get
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
-from dashboard.views.saving import change_failed
+from dashboard.views.saving import change_failed, refusal_on_form
 
 
 def _users_page(client_id: int) -> str:
@@ -99,12 +99,7 @@ class InviteView(ChangeView):
         )
 
     def show_failure(self, form: InviteForm, exc: UpstreamError) -> int:
-        if isinstance(exc, UpstreamValidationError):
-            form.add_upstream_errors(exc)
-            return 422
-        text, status = change_failed(exc)
-        form.add_error(None, text)
-        return status
+        return refusal_on_form(form, exc)
 
     def get_success_response(self, form: InviteForm, result: Any) -> HttpResponse:
         email = form.cleaned_data["email"]

@@ -58,17 +58,7 @@ from dashboard.services.product_defaults import (
 )
 from dashboard.services.saves import SaveResult
 from dashboard.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
-from dashboard.views.saving import change_failed, saved_message
-
-
-def _refusal(form: Any, exc: UpstreamError, *, input_kept: bool = True) -> int:
-    """Gcore's field errors on their fields, anything else above the form; the status."""
-    if isinstance(exc, UpstreamValidationError):
-        form.add_upstream_errors(exc)
-        return 422
-    text, status = change_failed(exc, input_kept=input_kept)
-    form.add_error(None, text)
-    return status
+from dashboard.views.saving import refusal_above_form, refusal_on_form, saved_message
 
 
 def _done(request: HtmxHttpRequest, message: str, to: str, *, level: int = messages.SUCCESS) -> HttpResponse:
@@ -160,7 +150,7 @@ class ProductDefaultsResetView(ProductDefaultsPage, ChangeView):
         )
 
     def show_failure(self, form: ConfirmForm, exc: UpstreamError) -> int:
-        return _refusal(form, exc)
+        return refusal_above_form(form, exc)
 
     def get_success_response(self, form: ConfirmForm, result: None) -> HttpResponse:
         return _done(self.request, "Every client follows the default products again.", "settings-products")
@@ -202,7 +192,7 @@ class NotificationsView(NotificationsPage, ChangeView):
         )
 
     def show_failure(self, form: NotificationCreateForm, exc: UpstreamError) -> int:
-        return _refusal(form, exc)
+        return refusal_on_form(form, exc)
 
     def get_success_response(self, form: NotificationCreateForm, result: NotificationSetting) -> HttpResponse:
         kind = NOTIFICATION_TYPES.get(result.notification_type, result.notification_type)
@@ -285,11 +275,8 @@ class NotificationDeleteView(ChangeView):
     def load(self) -> None:
         self.setting = notification_get(setting_id=self.kwargs["setting_id"])
 
-    def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return super().post(request, *args, **kwargs)
-        except UpstreamNotFound:  # gone before the form was read: nothing to send
-            return self.gone()
+    def not_loaded(self, exc: UpstreamNotFound) -> HttpResponse:
+        return self.gone()
 
     def gone(self) -> HttpResponse:
         message = "Gcore has no such notification (any more): nothing was sent."
@@ -305,7 +292,7 @@ class NotificationDeleteView(ChangeView):
         return self.gone()
 
     def show_failure(self, form: PostForm, exc: UpstreamError) -> int:
-        return _refusal(form, exc, input_kept=False)
+        return refusal_above_form(form, exc, input_kept=False)
 
     def get_success_response(self, form: PostForm, result: None) -> HttpResponse:
         message = f"Gcore no longer e-mails {self.setting.email} about this."
@@ -402,6 +389,14 @@ class BrandingUploadView(BrandingPage, ChangeView):
     def get_form(self) -> BrandingUploadForm:
         return BrandingUploadForm(self.request.POST, self.request.FILES)
 
+    def accepts(self, form: BrandingUploadForm) -> bool:
+        valid = form.is_valid()
+        typed = BrandingForm(self.request.POST)  # what rides along with the file, kept on the page
+        if not typed.is_valid() and typed.tampered:
+            form.refuse_as_tampered()  # a post the page did not send: the file is not sent either
+            return False
+        return valid
+
     def get_context_data(self, **extra: Any) -> dict[str, Any]:
         upload = extra.pop("form")
         typed = BrandingForm(self.request.POST) if self.request.method == "POST" else None
@@ -424,7 +419,7 @@ class BrandingUploadView(BrandingPage, ChangeView):
             for message in exc.non_field_errors or ([] if exc.field_errors else [exc.message]):
                 form.add_error(None, message)
             return 422
-        return _refusal(form, exc, input_kept=False)
+        return refusal_on_form(form, exc, input_kept=False)
 
     def get_success_response(self, form: BrandingUploadForm, result: object) -> HttpResponse:
         names = " and ".join(f"{asset.field} {asset.filename}" for asset in form.assets())

@@ -3,6 +3,8 @@ words for a failed or partial write, and the status to answer with (used by dash
 
 from __future__ import annotations
 
+from typing import Any
+
 from dashboard.forms.saving import RecordEditForm
 from dashboard.http import HtmxHttpRequest, refusal_text, upstream_failure
 from dashboard.services.audit import Outcome
@@ -25,6 +27,23 @@ def form_error_from(form: RecordEditForm, exc: UpstreamError) -> int:
     failure = upstream_failure(exc)
     form.add_error(None, failed_write_text(exc))
     return failure.status
+
+
+def refusal_on_form(form: Any, exc: UpstreamError, *, input_kept: bool = True) -> int:
+    """A change's form (an UpstreamErrorsForm) after the upstream refused or failed it: its field
+    errors on their fields, anything else above the form as `change_failed` says it; the status."""
+    if isinstance(exc, UpstreamValidationError):
+        form.add_upstream_errors(exc)
+        return 422
+    return refusal_above_form(form, exc, input_kept=input_kept)
+
+
+def refusal_above_form(form: Any, exc: UpstreamError, *, input_kept: bool = True) -> int:
+    """A confirmation's form (nothing on it that the upstream could name) after the upstream
+    refused or failed the action: said above the form as `change_failed` says it; the status."""
+    text, status = change_failed(exc, input_kept=input_kept)
+    form.add_error(None, text)
+    return status
 
 
 def change_failed(exc: UpstreamError, *, input_kept: bool = True) -> tuple[str, int]:

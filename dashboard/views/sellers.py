@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -35,8 +36,8 @@ from dashboard.services.sellers import (
     seller_values,
     sellers_list,
 )
-from dashboard.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamValidationError
-from dashboard.views.saving import change_failed, saved_message
+from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
+from dashboard.views.saving import refusal_above_form, refusal_on_form, saved_message
 
 MANAGE = "manage_sellers"
 
@@ -67,16 +68,6 @@ def sellers_view(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, "sellers/list.html", context, partial="seller-results")
 
 
-def _gcore_refusal(form: Any, exc: UpstreamError) -> int:
-    """Gcore's field errors on their fields, anything else above the form; the status."""
-    if isinstance(exc, UpstreamValidationError):
-        form.add_upstream_errors(exc)
-        return 422
-    text, status = change_failed(exc)
-    form.add_error(None, text)
-    return status
-
-
 class SellerCreateView(ChangeView):
     """POST /iam/admin/sellers: Gcore e-mails the new seller an activation link."""
 
@@ -91,7 +82,7 @@ class SellerCreateView(ChangeView):
         )
 
     def show_failure(self, form: SellerCreateForm, exc: UpstreamError) -> int:
-        return _gcore_refusal(form, exc)
+        return refusal_on_form(form, exc)
 
     def get_success_response(self, form: SellerCreateForm, result: Seller) -> HttpResponse:
         messages.success(
@@ -127,6 +118,10 @@ class SellerEditView(RecordChangeView):
         return redirect("seller-list")
 
 
+class _SellerDeleted(Exception):
+    """The seller is deleted already (Gcore keeps them, marked): there is nothing to send."""
+
+
 class SellerDeleteView(ChangeView):
     """DELETE /iam/admin/sellers/{id}: what the seller loses and how many clients carry their id, a
     reason, the tick, and the fresh confirmation of the risky actions."""
@@ -138,22 +133,20 @@ class SellerDeleteView(ChangeView):
     template_name, partial_name = "sellers/delete.html", "seller-delete"
 
     def load(self) -> None:
-        if hasattr(self, "seller"):
-            return
         self.seller = seller_get(seller_id=self.kwargs["seller_id"])  # a 404 is the GET's answer
+        if self.seller.deleted:
+            raise _SellerDeleted
         counts = seller_client_counts(seller_ids=[self.seller.id])
         self.clients = counts.get(self.seller.id, 0) if counts is not None else None
 
-    def get(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.load()
-        return self.gone() if self.seller.deleted else super().get(request, *args, **kwargs)
-
-    def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            self.load()
-        except UpstreamNotFound:
+            return super().dispatch(request, *args, **kwargs)
+        except _SellerDeleted:  # raised by load(), before any form is read: nothing was sent
             return self.gone()
-        return self.gone() if self.seller.deleted else super().post(request, *args, **kwargs)
+
+    def not_loaded(self, exc: UpstreamNotFound) -> HttpResponse:
+        return self.gone()
 
     def gone(self) -> HttpResponse:
         messages.info(self.request, "Gcore has no such seller (any more): nothing was sent.")
@@ -173,6 +166,9 @@ class SellerDeleteView(ChangeView):
             actor=self.request.user,
             ip_address=client_ip(self.request),
         )
+
+    def show_failure(self, form: ConfirmForm, exc: UpstreamError) -> int:
+        return refusal_above_form(form, exc)
 
     def not_found(self, form: Any, exc: UpstreamNotFound) -> HttpResponse:
         return self.gone()

@@ -8,8 +8,9 @@ rest of the form is valid). Then, one field at a time, it posts junk in that fie
 - the field twice (a list where one value belongs), the junk value first, so a view that reads
   the last value only would take the genuine one and miss the doctoring;
 - in a hidden field: a JSON object, a JSON array, a JSON string, plain text, a huge string, a
-  40- and a 5,000-digit number, a NUL byte, and, where the field holds a JSON record (`original`), that record
-  with each of its values replaced by an object, a list and non-numeric text;
+  40- and a 5,000-digit number, a NUL byte, JSON nested 100,000 deep, and, where the field holds
+  a JSON record (`original`), that record with each of its values replaced by an object, a list
+  and non-numeric text;
 - in a numeric field: text, a fraction, a negative number, a number too large (for the type or
   for any id), NaN and Infinity;
 - in a text field: a NUL byte and a huge string;
@@ -43,7 +44,9 @@ NUL = "junk\x00walk"
 UNKNOWN = "no-such-choice"
 INTEGER_JUNK = ("abc", "1.5", "1e400", "-1", "9" * 40, "9" * 5000)
 DECIMAL_JUNK = ("abc", "1e400", "NaN", "Infinity")
-HIDDEN_JUNK = ('{"a": {"b": 1}}', "[1, 2]", '"abc"', "abc", HUGE, NUL, "9" * 40, "9" * 5000)
+# JSON nested deeper than Python's recursion limit: json.loads raises RecursionError, not ValueError.
+DEEP_JSON = "[" * 100_000
+HIDDEN_JUNK = ('{"a": {"b": 1}}', "[1, 2]", '"abc"', "abc", HUGE, NUL, "9" * 40, "9" * 5000, DEEP_JSON)
 RECORD_VALUE_JUNK = ({"x": 1}, [1, 2], "abc")
 
 
