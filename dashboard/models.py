@@ -402,6 +402,8 @@ class RequestBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minute:%Y-%m-%d %H:%M}: {self.used}"
+
+
 class Schedule(models.Model):
     """One kind of recurring work (dashboard/tasks.py declares them): when it runs next, the
     occurrence queued or running now (at most one: claimed on this row), and how the last one went."""
