@@ -48,6 +48,9 @@ MASK = "********"
 # names one of these (any case, anywhere in the key: `newPassword`, `api_key`, `refresh_token`).
 SECRET_KEY_PARTS = (
     "password",
+    "passwd",
+    "pwd",
+    "passphrase",
     "secret",
     "token",
     "key",
@@ -56,18 +59,32 @@ SECRET_KEY_PARTS = (
     "otp",
     "credential",
     "authorization",
+    "cookie",
 )
 # Paths whose bodies are secrets whatever their keys (a password change sends `old`, `new`, `double`).
 SECRET_PATHS = re.compile(r"/password|/auth/", re.IGNORECASE)
 # A JSON web token anywhere in a text (a session refresh, an Authorization copied into a body).
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 # A `"key": value` or `key=value` pair in a text that is not whole JSON (a body cut at its length
-# bound, a form body): the value up to its closing quote, or up to the next separator.
+# bound, a form body): the value up to its closing quote, or up to the next separator. The key may
+# be a form's nested name, brackets plain or percent-encoded (`user[password]`, `user%5Bpassword%5D`).
+_SECRET_WORDS = "|".join(SECRET_KEY_PARTS)
+_KEY_CHARS = r"[A-Za-z0-9_.\-\[\]%]*"
 _PAIR = re.compile(
-    r"""(?P<key>["']?[A-Za-z0-9_.-]*(?:password|secret|token|key|refresh|jwt|otp|credential|authorization)"""
-    r"""[A-Za-z0-9_.-]*["']?\s*[:=]\s*)(?P<value>"(?:[^"\\]|\\.)*"?|'[^']*'?|[^,&}\]\s]*)""",
+    rf"""(?P<key>["']?{_KEY_CHARS}(?:{_SECRET_WORDS}){_KEY_CHARS}["']?\s*[:=]\s*)"""
+    r"""(?P<value>"(?:[^"\\]|\\.)*"?|'[^']*'?|[^,&}\]\s]*)""",
     re.IGNORECASE,
 )
+# An XML element named for a secret: `<password>...</password>`.
+_ELEMENT = re.compile(
+    rf"(?P<open><[A-Za-z0-9_:.-]*(?:{_SECRET_WORDS})[A-Za-z0-9_:.-]*[^>]*>)[^<]*", re.IGNORECASE
+)
+# A name/value object names its secret in a value (`{"name": "X-Auth-Token", "value": "..."}`, as
+# headers and parameters are often sent): its value keys are masked when its name key names one.
+NAME_KEYS = ("name", "key", "header", "field", "param", "parameter")
+VALUE_KEYS = ("value", "values", "val", "content", "data")
+# A string that is itself JSON or a query string is masked as one (a body inside a body).
+_NESTED_DEPTH = 4
 
 # A client id in a path: /iam/clients/5003/..., /iam/v2/clients/5003/...,
 # /iam/products/availability/clients/5003 (never /iam/clients/me).
@@ -80,18 +97,24 @@ def is_secret_key(key: str) -> bool:
     return any(part in lowered for part in SECRET_KEY_PARTS)
 
 
-def _mask_value(value: Any, *, everything: bool) -> Any:
+def _mask_value(value: Any, *, everything: bool, depth: int = 0) -> Any:
     if isinstance(value, dict):
+        named_secret = any(
+            str(key).lower() in NAME_KEYS and isinstance(sub, str) and is_secret_key(sub)
+            for key, sub in value.items()
+        )
         return {
-            key: _mask_all(sub) if is_secret_key(str(key)) else _mask_value(sub, everything=everything)
+            key: _mask_all(sub)
+            if is_secret_key(str(key)) or (named_secret and str(key).lower() in VALUE_KEYS)
+            else _mask_value(sub, everything=everything, depth=depth)
             for key, sub in value.items()
         }
     if isinstance(value, list):
-        return [_mask_value(item, everything=everything) for item in value]
+        return [_mask_value(item, everything=everything, depth=depth) for item in value]
     if everything and value is not None:
         return MASK
     if isinstance(value, str):
-        return JWT.sub(MASK, value)
+        return _mask_string(value, depth=depth + 1)
     return value
 
 
@@ -104,8 +127,23 @@ def _mask_all(value: Any) -> Any:
     return MASK if value is not None else None
 
 
+def _mask_string(text: str, *, depth: int) -> str:
+    """A string value: JSON inside it walked like a body, anything else masked as text."""
+    if depth <= _NESTED_DEPTH and text.lstrip()[:1] in ("{", "["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            masked = _mask_value(parsed, everything=False, depth=depth)
+            return json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
+    return _mask_text(text)
+
+
 def _mask_text(text: str) -> str:
-    return JWT.sub(MASK, _PAIR.sub(lambda m: f"{m.group('key')}{_masked_like(m.group('value'))}", text))
+    masked = _PAIR.sub(lambda m: f"{m.group('key')}{_masked_like(m.group('value'))}", text)
+    masked = _ELEMENT.sub(lambda m: f"{m.group('open')}{MASK}", masked)
+    return JWT.sub(MASK, masked)
 
 
 def _masked_like(value: str) -> str:
@@ -136,10 +174,18 @@ def mask_query(query: str | None) -> str:
     """The query string with the value of every secret-named parameter masked."""
     if not query:
         return ""
+    query = query.removeprefix("?")
     pairs = parse_qsl(query, keep_blank_values=True)
     if not pairs:
         return _mask_text(query)
-    return urlencode([(key, MASK if is_secret_key(key) else JWT.sub(MASK, value)) for key, value in pairs])
+    masked = [(key, MASK if is_secret_key(key) else _mask_string(value, depth=1)) for key, value in pairs]
+    return urlencode(masked, safe="*")
+
+
+def mask_path(path: str) -> str:
+    """The path with a query string written into it masked too, and any JSON web token in it."""
+    head, mark, query = path.partition("?")
+    return JWT.sub(MASK, head) + (f"{mark}{mask_query(query)}" if mark else "")
 
 
 def client_ids_of(entry: ActivityRequest) -> set[int]:
@@ -339,7 +385,7 @@ def _store_requests(entries: Sequence[ActivityRequest]) -> int:
                 client=entry.client,
                 token=entry.token,
                 requested_at=entry.requested_at,
-                path=entry.path[:2000],
+                path=mask_path(entry.path)[:2000],
                 remote_ip_address=(entry.remote_ip_address or "")[:64],
                 host=(entry.host or "")[:255],
                 method=entry.method.upper()[:16],

@@ -19,6 +19,7 @@ from dashboard.services.activity_index import (
     activity_indexed_as_of,
     client_ids_of,
     mask_body,
+    mask_path,
     mask_query,
 )
 from tests.helpers import first_live_client, gcore_call
@@ -158,6 +159,13 @@ def test_the_command_indexes_and_says_what_it_did(sandbox, capsys):
         ({"old": CANARY, "new": CANARY + "2", "double": CANARY + "2"}, "/iam/users/7/password", [CANARY]),
         ({"token": {"value": CANARY, "nested": [CANARY]}}, "/x", [CANARY]),
         ({"note": "Bearer eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"}, "/x", ["eyJhbGciOi"]),
+        ({"note": json.dumps({"password": CANARY})}, "/x", [CANARY]),
+        ({"note": json.dumps([{"meta": json.dumps({"token": CANARY})}])}, "/x", [CANARY]),
+        ({"headers": [{"name": "X-Auth-Token", "value": CANARY}]}, "/x", [CANARY]),
+        ({"params": [{"key": "api_key", "values": [CANARY]}]}, "/x", [CANARY]),
+        ({"note": f"password={CANARY}"}, "/x", [CANARY]),
+        ({"url": f"https://h.example/cb?access_token={CANARY}"}, "/x", [CANARY]),
+        ({"passwd": CANARY, "pwd": CANARY, "Cookie": CANARY}, "/x", [CANARY]),
     ],
 )
 def test_secrets_in_json_bodies_are_masked(body, path, hidden):
@@ -172,6 +180,9 @@ def test_a_body_that_is_not_whole_json_is_masked_too():
     masked = mask_body(cut, path="/iam/users")
     assert CANARY not in masked and "abc" not in masked and "Acme" in masked
     assert CANARY not in mask_body(f"username=a&password={CANARY}&x=1", path="/login")
+    forms = (f"user%5Bpassword%5D={CANARY}&x=1", f"user[password]={CANARY}", f"<password>{CANARY}</password>")
+    for form in forms:
+        assert CANARY not in mask_body(form, path="/x"), form
 
 
 def test_what_is_no_secret_is_kept():
@@ -182,6 +193,10 @@ def test_what_is_no_secret_is_kept():
 def test_query_strings_are_masked():
     masked = mask_query(f"limit=10&access_token={CANARY}&apiKey={CANARY}&q=ok")
     assert CANARY not in masked and "q=ok" in masked and "limit=10" in masked
+    queries = (f"?token={CANARY}", f"filter={json.dumps({'password': CANARY})}", f"next=/a?token={CANARY}")
+    for query in queries:
+        assert CANARY not in mask_query(query), query
+    assert CANARY not in mask_path(f"/iam/x?token={CANARY}") and mask_path("/iam/clients/5").endswith("/5")
 
 
 def test_a_password_sent_through_the_api_is_never_stored(sandbox):
