@@ -144,6 +144,33 @@ def test_a_task_left_running_by_a_dead_worker_is_shown_failed_with_why(admin_cli
 
 
 @pytest.mark.django_db
+def test_an_occurrence_whose_task_ended_before_it_started_does_not_hold_the_slot_for_ever(admin_client_):
+    """A worker killed after taking the task but before the occurrence said it started (or a task
+    that failed before its first line): the slot is freed once the task is no longer waiting, so
+    the kind runs again; one still waiting for a free worker keeps it (nothing piles up)."""
+    from django_tasks_db.models import DBTaskResult
+
+    long_ago = timezone.now() - timedelta(hours=1)
+    with override_settings(TASKS=DATABASE):
+        schedules_tick()
+        Schedule.objects.update(enqueued_at=long_ago, next_run=long_ago)
+        assert schedules_tick() == []  # each still waits for a worker: kept
+        assert not schedule_run_now("prune")
+        result = DBTaskResult.objects.get(task_path="dashboard.tasks.prune_task_results")
+        DBTaskResult.objects.filter(pk=result.pk).update(status="RUNNING", started_at=long_ago)  # then killed
+        assert schedules_tick() == ["prune"]
+        row = Schedule.objects.get(kind="prune")
+        assert row.last_outcome == "lost" and row.occurrence and row.started_at is None
+        result.refresh_from_db()
+        assert result.status == "FAILED"
+        assert DBTaskResult.objects.filter(task_path=result.task_path, status="READY").count() == 1
+        # Just queued and already taken by a worker about to start it: not lost.
+        Schedule.objects.filter(kind="prune").update(enqueued_at=timezone.now())
+        DBTaskResult.objects.filter(task_path=result.task_path, status="READY").update(status="RUNNING")
+        assert not schedule_run_now("prune")
+
+
+@pytest.mark.django_db
 def test_tick_schedules_once_enqueues_what_is_due_for_another_backend():
     with override_settings(TASKS=DUMMY):
         call_command("tick_schedules", "--once")
