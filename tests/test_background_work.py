@@ -89,13 +89,20 @@ def test_a_failed_task_is_kept_with_its_error_on_the_page(admin_client_, sandbox
 
 
 @pytest.mark.django_db
-def test_the_page_is_for_administrators_and_run_now_refuses_an_unknown_kind(admin_client_, manager_client):
-    assert manager_client.get("/tasks/").status_code == 403
-    assert manager_client.post("/tasks/", {"kind": "prune"}).status_code == 403
+def test_the_page_is_for_administrators_and_run_now_refuses_an_unknown_kind(
+    admin_client_, manager_client, support_client
+):
+    for http in (manager_client, support_client):
+        assert http.get("/tasks/").status_code == 403
+        assert http.post("/tasks/", {"kind": "prune"}).status_code == 403
+    assert not Schedule.objects.exclude(occurrence="").exists()
     with override_settings(TASKS=DUMMY):
         response = admin_client_.post("/tasks/", {"kind": "rm -rf"})
         assert response.status_code == 422
         assert "No such kind of work" in response.content.decode()
+        twice = "kind=prune&kind=drift"
+        response = admin_client_.post("/tasks/", twice, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 400 and "nothing was queued" in response.content.decode()
         assert queued_tasks() == []
         response = admin_client_.post("/tasks/", {"kind": "prune"}, follow=True)
         body = html.unescape(response.content.decode())
