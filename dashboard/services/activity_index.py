@@ -3,11 +3,12 @@ account and the accounts' status changes, each tied to the clients it concerns.
 
 One pass (`activity_index_pass`) reads each log newest first, page by page, with `limit` and
 `offset` only (the spec documents nothing else: docs/gcore-api-notes.md §13), until it reaches an
-entry at or before what an earlier complete pass stored, the log's end, or GCORE_ACTIVITY_DAYS
-back on the first run. New entries arriving between two pages shift the offsets, so a page may
-repeat entries already read: they are told apart by Gcore's id and the reading goes on until the
-overlap. A pass cut short (its page budget spent) leaves the rest to the next one: nothing is
-marked complete past what was read. Entries older than GCORE_ACTIVITY_RETENTION_DAYS are pruned.
+entry LATE_ARRIVALS before what an earlier complete pass stored (an entry Gcore logs late is still
+found), the log's end, or GCORE_ACTIVITY_DAYS back on the first run. New entries arriving between
+two pages shift the offsets, so a page may repeat entries already read: they are told apart by
+Gcore's id and the reading goes on until the overlap. A pass cut short (its page budget spent)
+leaves the rest to the next one: nothing is marked complete past what was read. Entries older
+than GCORE_ACTIVITY_RETENTION_DAYS are pruned.
 
 Request bodies and query strings are masked before they are stored (`mask_body`, `mask_query`):
 no value whose key names a password, secret, token or key ever reaches the database.
@@ -42,6 +43,10 @@ PAGE_SIZE = 100
 REFRESH_PAGES = 20
 # A safety net for an unbounded pass against a log that never ends (1,000 pages of 100).
 MAX_PAGES = 1_000
+# Each pass reads back this far before what the last complete pass had: an entry logged late (a slow
+# request whose entry carries its start, written after quicker ones) is still found; the entries
+# read again are told apart by Gcore's id, as repeats.
+LATE_ARRIVALS = timedelta(minutes=10)
 
 MASK = "********"
 # Gcore: request bodies are logged as sent, secrets included (§13). A value is masked when its key
@@ -307,7 +312,7 @@ def _index_log(
     state, _ = ActivityIndexState.objects.get_or_create(log=name)
     retention = now - timedelta(days=settings.GCORE_ACTIVITY_RETENTION_DAYS)
     # The first run reads back GCORE_ACTIVITY_DAYS; later ones until what the last complete one had.
-    floor = state.complete_through
+    floor = state.complete_through - LATE_ARRIVALS if state.complete_through is not None else None
     horizon = (
         max(now - timedelta(days=settings.GCORE_ACTIVITY_DAYS), retention) if floor is None else retention
     )

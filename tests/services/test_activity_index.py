@@ -97,6 +97,22 @@ def test_a_second_pass_reads_only_what_is_new_even_when_entries_arrive_between_p
     assert sorted(GcoreRequest.objects.values_list("id", flat=True)) == sorted(log_ids(sandbox))
 
 
+def test_an_entry_logged_late_with_an_earlier_time_is_still_found(sandbox):
+    """Gcore may write a slow request's entry (dated at its start) after quicker, later ones: the
+    next pass reads back far enough to find it, and stores nothing twice."""
+    client_id = first_live_client(sandbox)
+    gcore_call(sandbox, "GET", f"/iam/clients/{client_id}")
+    activity_index_pass()
+    gcore_call(sandbox, "PATCH", f"/iam/clients/{client_id}", {"custom_id": "slow-one"})
+    newest = GcoreRequest.objects.order_by("-requested_at").first()
+    late = sandbox._store.recorded_requests[-1]
+    late["requested_at"] = (newest.requested_at - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    again = activity_index_pass()
+    assert again.requests.stored == 1
+    assert GcoreRequest.objects.filter(id=late["id"], data__contains="slow-one").exists()
+    assert sorted(GcoreRequest.objects.values_list("id", flat=True)) == sorted(log_ids(sandbox))
+
+
 def test_a_pass_cut_short_leaves_no_gap(sandbox):
     first = activity_index_pass(max_pages=2)
     assert not first.requests.complete and first.requests.stored == 200
