@@ -106,6 +106,22 @@ def test_filters_by_source_origin_and_dates(sandbox, monkeypatch, manager_client
     assert set(sources(since="yesterday", source="dashboard")[0]) == {"dashboard"}
 
 
+def test_dates_at_the_calendars_edge_bound_nothing_instead_of_failing(sandbox, manager_client, support):
+    client_id = first_live_client(sandbox)
+    audit_record(
+        actor=support, action=AuditEntry.Action.CLIENT_UPDATE, outcome="saved", client_id=client_id,
+        changes=[FieldChange("companyName", "Old Co", "Edge Co")],
+    )  # fmt: skip
+    for url in (
+        timeline_url(client_id, until="9999-12-31"),
+        timeline_url(client_id, since="0001-01-01", until="9999-12-30"),
+        "/activity/gcore/?until=9999-12-31&since=0001-01-01",
+    ):
+        response = manager_client.get(url)
+        assert response.status_code == 200, url
+    assert "Edge Co" in manager_client.get(timeline_url(client_id, until="9999-12-31")).content.decode()
+
+
 def test_paged_and_htmx_answers_the_results_alone(sandbox, manager_client, support):
     client_id = first_live_client(sandbox)
     for n in range(60):
