@@ -214,3 +214,20 @@ def test_reverting_a_move_asks_for_the_fresh_confirmation_first(admin_user, sand
     http.post(asked["Location"], {"password": PASSWORD})
     assert sandbox.client_json(client["id"])["resellers"] == client["resellers"]
     assert AuditEntry.objects.filter(client_id=client["id"]).first().details["reverts"] == entry.pk
+
+
+def test_an_edit_of_a_user_removed_since_cannot_be_reverted(support_client, sandbox, wire):
+    client_id, user = client_and_user(sandbox)
+    url = f"/clients/{client_id}/users/{user['id']}/edit/"
+    page = support_client.get(url).content.decode()
+    data = posted_as_shown(page, "company") | {"company": "Gone Ltd"}
+    assert support_client.post(url, data).status_code == 302
+    entry = AuditEntry.objects.filter(action="user.update").first()
+    revert_page = support_client.get(f"{url}?revert={entry.pk}").content.decode()
+    status, _ = gcore_call(sandbox, "DELETE", f"/iam/clients/{client_id}/client-users/{user['id']}")
+    assert status < 300
+    del wire[:]
+    assert support_client.get(f"{url}?revert={entry.pk}").status_code == 404
+    response = support_client.post(url, posted_as_shown(revert_page, "company"))
+    assert response.status_code in (404, 410, 422)
+    assert writes(wire) == []
