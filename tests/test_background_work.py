@@ -178,6 +178,28 @@ def test_an_occurrence_whose_task_ended_before_it_started_does_not_hold_the_slot
 
 
 @pytest.mark.django_db
+def test_an_occurrence_delivered_twice_at_once_runs_once():
+    """A queue that may hand a task out twice (another backend's at-least-once delivery): the
+    second start of the same occurrence, while the first runs, does nothing."""
+    from dashboard.services.schedules import schedule_occurrence
+
+    with override_settings(TASKS=DUMMY):
+        schedule_run_now("prune")
+        token = Schedule.objects.get(kind="prune").occurrence
+        runs: list[str] = []
+
+        def work(beat, actor):
+            runs.append("first")
+            second = schedule_occurrence("prune", token, lambda beat, actor: runs.append("second") or "")
+            return second
+
+        said = schedule_occurrence("prune", token, work)
+    assert runs == ["first"] and said.startswith("Not run")
+    row = Schedule.objects.get(kind="prune")
+    assert row.occurrence == "" and row.last_outcome == "ok"
+
+
+@pytest.mark.django_db
 def test_tick_schedules_once_enqueues_what_is_due_for_another_backend():
     with override_settings(TASKS=DUMMY):
         call_command("tick_schedules", "--once")

@@ -209,10 +209,10 @@ def schedule_claim(name: str, *, actor: User | None = None) -> str | None:
 
 def schedule_occurrence(name: str, token: str, work: Work) -> str:
     """Run one occurrence of `name`: nothing when `token` is no longer the kind's occurrence (run
-    twice, or taken for lost); else `work`, its outcome recorded on the row (an error re-raised, so
-    the task result keeps it too)."""
+    twice, or taken for lost) or has started already (a queue that hands a task out twice); else
+    `work`, its outcome recorded on the row (an error re-raised, so the task result keeps it too)."""
     now = timezone.now()
-    started = Schedule.objects.filter(kind=name, occurrence=token).update(
+    started = Schedule.objects.filter(kind=name, occurrence=token, started_at__isnull=True).update(
         started_at=now, beat_at=now, last_started_at=now
     )
     if not started:
