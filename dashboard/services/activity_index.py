@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -95,6 +95,8 @@ _NESTED_DEPTH = 4
 # /iam/products/availability/clients/5003 (never /iam/clients/me).
 _CLIENT_IN_PATH = re.compile(r"/clients/([0-9]+)(?=/|$)")
 CLIENT_ID_KEYS = ("client_id", "clientid", "client")
+# The largest client id the index holds (a BigIntegerField).
+ID_MAX = 2**63 - 1
 
 
 def is_secret_key(key: str) -> bool:
@@ -199,10 +201,14 @@ def client_ids_of(entry: ActivityRequest) -> set[int]:
     found: set[int] = set()
     if entry.client is not None:
         found.add(entry.client)
-    found.update(int(match) for match in _CLIENT_IN_PATH.findall(entry.path or ""))
-    for key, value in parse_qsl(entry.query_params or "", keep_blank_values=True):
-        if key.lower() in CLIENT_ID_KEYS and value.strip().isdigit():
-            found.add(int(value))
+    found.update(_ids(_CLIENT_IN_PATH.findall(entry.path or "")))
+    found.update(
+        _ids(
+            value
+            for key, value in parse_qsl(entry.query_params or "", keep_blank_values=True)
+            if key.lower() in CLIENT_ID_KEYS
+        )
+    )
     if entry.data:
         try:
             body = json.loads(entry.data)
@@ -216,8 +222,8 @@ def _client_ids_in(value: Any) -> set[int]:
     found: set[int] = set()
     if isinstance(value, dict):
         for key, sub in value.items():
-            if str(key).lower() in ("client_id", "clientid") and _is_id(sub):
-                found.add(int(sub))
+            if str(key).lower() in ("client_id", "clientid") and _client_id(sub) is not None:
+                found.update(_ids([sub]))
             else:
                 found.update(_client_ids_in(sub))
     elif isinstance(value, list):
@@ -226,12 +232,21 @@ def _client_ids_in(value: Any) -> set[int]:
     return found
 
 
-def _is_id(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value > 0
-    return isinstance(value, str) and value.strip().isdigit()
+def _ids(values: Iterable[Any]) -> set[int]:
+    return {found for value in values if (found := _client_id(value)) is not None}
+
+
+def _client_id(value: Any) -> int | None:
+    """A client id, if `value` can be one: anyone's request may name any number as a client, and
+    one past what the database holds (or digits that are not ASCII) would stop the indexing."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= len(str(ID_MAX))):
+            return None
+        value = int(text)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= ID_MAX else None
 
 
 # -- one pass -------------------------------------------------------------------------------------

@@ -253,6 +253,25 @@ def test_client_ids_in_paths_queries_and_bodies(fields, clients):
     assert client_ids_of(entry(**fields)) == clients
 
 
+def test_client_ids_no_database_holds_are_passed_over_and_indexing_goes_on(sandbox, monkeypatch):
+    """A customer's request can name anything as a client: a number past any id, digits that are
+    not ASCII. The entry is stored, tied to the clients that can be, and the pass completes."""
+    huge = "9" * 30
+    assert customer_call(sandbox, monkeypatch, "GET", f"/iam/clients/{huge}") == 404
+    for body in ({"client_id": huge, "email": "a@b.example"}, {"client_id": "²"}, {"client_id": 10**40}):
+        customer_call(sandbox, monkeypatch, "POST", "/iam/clients/invite_user", body)
+    monkeypatch.setattr(sandbox, "token", None)
+    headers = {"Authorization": "APIKey 5003$customer-secret"}
+    for query in ("client_id=²", f"client_id={'9' * 5000}", f"client_id={huge}"):
+        sandbox.handle("GET", "/iam/clients", query, headers=headers, body=b"")
+    monkeypatch.undo()
+    done = activity_index_pass()
+    assert done.requests.complete
+    assert sorted(GcoreRequest.objects.values_list("id", flat=True)) == sorted(log_ids(sandbox))
+    assert GcoreRequest.objects.filter(path=f"/iam/clients/{huge}").exists()
+    assert not GcoreRequestClient.objects.filter(client_id__gt=2**63 - 1).exists()
+
+
 def test_requests_are_tied_to_their_clients_and_marked_by_origin(sandbox, monkeypatch):
     client_id = first_live_client(sandbox)
     gcore_call(sandbox, "PATCH", f"/iam/clients/{client_id}", {"phone": "+49 30 1234"})
