@@ -103,13 +103,20 @@ def test_a_failed_task_is_kept_with_its_error_on_the_page(admin_client_, sandbox
 
 
 @pytest.mark.django_db
-def test_the_page_is_for_administrators_and_run_now_refuses_an_unknown_kind(admin_client_, manager_client):
-    assert manager_client.get("/tasks/").status_code == 403
-    assert manager_client.post("/tasks/", {"kind": "prune"}).status_code == 403
+def test_the_page_is_for_administrators_and_run_now_refuses_an_unknown_kind(
+    admin_client_, manager_client, support_client
+):
+    for http in (manager_client, support_client):
+        assert http.get("/tasks/").status_code == 403
+        assert http.post("/tasks/", {"kind": "prune"}).status_code == 403
+    assert not Schedule.objects.exclude(occurrence="").exists()
     with override_settings(TASKS=DUMMY):
         response = admin_client_.post("/tasks/", {"kind": "rm -rf"})
         assert response.status_code == 422
         assert "No such kind of work" in response.content.decode()
+        twice = "kind=prune&kind=drift"
+        response = admin_client_.post("/tasks/", twice, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 400 and "nothing was queued" in response.content.decode()
         assert queued_tasks() == []
         response = admin_client_.post("/tasks/", {"kind": "prune"}, follow=True)
         body = html.unescape(response.content.decode())
@@ -155,6 +162,55 @@ def test_a_task_left_running_by_a_dead_worker_is_shown_failed_with_why(admin_cli
         assert result.status == "FAILED" and "its worker stopped" in result.traceback.lower()
         body = html.unescape(admin_client_.get("/tasks/").content.decode())
     assert "WorkerLost: Its worker stopped before it finished" in body
+
+
+@pytest.mark.django_db
+def test_an_occurrence_whose_task_ended_before_it_started_does_not_hold_the_slot_for_ever(admin_client_):
+    """A worker killed after taking the task but before the occurrence said it started (or a task
+    that failed before its first line): the slot is freed once the task is no longer waiting, so
+    the kind runs again; one still waiting for a free worker keeps it (nothing piles up)."""
+    from django_tasks_db.models import DBTaskResult
+
+    long_ago = timezone.now() - timedelta(hours=1)
+    with override_settings(TASKS=DATABASE):
+        schedules_tick()
+        Schedule.objects.update(enqueued_at=long_ago, next_run=long_ago)
+        assert schedules_tick() == []  # each still waits for a worker: kept
+        assert not schedule_run_now("prune")
+        result = DBTaskResult.objects.get(task_path="dashboard.tasks.prune_task_results")
+        DBTaskResult.objects.filter(pk=result.pk).update(status="RUNNING", started_at=long_ago)  # then killed
+        assert schedules_tick() == ["prune"]
+        row = Schedule.objects.get(kind="prune")
+        assert row.last_outcome == "lost" and row.occurrence and row.started_at is None
+        result.refresh_from_db()
+        assert result.status == "FAILED"
+        assert DBTaskResult.objects.filter(task_path=result.task_path, status="READY").count() == 1
+        # Just queued and already taken by a worker about to start it: not lost.
+        Schedule.objects.filter(kind="prune").update(enqueued_at=timezone.now())
+        DBTaskResult.objects.filter(task_path=result.task_path, status="READY").update(status="RUNNING")
+        assert not schedule_run_now("prune")
+
+
+@pytest.mark.django_db
+def test_an_occurrence_delivered_twice_at_once_runs_once():
+    """A queue that may hand a task out twice (another backend's at-least-once delivery): the
+    second start of the same occurrence, while the first runs, does nothing."""
+    from dashboard.services.schedules import schedule_occurrence
+
+    with override_settings(TASKS=DUMMY):
+        schedule_run_now("prune")
+        token = Schedule.objects.get(kind="prune").occurrence
+        runs: list[str] = []
+
+        def work(beat, actor):
+            runs.append("first")
+            second = schedule_occurrence("prune", token, lambda beat, actor: runs.append("second") or "")
+            return second
+
+        said = schedule_occurrence("prune", token, work)
+    assert runs == ["first"] and said.startswith("Not run")
+    row = Schedule.objects.get(kind="prune")
+    assert row.occurrence == "" and row.last_outcome == "ok"
 
 
 @pytest.mark.django_db

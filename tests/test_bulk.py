@@ -70,6 +70,15 @@ def test_bulk_changes_are_for_administrators(support_client, manager_client):
 
 
 @pytest.mark.django_db
+def test_a_doctored_batch_or_client_number_is_a_404(admin_client_):
+    for batch in ("²", "٣", "9" * 5000, str(10**30), "-1"):
+        assert admin_client_.get(f"/clients/bulk/?batch={batch}").status_code == 404, batch
+        for action in ("stop", "retry"):
+            response = admin_client_.post("/clients/bulk/", {"action": action, "batch": batch, "item": "²"})
+            assert response.status_code == 404, (action, batch)
+
+
+@pytest.mark.django_db
 def test_the_list_offers_the_boxes_and_the_bar_to_administrators(admin_client_, sandbox):
     body = admin_client_.get("/clients/?cdn=active").content.decode()
     assert body.count('form="bulk-form"') == 25 and 'id="bulk-form"' in body

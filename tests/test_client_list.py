@@ -179,6 +179,7 @@ def test_min_above_max_traffic_is_refused(manager_client, sandbox):
         ("Acme", "companyName", "Acme"),
         ("jane@example.com", "email", "jane@example.com"),
         ("  Zürich  ", "companyName", "Zürich"),
+        ("²", "companyName", "²"),  # a digit to Python's isdigit, no client ID
     ],
 )
 def test_quick_search_picks_the_filter(manager_client, sandbox, q, param, value):

@@ -106,6 +106,22 @@ def test_filters_by_source_origin_and_dates(sandbox, monkeypatch, manager_client
     assert set(sources(since="yesterday", source="dashboard")[0]) == {"dashboard"}
 
 
+def test_dates_at_the_calendars_edge_bound_nothing_instead_of_failing(sandbox, manager_client, support):
+    client_id = first_live_client(sandbox)
+    audit_record(
+        actor=support, action=AuditEntry.Action.CLIENT_UPDATE, outcome="saved", client_id=client_id,
+        changes=[FieldChange("companyName", "Old Co", "Edge Co")],
+    )  # fmt: skip
+    for url in (
+        timeline_url(client_id, until="9999-12-31"),
+        timeline_url(client_id, since="0001-01-01", until="9999-12-30"),
+        "/activity/gcore/?until=9999-12-31&since=0001-01-01",
+    ):
+        response = manager_client.get(url)
+        assert response.status_code == 200, url
+    assert "Edge Co" in manager_client.get(timeline_url(client_id, until="9999-12-31")).content.decode()
+
+
 def test_paged_and_htmx_answers_the_results_alone(sandbox, manager_client, support):
     client_id = first_live_client(sandbox)
     for n in range(60):
@@ -209,6 +225,48 @@ def test_a_password_sent_to_gcore_never_reaches_a_page_or_a_log(
     assert CANARY not in caplog.text
     for row in GcoreRequest.objects.all():
         assert CANARY not in row.data and CANARY not in row.query_params
+
+
+def test_secrets_in_every_shape_a_request_can_carry_never_reach_a_page_or_the_database(
+    sandbox, monkeypatch, manager_client, caplog
+):
+    """A secret hidden where a key-by-key walk misses it: a JSON string inside a string field, a
+    header sent as name and value, a form body with a nested name, a query's `?token=`, a JSON
+    query value, a URL inside a value."""
+    caplog.set_level(logging.DEBUG)
+    client_id = first_live_client(sandbox)
+    customer_call(
+        sandbox, monkeypatch, "PATCH", f"/iam/clients/{client_id}",
+        {
+            "custom_id": "x",
+            "note": json.dumps({"new_password": CANARY}),
+            "headers": [{"name": "X-Auth-Token", "value": CANARY}, {"key": "Password", "value": CANARY}],
+            "hook": f"https://hooks.example/in?token={CANARY}",
+            "creds": [[{"passwd": CANARY}]],
+        },
+    )  # fmt: skip
+    monkeypatch.setattr(sandbox, "token", None)
+    headers = {"Authorization": "APIKey 5003$customer-app-secret"}
+    form = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    for query, body, extra in [
+        (f"token={CANARY}", b"", headers),
+        (f"client_id={client_id}&filter=" + json.dumps({"api_key": CANARY}), b"", headers),
+        ("", f"user%5Bpassword%5D={CANARY}&company=Acme".encode(), form),
+        ("", f"user[password]={CANARY}&pwd={CANARY}".encode(), form),
+    ]:
+        method = "PATCH" if body else "GET"
+        sandbox.handle(method, f"/iam/clients/{client_id}", query, headers=extra, body=body)
+    monkeypatch.undo()
+    activity_index_pass()
+
+    assert GcoreRequest.objects.filter(data__contains="Acme").exists()  # what is no secret stays
+    for row in GcoreRequest.objects.all():
+        assert CANARY not in row.data and CANARY not in row.query_params and CANARY not in row.path
+    for url in [timeline_url(client_id), "/activity/gcore/", f"/activity/gcore/?account={client_id}"]:
+        response = manager_client.get(url)
+        assert response.status_code == 200, url
+        assert CANARY.encode() not in response.content, url
+    assert CANARY not in caplog.text
 
 
 # -- Gcore's account-wide log (/activity/gcore/) ---------------------------------------------------------

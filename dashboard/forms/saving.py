@@ -30,9 +30,9 @@ ID_MAX = 2**63 - 1
 
 
 def an_id(text: str) -> bool:
-    """Digits that make an id no larger than ID_MAX (checked by length first: Python refuses to
-    read a number of thousands of digits)."""
-    return text.isdigit() and len(text) <= len(str(ID_MAX)) and int(text) <= ID_MAX
+    """ASCII digits that make an id no larger than ID_MAX (checked by length first: Python refuses
+    to read a number of thousands of digits; `isdigit` alone takes "²", which `int` refuses)."""
+    return text.isascii() and text.isdigit() and len(text) <= len(str(ID_MAX)) and int(text) <= ID_MAX
 
 
 def takes_list(field: forms.Field) -> bool:

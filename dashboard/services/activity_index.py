@@ -3,11 +3,12 @@ account and the accounts' status changes, each tied to the clients it concerns.
 
 One pass (`activity_index_pass`) reads each log newest first, page by page, with `limit` and
 `offset` only (the spec documents nothing else: docs/gcore-api-notes.md §13), until it reaches an
-entry at or before what an earlier complete pass stored, the log's end, or GCORE_ACTIVITY_DAYS
-back on the first run. New entries arriving between two pages shift the offsets, so a page may
-repeat entries already read: they are told apart by Gcore's id and the reading goes on until the
-overlap. A pass cut short (its page budget spent) leaves the rest to the next one: nothing is
-marked complete past what was read. Entries older than GCORE_ACTIVITY_RETENTION_DAYS are pruned.
+entry LATE_ARRIVALS before what an earlier complete pass stored (an entry Gcore logs late is still
+found), the log's end, or GCORE_ACTIVITY_DAYS back on the first run. New entries arriving between
+two pages shift the offsets, so a page may repeat entries already read: they are told apart by
+Gcore's id and the reading goes on until the overlap. A pass cut short (its page budget spent)
+leaves the rest to the next one: nothing is marked complete past what was read. Entries older
+than GCORE_ACTIVITY_RETENTION_DAYS are pruned.
 
 Request bodies and query strings are masked before they are stored (`mask_body`, `mask_query`):
 no value whose key names a password, secret, token or key ever reaches the database.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -42,12 +43,19 @@ PAGE_SIZE = 100
 REFRESH_PAGES = 20
 # A safety net for an unbounded pass against a log that never ends (1,000 pages of 100).
 MAX_PAGES = 1_000
+# Each pass reads back this far before what the last complete pass had: an entry logged late (a slow
+# request whose entry carries its start, written after quicker ones) is still found; the entries
+# read again are told apart by Gcore's id, as repeats.
+LATE_ARRIVALS = timedelta(minutes=10)
 
 MASK = "********"
 # Gcore: request bodies are logged as sent, secrets included (§13). A value is masked when its key
 # names one of these (any case, anywhere in the key: `newPassword`, `api_key`, `refresh_token`).
 SECRET_KEY_PARTS = (
     "password",
+    "passwd",
+    "pwd",
+    "passphrase",
     "secret",
     "token",
     "key",
@@ -56,23 +64,39 @@ SECRET_KEY_PARTS = (
     "otp",
     "credential",
     "authorization",
+    "cookie",
 )
 # Paths whose bodies are secrets whatever their keys (a password change sends `old`, `new`, `double`).
 SECRET_PATHS = re.compile(r"/password|/auth/", re.IGNORECASE)
 # A JSON web token anywhere in a text (a session refresh, an Authorization copied into a body).
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 # A `"key": value` or `key=value` pair in a text that is not whole JSON (a body cut at its length
-# bound, a form body): the value up to its closing quote, or up to the next separator.
+# bound, a form body): the value up to its closing quote, or up to the next separator. The key may
+# be a form's nested name, brackets plain or percent-encoded (`user[password]`, `user%5Bpassword%5D`).
+_SECRET_WORDS = "|".join(SECRET_KEY_PARTS)
+_KEY_CHARS = r"[A-Za-z0-9_.\-\[\]%]*"
 _PAIR = re.compile(
-    r"""(?P<key>["']?[A-Za-z0-9_.-]*(?:password|secret|token|key|refresh|jwt|otp|credential|authorization)"""
-    r"""[A-Za-z0-9_.-]*["']?\s*[:=]\s*)(?P<value>"(?:[^"\\]|\\.)*"?|'[^']*'?|[^,&}\]\s]*)""",
+    rf"""(?P<key>["']?{_KEY_CHARS}(?:{_SECRET_WORDS}){_KEY_CHARS}["']?\s*[:=]\s*)"""
+    r"""(?P<value>"(?:[^"\\]|\\.)*"?|'[^']*'?|[^,&}\]\s]*)""",
     re.IGNORECASE,
 )
+# An XML element named for a secret: `<password>...</password>`.
+_ELEMENT = re.compile(
+    rf"(?P<open><[A-Za-z0-9_:.-]*(?:{_SECRET_WORDS})[A-Za-z0-9_:.-]*[^>]*>)[^<]*", re.IGNORECASE
+)
+# A name/value object names its secret in a value (`{"name": "X-Auth-Token", "value": "..."}`, as
+# headers and parameters are often sent): its value keys are masked when its name key names one.
+NAME_KEYS = ("name", "key", "header", "field", "param", "parameter")
+VALUE_KEYS = ("value", "values", "val", "content", "data")
+# A string that is itself JSON or a query string is masked as one (a body inside a body).
+_NESTED_DEPTH = 4
 
 # A client id in a path: /iam/clients/5003/..., /iam/v2/clients/5003/...,
 # /iam/products/availability/clients/5003 (never /iam/clients/me).
 _CLIENT_IN_PATH = re.compile(r"/clients/([0-9]+)(?=/|$)")
 CLIENT_ID_KEYS = ("client_id", "clientid", "client")
+# The largest client id the index holds (a BigIntegerField).
+ID_MAX = 2**63 - 1
 
 
 def is_secret_key(key: str) -> bool:
@@ -80,18 +104,24 @@ def is_secret_key(key: str) -> bool:
     return any(part in lowered for part in SECRET_KEY_PARTS)
 
 
-def _mask_value(value: Any, *, everything: bool) -> Any:
+def _mask_value(value: Any, *, everything: bool, depth: int = 0) -> Any:
     if isinstance(value, dict):
+        named_secret = any(
+            str(key).lower() in NAME_KEYS and isinstance(sub, str) and is_secret_key(sub)
+            for key, sub in value.items()
+        )
         return {
-            key: _mask_all(sub) if is_secret_key(str(key)) else _mask_value(sub, everything=everything)
+            key: _mask_all(sub)
+            if is_secret_key(str(key)) or (named_secret and str(key).lower() in VALUE_KEYS)
+            else _mask_value(sub, everything=everything, depth=depth)
             for key, sub in value.items()
         }
     if isinstance(value, list):
-        return [_mask_value(item, everything=everything) for item in value]
+        return [_mask_value(item, everything=everything, depth=depth) for item in value]
     if everything and value is not None:
         return MASK
     if isinstance(value, str):
-        return JWT.sub(MASK, value)
+        return _mask_string(value, depth=depth + 1)
     return value
 
 
@@ -104,8 +134,23 @@ def _mask_all(value: Any) -> Any:
     return MASK if value is not None else None
 
 
+def _mask_string(text: str, *, depth: int) -> str:
+    """A string value: JSON inside it walked like a body, anything else masked as text."""
+    if depth <= _NESTED_DEPTH and text.lstrip()[:1] in ("{", "["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            masked = _mask_value(parsed, everything=False, depth=depth)
+            return json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
+    return _mask_text(text)
+
+
 def _mask_text(text: str) -> str:
-    return JWT.sub(MASK, _PAIR.sub(lambda m: f"{m.group('key')}{_masked_like(m.group('value'))}", text))
+    masked = _PAIR.sub(lambda m: f"{m.group('key')}{_masked_like(m.group('value'))}", text)
+    masked = _ELEMENT.sub(lambda m: f"{m.group('open')}{MASK}", masked)
+    return JWT.sub(MASK, masked)
 
 
 def _masked_like(value: str) -> str:
@@ -136,10 +181,18 @@ def mask_query(query: str | None) -> str:
     """The query string with the value of every secret-named parameter masked."""
     if not query:
         return ""
+    query = query.removeprefix("?")
     pairs = parse_qsl(query, keep_blank_values=True)
     if not pairs:
         return _mask_text(query)
-    return urlencode([(key, MASK if is_secret_key(key) else JWT.sub(MASK, value)) for key, value in pairs])
+    masked = [(key, MASK if is_secret_key(key) else _mask_string(value, depth=1)) for key, value in pairs]
+    return urlencode(masked, safe="*")
+
+
+def mask_path(path: str) -> str:
+    """The path with a query string written into it masked too, and any JSON web token in it."""
+    head, mark, query = path.partition("?")
+    return JWT.sub(MASK, head) + (f"{mark}{mask_query(query)}" if mark else "")
 
 
 def client_ids_of(entry: ActivityRequest) -> set[int]:
@@ -148,10 +201,14 @@ def client_ids_of(entry: ActivityRequest) -> set[int]:
     found: set[int] = set()
     if entry.client is not None:
         found.add(entry.client)
-    found.update(int(match) for match in _CLIENT_IN_PATH.findall(entry.path or ""))
-    for key, value in parse_qsl(entry.query_params or "", keep_blank_values=True):
-        if key.lower() in CLIENT_ID_KEYS and value.strip().isdigit():
-            found.add(int(value))
+    found.update(_ids(_CLIENT_IN_PATH.findall(entry.path or "")))
+    found.update(
+        _ids(
+            value
+            for key, value in parse_qsl(entry.query_params or "", keep_blank_values=True)
+            if key.lower() in CLIENT_ID_KEYS
+        )
+    )
     if entry.data:
         try:
             body = json.loads(entry.data)
@@ -165,8 +222,8 @@ def _client_ids_in(value: Any) -> set[int]:
     found: set[int] = set()
     if isinstance(value, dict):
         for key, sub in value.items():
-            if str(key).lower() in ("client_id", "clientid") and _is_id(sub):
-                found.add(int(sub))
+            if str(key).lower() in ("client_id", "clientid") and _client_id(sub) is not None:
+                found.update(_ids([sub]))
             else:
                 found.update(_client_ids_in(sub))
     elif isinstance(value, list):
@@ -175,12 +232,21 @@ def _client_ids_in(value: Any) -> set[int]:
     return found
 
 
-def _is_id(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value > 0
-    return isinstance(value, str) and value.strip().isdigit()
+def _ids(values: Iterable[Any]) -> set[int]:
+    return {found for value in values if (found := _client_id(value)) is not None}
+
+
+def _client_id(value: Any) -> int | None:
+    """A client id, if `value` can be one: anyone's request may name any number as a client, and
+    one past what the database holds (or digits that are not ASCII) would stop the indexing."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= len(str(ID_MAX))):
+            return None
+        value = int(text)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= ID_MAX else None
 
 
 # -- one pass -------------------------------------------------------------------------------------
@@ -261,7 +327,7 @@ def _index_log(
     state, _ = ActivityIndexState.objects.get_or_create(log=name)
     retention = now - timedelta(days=settings.GCORE_ACTIVITY_RETENTION_DAYS)
     # The first run reads back GCORE_ACTIVITY_DAYS; later ones until what the last complete one had.
-    floor = state.complete_through
+    floor = state.complete_through - LATE_ARRIVALS if state.complete_through is not None else None
     horizon = (
         max(now - timedelta(days=settings.GCORE_ACTIVITY_DAYS), retention) if floor is None else retention
     )
@@ -339,7 +405,7 @@ def _store_requests(entries: Sequence[ActivityRequest]) -> int:
                 client=entry.client,
                 token=entry.token,
                 requested_at=entry.requested_at,
-                path=entry.path[:2000],
+                path=mask_path(entry.path)[:2000],
                 remote_ip_address=(entry.remote_ip_address or "")[:64],
                 host=(entry.host or "")[:255],
                 method=entry.method.upper()[:16],

@@ -347,7 +347,7 @@ class ClientQuery:
     def quick_client_id(self) -> int | None:
         """The client ID typed into quick search, if that is what was typed: it opens that client."""
         search = self.values.get("q", "")
-        return int(search) if search.isdigit() else None
+        return int(search) if search.isascii() and search.isdigit() else None  # not "²", which int() refuses
 
     @property
     def search_field(self) -> str | None:

@@ -123,6 +123,37 @@ def _settle_lost(kind: Kind, now: Any) -> None:
         ):
             log.warning("%s: the occurrence %s was lost with its worker", kind.name, row.occurrence)
             tasks_lost(kind.task.name, [row.occurrence])
+    _settle_never_started(kind, now)
+
+
+def _settle_never_started(kind: Kind, now: Any) -> None:
+    """An occurrence queued longer than its stale time that never said it started, and whose task
+    no longer waits in the queue: its worker was killed after taking the task and before its first
+    line, or the task failed at once. Without this its slot would stay taken for ever. Only the
+    database queue can tell a task still waiting for a free worker (kept: nothing piles up)."""
+    results = _database_queue()
+    if results is None:
+        return
+    unstarted = Schedule.objects.filter(
+        kind=kind.name, started_at__isnull=True, enqueued_at__lt=now - kind.stale_after
+    ).exclude(occurrence="")
+    for row in unstarted:
+        waiting = results.filter(
+            status="READY", task_path=f"dashboard.tasks.{kind.task.name}", args_kwargs__args=[row.occurrence]
+        )
+        if waiting.exists():
+            continue
+        if Schedule.objects.filter(pk=row.pk, occurrence=row.occurrence, started_at__isnull=True).update(
+            occurrence="",
+            last_finished_at=now,
+            last_outcome=Schedule.Outcome.LOST,
+            last_message="Its task ended before it started (its worker stopped, or it failed at once).",
+            beat_at=None,
+        ):
+            log.warning(
+                "%s: the occurrence %s never started; its slot is free again", kind.name, row.occurrence
+            )
+            tasks_lost(kind.task.name, [row.occurrence])
 
 
 def _claim(kind: Kind, now: Any, *, force: bool, actor: User | None) -> str | None:
@@ -178,10 +209,10 @@ def schedule_claim(name: str, *, actor: User | None = None) -> str | None:
 
 def schedule_occurrence(name: str, token: str, work: Work) -> str:
     """Run one occurrence of `name`: nothing when `token` is no longer the kind's occurrence (run
-    twice, or taken for lost); else `work`, its outcome recorded on the row (an error re-raised, so
-    the task result keeps it too)."""
+    twice, or taken for lost) or has started already (a queue that hands a task out twice); else
+    `work`, its outcome recorded on the row (an error re-raised, so the task result keeps it too)."""
     now = timezone.now()
-    started = Schedule.objects.filter(kind=name, occurrence=token).update(
+    started = Schedule.objects.filter(kind=name, occurrence=token, started_at__isnull=True).update(
         started_at=now, beat_at=now, last_started_at=now
     )
     if not started:

@@ -90,10 +90,12 @@ class TimelineRow:
 def _day_bounds(filters: TimelineFilters) -> tuple[datetime | None, datetime | None]:
     """The date range as moments in the current time zone (so each part keeps to its time index)."""
     zone = timezone.get_current_timezone()
-    start = datetime.combine(filters.since, time.min, tzinfo=zone) if filters.since else None
-    end = (
-        datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=zone) if filters.until else None
-    )
+    # A date at the calendar's very edge bounds nothing (and its day's end, or its moment in UTC,
+    # would be past what a datetime holds): no bound rather than an error.
+    since = filters.since if filters.since and filters.since > date.min + timedelta(days=1) else None
+    until = filters.until if filters.until and filters.until < date.max - timedelta(days=1) else None
+    start = datetime.combine(since, time.min, tzinfo=zone) if since else None
+    end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone) if until else None
     return start, end
 
 

@@ -12,6 +12,7 @@ from django_htmx.http import trigger_client_event
 
 from dashboard.changes import RecordChangeView
 from dashboard.forms.edits import ClientEditForm, RevertibleEditForm, UserEditForm
+from dashboard.forms.saving import an_id
 from dashboard.http import notify, render_page
 from dashboard.mfa import moves_client
 from dashboard.models import AuditEntry
@@ -35,7 +36,7 @@ class RevertibleEditView(RecordChangeView):
         if not entry_id:
             return form
         try:
-            plan = self._plan(int(entry_id) if entry_id.isdigit() else 0)
+            plan = self._plan(int(entry_id) if an_id(entry_id) else 0)
         except RevertRefused as exc:
             raise Http404(str(exc)) from exc
         form.revert(entry_id=plan.entry.pk, undo=dict(plan.undo), opened_with=plan.opened_with(current))

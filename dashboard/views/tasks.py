@@ -25,8 +25,12 @@ def tasks_view(request: HtmxHttpRequest) -> HttpResponse:
         raise PermissionDenied("Background work is for administrators.")
     status = 200
     if request.method == "POST":
-        kind = kinds().get(request.POST.get("kind", ""))
-        if kind is None:
+        sent = request.POST.getlist("kind")
+        kind = kinds().get(sent[0]) if len(sent) == 1 else None
+        if len(sent) > 1:  # the page sends one kind per button: a doctored post, nothing queued
+            messages.error(request, "One kind of work at a time: nothing was queued.")
+            status = 400
+        elif kind is None:
             messages.error(request, "No such kind of work: choose one of those listed.")
             status = 422
         else:

@@ -19,6 +19,7 @@ from dashboard.services.activity_index import (
     activity_indexed_as_of,
     client_ids_of,
     mask_body,
+    mask_path,
     mask_query,
 )
 from tests.helpers import first_live_client, gcore_call
@@ -96,6 +97,22 @@ def test_a_second_pass_reads_only_what_is_new_even_when_entries_arrive_between_p
     assert sorted(GcoreRequest.objects.values_list("id", flat=True)) == sorted(log_ids(sandbox))
 
 
+def test_an_entry_logged_late_with_an_earlier_time_is_still_found(sandbox):
+    """Gcore may write a slow request's entry (dated at its start) after quicker, later ones: the
+    next pass reads back far enough to find it, and stores nothing twice."""
+    client_id = first_live_client(sandbox)
+    gcore_call(sandbox, "GET", f"/iam/clients/{client_id}")
+    activity_index_pass()
+    gcore_call(sandbox, "PATCH", f"/iam/clients/{client_id}", {"custom_id": "slow-one"})
+    newest = GcoreRequest.objects.order_by("-requested_at").first()
+    late = sandbox._store.recorded_requests[-1]
+    late["requested_at"] = (newest.requested_at - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    again = activity_index_pass()
+    assert again.requests.stored == 1
+    assert GcoreRequest.objects.filter(id=late["id"], data__contains="slow-one").exists()
+    assert sorted(GcoreRequest.objects.values_list("id", flat=True)) == sorted(log_ids(sandbox))
+
+
 def test_a_pass_cut_short_leaves_no_gap(sandbox):
     first = activity_index_pass(max_pages=2)
     assert not first.requests.complete and first.requests.stored == 200
@@ -158,6 +175,13 @@ def test_the_command_indexes_and_says_what_it_did(sandbox, capsys):
         ({"old": CANARY, "new": CANARY + "2", "double": CANARY + "2"}, "/iam/users/7/password", [CANARY]),
         ({"token": {"value": CANARY, "nested": [CANARY]}}, "/x", [CANARY]),
         ({"note": "Bearer eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"}, "/x", ["eyJhbGciOi"]),
+        ({"note": json.dumps({"password": CANARY})}, "/x", [CANARY]),
+        ({"note": json.dumps([{"meta": json.dumps({"token": CANARY})}])}, "/x", [CANARY]),
+        ({"headers": [{"name": "X-Auth-Token", "value": CANARY}]}, "/x", [CANARY]),
+        ({"params": [{"key": "api_key", "values": [CANARY]}]}, "/x", [CANARY]),
+        ({"note": f"password={CANARY}"}, "/x", [CANARY]),
+        ({"url": f"https://h.example/cb?access_token={CANARY}"}, "/x", [CANARY]),
+        ({"passwd": CANARY, "pwd": CANARY, "Cookie": CANARY}, "/x", [CANARY]),
     ],
 )
 def test_secrets_in_json_bodies_are_masked(body, path, hidden):
@@ -172,6 +196,9 @@ def test_a_body_that_is_not_whole_json_is_masked_too():
     masked = mask_body(cut, path="/iam/users")
     assert CANARY not in masked and "abc" not in masked and "Acme" in masked
     assert CANARY not in mask_body(f"username=a&password={CANARY}&x=1", path="/login")
+    forms = (f"user%5Bpassword%5D={CANARY}&x=1", f"user[password]={CANARY}", f"<password>{CANARY}</password>")
+    for form in forms:
+        assert CANARY not in mask_body(form, path="/x"), form
 
 
 def test_what_is_no_secret_is_kept():
@@ -182,6 +209,10 @@ def test_what_is_no_secret_is_kept():
 def test_query_strings_are_masked():
     masked = mask_query(f"limit=10&access_token={CANARY}&apiKey={CANARY}&q=ok")
     assert CANARY not in masked and "q=ok" in masked and "limit=10" in masked
+    queries = (f"?token={CANARY}", f"filter={json.dumps({'password': CANARY})}", f"next=/a?token={CANARY}")
+    for query in queries:
+        assert CANARY not in mask_query(query), query
+    assert CANARY not in mask_path(f"/iam/x?token={CANARY}") and mask_path("/iam/clients/5").endswith("/5")
 
 
 def test_a_password_sent_through_the_api_is_never_stored(sandbox):
@@ -220,6 +251,25 @@ def entry(**fields) -> ActivityRequest:
 )
 def test_client_ids_in_paths_queries_and_bodies(fields, clients):
     assert client_ids_of(entry(**fields)) == clients
+
+
+def test_client_ids_no_database_holds_are_passed_over_and_indexing_goes_on(sandbox, monkeypatch):
+    """A customer's request can name anything as a client: a number past any id, digits that are
+    not ASCII. The entry is stored, tied to the clients that can be, and the pass completes."""
+    huge = "9" * 30
+    assert customer_call(sandbox, monkeypatch, "GET", f"/iam/clients/{huge}") == 404
+    for body in ({"client_id": huge, "email": "a@b.example"}, {"client_id": "²"}, {"client_id": 10**40}):
+        customer_call(sandbox, monkeypatch, "POST", "/iam/clients/invite_user", body)
+    monkeypatch.setattr(sandbox, "token", None)
+    headers = {"Authorization": "APIKey 5003$customer-secret"}
+    for query in ("client_id=²", f"client_id={'9' * 5000}", f"client_id={huge}"):
+        sandbox.handle("GET", "/iam/clients", query, headers=headers, body=b"")
+    monkeypatch.undo()
+    done = activity_index_pass()
+    assert done.requests.complete
+    assert sorted(GcoreRequest.objects.values_list("id", flat=True)) == sorted(log_ids(sandbox))
+    assert GcoreRequest.objects.filter(path=f"/iam/clients/{huge}").exists()
+    assert not GcoreRequestClient.objects.filter(client_id__gt=2**63 - 1).exists()
 
 
 def test_requests_are_tied_to_their_clients_and_marked_by_origin(sandbox, monkeypatch):
