@@ -77,6 +77,17 @@ def test_an_invalid_email_is_refused_before_anything_is_sent(support_client, san
     assert writes(wire) == []
 
 
+def test_a_refused_value_holding_a_nul_is_audited_not_a_500(support_client, sandbox, wire):
+    # PostgreSQL's text refuses NUL; the refusal's message quotes the doctored choice.
+    client_id = first_live_client(sandbox)
+    data = {"email": "nadia.okafor@example.org", "role": "junk\x00walk", "lang": "en"}
+    response = support_client.post(f"/clients/{client_id}/users/invite/", data)
+    assert response.status_code == 422 and response.context["form"].errors["role"]
+    assert writes(wire) == []
+    entry = AuditEntry.objects.get(action="user.invite")
+    assert entry.outcome == "rejected" and "junk\ufffdwalk" in entry.message and "\x00" not in entry.message
+
+
 # -- removing ------------------------------------------------------------------------------------------
 
 

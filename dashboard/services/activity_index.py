@@ -34,6 +34,7 @@ from dashboard.gcore import get_gcore_client
 from dashboard.gcore.factory import dashboard_token_id
 from dashboard.gcore.models import AccountStatusChange, ActivityRequest, Page
 from dashboard.models import ActivityIndexState, GcoreRequest, GcoreRequestClient, GcoreStatusChange
+from dashboard.services.storable import storable_row
 
 log = logging.getLogger("dashboard.activity")
 
@@ -397,23 +398,25 @@ def _store_requests(entries: Sequence[ActivityRequest]) -> int:
             continue
         by_dashboard = ours is not None and entry.token == ours
         rows.append(
-            GcoreRequest(
-                id=entry.id,
-                actions=(entry.actions or "")[:64],
-                data=mask_body(entry.data, path=entry.path),
-                user_email=(entry.user_email or "")[:254],
-                client=entry.client,
-                token=entry.token,
-                requested_at=entry.requested_at,
-                path=mask_path(entry.path)[:2000],
-                remote_ip_address=(entry.remote_ip_address or "")[:64],
-                host=(entry.host or "")[:255],
-                method=entry.method.upper()[:16],
-                query_params=mask_query(entry.query_params),
-                status_code=entry.status_code,
-                reverted=entry.reverted,
-                user=entry.user,
-                by_dashboard=by_dashboard,
+            storable_row(  # what a customer sent may hold a NUL, which PostgreSQL refuses
+                GcoreRequest(
+                    id=entry.id,
+                    actions=(entry.actions or "")[:64],
+                    data=mask_body(entry.data, path=entry.path),
+                    user_email=(entry.user_email or "")[:254],
+                    client=entry.client,
+                    token=entry.token,
+                    requested_at=entry.requested_at,
+                    path=mask_path(entry.path)[:2000],
+                    remote_ip_address=(entry.remote_ip_address or "")[:64],
+                    host=(entry.host or "")[:255],
+                    method=entry.method.upper()[:16],
+                    query_params=mask_query(entry.query_params),
+                    status_code=entry.status_code,
+                    reverted=entry.reverted,
+                    user=entry.user,
+                    by_dashboard=by_dashboard,
+                )
             )
         )
         links.extend(
@@ -438,13 +441,15 @@ def _store_status_changes(entries: Sequence[AccountStatusChange]) -> int:
         GcoreStatusChange.objects.filter(id__in=[e.id for e in entries]).values_list("id", flat=True)
     )
     rows = [
-        GcoreStatusChange(
-            id=entry.id,
-            status_change_at=entry.status_change_at,
-            old_status=(entry.old_status or "")[:32],
-            new_status=(entry.new_status or "")[:32],
-            federation_id=(entry.federation_id or "")[:64],
-            client=entry.client,
+        storable_row(
+            GcoreStatusChange(
+                id=entry.id,
+                status_change_at=entry.status_change_at,
+                old_status=(entry.old_status or "")[:32],
+                new_status=(entry.new_status or "")[:32],
+                federation_id=(entry.federation_id or "")[:64],
+                client=entry.client,
+            )
         )
         for entry in entries
         if entry.id not in existing and entry.status_change_at is not None

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from dashboard.models import AuditEntry
+from dashboard.services.storable import storable_row
 from dashboard.upstream.errors import UpstreamError, UpstreamValidationError
 
 Outcome = AuditEntry.Outcome
@@ -49,7 +50,7 @@ def audit_entry(
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """One entry, not yet written: `audit_record` writes one, a batch writes many at once."""
-    return AuditEntry(
+    entry = AuditEntry(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_username=actor.get_username() if actor is not None and actor.is_authenticated else "",
         action=action,
@@ -63,6 +64,7 @@ def audit_entry(
         ip_address=ip_address,
         details=dict(details or {}),
     )
+    return storable_row(entry)  # a refusal's message may quote a doctored value's NUL
 
 
 def _plain(value: Any) -> Any:

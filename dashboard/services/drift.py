@@ -38,6 +38,7 @@ from dashboard.services.billing import (
     spp_shared,
 )
 from dashboard.services.schedules import schedule_run_now, schedule_state
+from dashboard.services.storable import storable_row
 from dashboard.spp import get_spp_client
 from dashboard.spp.client import MAX_PAGE_SIZE
 from dashboard.spp.models import SppClient
@@ -183,12 +184,14 @@ def _compare_page(
         ]
         if differences:
             entries.append(
-                DriftEntry(
-                    run=run,
-                    gcore_client_id=client.id,
-                    spp_client_id=spp_id,
-                    company_name=client.company_name[:255],
-                    differences=differences,
+                storable_row(  # names and phones as Gcore and SPP hold them, a NUL included
+                    DriftEntry(
+                        run=run,
+                        gcore_client_id=client.id,
+                        spp_client_id=spp_id,
+                        company_name=client.company_name[:255],
+                        differences=differences,
+                    )
                 )
             )
     DriftEntry.objects.bulk_create(entries)

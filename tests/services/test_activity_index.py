@@ -229,6 +229,21 @@ def test_a_password_sent_through_the_api_is_never_stored(sandbox):
         assert CANARY not in row.data and CANARY not in row.query_params
 
 
+def test_a_customer_request_holding_a_nul_is_indexed_not_a_stuck_pass(sandbox, monkeypatch):
+    # PostgreSQL's text and jsonb refuse NUL: a customer's own request must not stop indexing.
+    client_id = first_live_client(sandbox)
+    monkeypatch.setattr(sandbox, "token", None)  # the sandbox takes the customer's own key
+    headers = {"Authorization": "APIKey 5003$customer-secret", "Content-Type": "application/json"}
+    body = json.dumps({"name": "Nul\x00Name"}).encode()
+    sandbox.handle("PATCH", f"/iam/clients/{client_id}", "note=a%00b", headers=headers, body=body)
+    monkeypatch.undo()
+    done = activity_index_pass()
+    assert done.requests.complete
+    stored = GcoreRequest.objects.get(path=f"/iam/clients/{client_id}", method="PATCH")
+    text = json.dumps([stored.data, stored.query_params], ensure_ascii=False)
+    assert "\x00" not in text
+
+
 # -- the clients an entry concerns, and who made it -------------------------------------------------
 
 
