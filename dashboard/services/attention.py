@@ -522,7 +522,8 @@ def _resolve_unseen(*, rule: str, since: datetime | None, now: datetime) -> None
     a batch at a time (each batch leaves the query, so the next read finds the rest)."""
     if since is None:
         return
-    unseen = Finding.objects.filter(rule=rule, last_seen_at__lt=since).exclude(state=State.RESOLVED)
+    before = min(since, now)  # never a finding seen at or after `now` (which `_gone` would skip)
+    unseen = Finding.objects.filter(rule=rule, last_seen_at__lt=before).exclude(state=State.RESOLVED)
     while pks := list(unseen.order_by("pk").values_list("pk", flat=True)[:RECORD_BATCH]):
         with transaction.atomic():
             for finding in Finding.objects.filter(pk__in=pks).select_for_update():
