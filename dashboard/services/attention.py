@@ -3,9 +3,12 @@ the queue of what they found.
 
 Each rule is a function that looks at Gcore (through the Gcore client, narrowing with the client
 list's own filters first) or at the dashboard's own records, and says what it saw (`Seen`) and how
-much of the client base that covers (`Pass`). `attention_scan` records it: a new finding opens, one
-seen again after it was resolved reopens (its history stays in the activity log), and one the scan
-no longer sees resolves itself ("gone at Gcore").
+far through the client base it got (`Pass`). What it sees is recorded as it walks, a batch of
+clients at a time (`Recorder`), so a run's memory does not grow with the base or the findings: a new
+finding opens, one seen again after it was resolved reopens (its history stays in the activity log),
+and one the scan no longer sees resolves itself ("gone at Gcore"): at once for a client the run
+looked at in full, and at the end of a complete pass for every finding last seen before the pass
+began. A pass cut short resolves nothing it did not reach.
 
 Every upstream request of every scan, in every worker and server, is taken from one budget per
 minute (`ATTENTION_MAX_REQUESTS_PER_MINUTE`), counted in the database with one conditional UPDATE.
@@ -16,7 +19,9 @@ what it saw so far is kept and the next run carries on.
 from __future__ import annotations
 
 import csv
+import heapq
 import io
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -57,6 +62,7 @@ SERVICE_FILTERS = ("cdn", "storage", "ddos", "dns", "cloud")
 PAGE_SIZE = 100  # clients per list page while scanning
 BUDGET_SPENT = "the request budget for this minute is spent"
 MAX_SLICE = 1000  # the largest page asked of Gcore (docs/gcore-api-notes.md §6)
+RECORD_BATCH = 100  # clients (or findings) a scan records at once: what one run holds at most
 
 
 class BudgetSpent(Exception):
@@ -114,67 +120,102 @@ class Seen:
 
 @dataclass
 class Pass:
-    """What one run of a rule saw, and what it covered.
+    """How far one run of a rule went (what it saw is already recorded, a batch at a time)."""
 
-    `scope`: the clients looked at in full (a slice). A finding not seen again is gone where the run
-    looked, and, once a pass is `complete`, wherever the whole pass did not see it.
-    """
-
-    seen: list[Seen]
     complete: bool = True
-    scope: set[int] = field(default_factory=set)
     clients: int | None = None  # live clients in the list, where the rule read its count
     cursor: int = 0
     stopped: str = ""
 
 
-def _service_candidates(statuses: Iterable[str]) -> list[tuple[int, str]]:
-    """Live clients with some service in one of `statuses`, by the list's own filters, in id order:
-    (id, company name). Each page is paid from the budget."""
+class Recorder:
+    """Records what one run of a rule sees while the scan walks, a batch of clients at a time, so a
+    run holds one batch, not the whole base's findings: its memory stays flat however many clients
+    and findings there are.
+
+    `add(seen, looked=...)`: what the rule found, and the clients it looked at in full. A finding of
+    a looked-at client not seen again is gone (resolved by `_record`); what the run has not reached
+    is left alone, so a pass cut short resolves nothing beyond where it stopped.
+    """
+
+    def __init__(self, *, rule: str, now: datetime) -> None:
+        self.rule, self.now = rule, now
+        self.seen: list[Seen] = []
+        self.looked: set[int] = set()
+
+    def add(self, seen: Iterable[Seen], *, looked: Iterable[int] = ()) -> None:
+        self.seen.extend(seen)
+        self.looked.update(looked)
+        if len(self.looked) >= RECORD_BATCH or len(self.seen) >= RECORD_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.seen or self.looked:
+            _record(rule=self.rule, seen=self.seen, looked=self.looked, now=self.now)
+        self.seen, self.looked = [], set()
+
+
+def _filtered(name: str, status: str) -> Iterator[tuple[int, str]]:
+    """The live clients one filter of the list returns (`cdn=paused`, ...), in id order, a page at a
+    time, each page paid from the budget: (id, company name)."""
     client = get_gcore_client()
-    found: dict[int, str] = {}
-    for status in statuses:
-        for name in SERVICE_FILTERS:
-            offset = 0
-            while True:
-                page = _spend(
-                    client.list_clients,
-                    filters={"deleted": False, name: status},
-                    ordering="id",
-                    limit=PAGE_SIZE,
-                    offset=offset,
-                    model=ClientSummary,
-                )
-                found.update((summary.id, summary.company_name) for summary in page.results)
-                offset += PAGE_SIZE
-                if not page.results or offset >= page.count:
-                    break
-    return sorted(found.items())
+    offset = 0
+    while True:
+        page = _spend(
+            client.list_clients,
+            filters={"deleted": False, name: status},
+            ordering="id",
+            limit=PAGE_SIZE,
+            offset=offset,
+            model=ClientSummary,
+        )
+        yield from ((summary.id, summary.company_name) for summary in page.results)
+        offset += PAGE_SIZE
+        if not page.results or offset >= page.count:
+            return
+
+
+def _service_candidates(statuses: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """Live clients with some service in one of `statuses`, by the list's own filters, in id order
+    and each once: (id, company name). The filters' lists are read side by side and merged (each is
+    in id order), so a run holds one page of each rather than every client they return; every page
+    of every filter is read once over a full pass, as when they were read up front."""
+    streams = [_filtered(name, status) for status in statuses for name in SERVICE_FILTERS]
+    last = None
+    for client_id, company in heapq.merge(*streams, key=lambda item: item[0]):
+        if client_id != last:  # returned by more than one filter
+            last = client_id
+            yield client_id, company
 
 
 def _walk_services(
-    statuses: Iterable[str], cursor: int, look: Callable[[int, str, Service], Seen | None]
+    statuses: Iterable[str],
+    cursor: int,
+    record: Recorder,
+    look: Callable[[int, str, Service], Seen | None],
 ) -> Pass:
     """The services of each candidate client from `cursor` on, one request a client, until the
-    budget is spent: what `look` finds in them."""
-    candidates = _service_candidates(statuses)
-    result = Pass(seen=[], complete=False, cursor=cursor)
-    for client_id, company in candidates[cursor:]:
-        try:
+    budget is spent: what `look` finds in them, recorded as the walk goes."""
+    result = Pass(complete=False, cursor=cursor)
+    try:
+        for client_id, company in itertools.islice(_service_candidates(statuses), cursor, None):
             services = _spend(get_gcore_client().list_services, client_id)
-        except BudgetSpent:
-            result.stopped = BUDGET_SPENT
-            return result
-        result.seen.extend(seen for service in services if (seen := look(client_id, company, service)))
-        result.scope.add(client_id)
-        result.cursor += 1
+            record.add(
+                [seen for service in services if (seen := look(client_id, company, service))],
+                looked=(client_id,),
+            )
+            result.cursor += 1
+    except BudgetSpent:
+        result.stopped = BUDGET_SPENT
+        return result
     result.complete, result.cursor = True, 0
     return result
 
 
-def _walk_clients(cursor: int, look: Callable[[Client], Iterable[Seen]]) -> Pass:
-    """Every live client from `cursor` on, a page at a time, until the budget is spent."""
-    result = Pass(seen=[], complete=False, cursor=cursor)
+def _walk_clients(cursor: int, record: Recorder, look: Callable[[list[Client]], Iterable[Seen]]) -> Pass:
+    """Every live client from `cursor` on, a page at a time, until the budget is spent: what `look`
+    finds in each page, recorded as the walk goes."""
+    result = Pass(complete=False, cursor=cursor)
     while True:
         try:
             page = _spend(
@@ -188,16 +229,14 @@ def _walk_clients(cursor: int, look: Callable[[Client], Iterable[Seen]]) -> Pass
         except BudgetSpent:
             result.stopped = BUDGET_SPENT
             return result
-        for client in page.results:
-            result.seen.extend(look(client))
-            result.scope.add(client.id)
+        record.add(look(page.results), looked=(client.id for client in page.results))
         result.cursor += len(page.results)
         if not page.results or result.cursor >= page.count:
             result.complete, result.cursor = True, 0
             return result
 
 
-def scan_deletion_due(now: datetime, *, cursor: int = 0) -> Pass:
+def scan_deletion_due(now: datetime, record: Recorder, *, cursor: int = 0) -> Pass:
     """Paused or ended trials whose service Gcore deletes within ATTENTION_DELETION_DAYS."""
     horizon = now + timedelta(days=settings.ATTENTION_DELETION_DAYS)
     suspended = (ServiceStatus.PAUSED, ServiceStatus.TRIALEND)
@@ -213,10 +252,10 @@ def scan_deletion_due(now: datetime, *, cursor: int = 0) -> Pass:
             due_at=service.deleted_date,
         )
 
-    return _walk_services(suspended, cursor, look)
+    return _walk_services(suspended, cursor, record, look)
 
 
-def scan_long_trial(now: datetime, *, cursor: int = 0) -> Pass:
+def scan_long_trial(now: datetime, record: Recorder, *, cursor: int = 0) -> Pass:
     """Services in trial for longer than ATTENTION_TRIAL_DAYS."""
     limit = now - timedelta(days=settings.ATTENTION_TRIAL_DAYS)
 
@@ -230,39 +269,41 @@ def scan_long_trial(now: datetime, *, cursor: int = 0) -> Pass:
             details={"service": service.name, "service_id": service.id, "start": service.start.isoformat()},
         )
 
-    return _walk_services((ServiceStatus.TRIAL,), cursor, look)
+    return _walk_services((ServiceStatus.TRIAL,), cursor, record, look)
 
 
-def scan_no_admin(now: datetime, *, cursor: int = 0) -> Pass:
+def scan_no_admin(now: datetime, record: Recorder, *, cursor: int = 0) -> Pass:
     """Live clients whose `has_active_admin` is false: nobody can manage the account."""
 
-    def look(client: Client) -> Iterable[Seen]:
-        if not client.has_active_admin:
-            yield Seen(client_id=client.id, subject="", company_name=client.company_name)
+    def look(clients: list[Client]) -> Iterable[Seen]:
+        return [
+            Seen(client_id=client.id, subject="", company_name=client.company_name)
+            for client in clients
+            if not client.has_active_admin
+        ]
 
-    return _walk_clients(cursor, look)
+    return _walk_clients(cursor, record, look)
 
 
-def scan_unactivated_users(now: datetime, *, cursor: int = 0) -> Pass:
+def scan_unactivated_users(now: datetime, record: Recorder, *, cursor: int = 0) -> Pass:
     """Users of live clients who never activated their account (the list's `users[]`)."""
 
-    def look(client: Client) -> Iterable[Seen]:
-        for user in client.users:
-            if not user.activated and not user.deleted:
-                yield Seen(
-                    client_id=client.id,
-                    subject=f"user:{user.id}",
-                    company_name=client.company_name,
-                    details={"user_id": user.id, "email": user.email},
-                )
+    def look(clients: list[Client]) -> Iterable[Seen]:
+        never = [(client, user) for client in clients for user in client.users]
+        never = [(client, user) for client, user in never if not user.activated and not user.deleted]
+        invited = _invited_at({user.id for _, user in never})  # one query a page
+        return [
+            Seen(
+                client_id=client.id,
+                subject=f"user:{user.id}",
+                company_name=client.company_name,
+                details={"user_id": user.id, "email": user.email}
+                | ({"invited_at": invited[user.id].isoformat()} if user.id in invited else {}),
+            )
+            for client, user in never
+        ]
 
-    result = _walk_clients(cursor, look)
-    invited = _invited_at({int(s.details["user_id"]) for s in result.seen})
-    for item in result.seen:
-        when = invited.get(int(item.details["user_id"]))
-        if when is not None:
-            item.details["invited_at"] = when.isoformat()
-    return result
+    return _walk_clients(cursor, record, look)
 
 
 def _invited_at(user_ids: set[int]) -> dict[int, datetime]:
@@ -284,7 +325,9 @@ def slice_size(clients: int | None) -> int:
     return max(settings.ATTENTION_SLICE, -(-(clients or 0) // runs))
 
 
-def scan_expiring_tokens(now: datetime, *, cursor: int = 0, clients: int | None = None) -> Pass:
+def scan_expiring_tokens(
+    now: datetime, record: Recorder, *, cursor: int = 0, clients: int | None = None
+) -> Pass:
     """Live API tokens expiring within ATTENTION_TOKEN_DAYS: one request per client, so a slice a
     run (`slice_size`), from `cursor`, the whole base within ATTENTION_FULL_PASS."""
     horizon = now + timedelta(days=settings.ATTENTION_TOKEN_DAYS)
@@ -297,70 +340,77 @@ def scan_expiring_tokens(now: datetime, *, cursor: int = 0, clients: int | None 
         offset=cursor,
         model=ClientSummary,
     )
-    result = Pass(seen=[], complete=False, cursor=cursor, clients=page.count)
+    result = Pass(complete=False, cursor=cursor, clients=page.count)
     for summary in page.results:
         try:
             tokens = _spend(gcore.list_tokens, summary.id)
         except BudgetSpent:
             result.stopped = BUDGET_SPENT
             return result
-        for token in tokens:
-            if not token.deleted and not token.expired and token.exp_date and now < token.exp_date <= horizon:
-                result.seen.append(
-                    Seen(
-                        client_id=summary.id,
-                        subject=f"token:{token.id}",
-                        company_name=summary.company_name,
-                        details={"token_id": token.id, "name": token.name},
-                        due_at=token.exp_date,
-                    )
+        record.add(
+            [
+                Seen(
+                    client_id=summary.id,
+                    subject=f"token:{token.id}",
+                    company_name=summary.company_name,
+                    details={"token_id": token.id, "name": token.name},
+                    due_at=token.exp_date,
                 )
-        result.scope.add(summary.id)
+                for token in tokens
+                if not token.deleted and not token.expired and now < (token.exp_date or now) <= horizon
+            ],
+            looked=(summary.id,),
+        )
         result.cursor += 1
     if not page.results or result.cursor >= page.count:
         result.complete, result.cursor = True, 0
     return result
 
 
-def scan_billing_drift(now: datetime) -> Pass:
+def scan_billing_drift(now: datetime, record: Recorder) -> Pass:
     """Linked clients whose Gcore and SPP records differ, from the last complete drift list."""
     run = DriftRun.objects.filter(state=DriftRun.State.DONE).first()
     if run is None:
-        return Pass(seen=[])
-    seen = [
-        Seen(
-            client_id=entry.gcore_client_id,
-            subject="",
-            company_name=entry.company_name,
-            details={"fields": [d.get("label", d.get("field", "")) for d in entry.differences]},
+        return Pass()
+    for entry in DriftEntry.objects.filter(run=run).iterator(chunk_size=RECORD_BATCH):
+        fields = [d.get("label", d.get("field", "")) for d in entry.differences]
+        record.add(
+            [
+                Seen(
+                    client_id=entry.gcore_client_id,
+                    subject="",
+                    company_name=entry.company_name,
+                    details={"fields": fields},
+                )
+            ]
         )
-        for entry in DriftEntry.objects.filter(run=run).iterator()
-    ]
-    return Pass(seen=seen)
+    return Pass()
 
 
-def scan_bulk_failures(now: datetime) -> Pass:
+def scan_bulk_failures(now: datetime, record: Recorder) -> Pass:
     """Clients a finished bulk change left failed or in doubt."""
     finished = (BulkChange.State.DONE, BulkChange.State.STOPPED, BulkChange.State.INTERRUPTED)
     items = BulkItem.objects.filter(
         state__in=(BulkItem.State.FAILED, BulkItem.State.UNKNOWN), bulk__state__in=finished
     ).select_related("bulk")
-    seen = [
-        Seen(
-            client_id=item.client_id,
-            subject=f"bulk-item:{item.pk}",
-            company_name=item.company_name,
-            details={
-                "bulk_id": item.bulk_id,
-                "service": item.bulk.service,
-                "status": item.bulk.status,
-                "state": item.state,
-                "message": item.message,
-            },
+    for item in items.iterator(chunk_size=RECORD_BATCH):
+        record.add(
+            [
+                Seen(
+                    client_id=item.client_id,
+                    subject=f"bulk-item:{item.pk}",
+                    company_name=item.company_name,
+                    details={
+                        "bulk_id": item.bulk_id,
+                        "service": item.bulk.service,
+                        "status": item.bulk.status,
+                        "state": item.state,
+                        "message": item.message,
+                    },
+                )
+            ]
         )
-        for item in items.iterator()
-    ]
-    return Pass(seen=seen)
+    return Pass()
 
 
 # Every rule and its scan; those reading Gcore take the cursor where their last run stopped.
@@ -387,31 +437,36 @@ def attention_scan(*, rule: str, now: datetime | None = None) -> AttentionScan:
     if state.cursor == 0 or state.pass_started_at is None:
         state.pass_started_at = now
     state.last_run_at, state.message = now, ""
+    record = Recorder(rule=rule, now=now)
     try:
         if rule == Rule.TOKEN_EXPIRING:
-            result = scan_expiring_tokens(now, cursor=state.cursor, clients=state.clients)
+            result = scan_expiring_tokens(now, record, cursor=state.cursor, clients=state.clients)
         elif rule in SLICED:
-            result = RULES[rule](now, cursor=state.cursor)
+            result = RULES[rule](now, record, cursor=state.cursor)
         else:
-            result = RULES[rule](now)
+            result = RULES[rule](now, record)
     except BudgetSpent:
+        record.flush()  # the clients looked at in full before it stopped; the next run reads them again
         state.message = "Stopped: the request budget for this minute is spent; the next run goes on."
         state.save()
         return state
     except UpstreamError as exc:
+        record.flush()
         state.message = (
             f"Stopped: Gcore did not answer ({exc.status_code or 'no answer'}); the next run goes on."
         )
         state.save()
         log.warning("attention.scan stopped", extra={"rule": rule, "status": exc.status_code})
         return state
-    _record(rule=rule, result=result, now=now, pass_started_at=state.pass_started_at)
+    record.flush()
     state.cursor = result.cursor
     if result.clients is not None:
         state.clients = result.clients
     if result.stopped:
         state.message = f"Stopped: {result.stopped}; the next run goes on."
     if result.complete:
+        # Gone: every finding of the rule the whole pass, from its start, did not see again.
+        _resolve_unseen(rule=rule, since=state.pass_started_at, now=now)
         state.last_complete_at = now
         state.pass_started_at = None
     state.save()
@@ -425,9 +480,15 @@ def attention_scan_all(*, now: datetime | None = None) -> list[AttentionScan]:
 
 
 @transaction.atomic
-def _record(*, rule: str, result: Pass, now: datetime, pass_started_at: datetime | None) -> None:
-    existing = {(f.client_id, f.subject): f for f in Finding.objects.filter(rule=rule).select_for_update()}
-    for item in result.seen:
+def _record(*, rule: str, seen: list[Seen], looked: set[int], now: datetime) -> None:
+    """One batch: open what is new, update and reopen what is seen again, and resolve the findings of
+    the `looked`-at clients this run did not see again. Only the batch's clients' rows are read."""
+    clients = looked | {item.client_id for item in seen}
+    existing = {
+        (f.client_id, f.subject): f
+        for f in Finding.objects.filter(rule=rule, client_id__in=clients).select_for_update()
+    }
+    for item in seen:
         finding = existing.get((item.client_id, item.subject))
         if finding is None:
             finding = Finding.objects.create(
@@ -451,16 +512,30 @@ def _record(*, rule: str, result: Pass, now: datetime, pass_started_at: datetime
             finding.resolved_by_scan = False
             _audit(finding, Action.FINDING_REOPEN, actor=None, message="Seen again by the scan.")
         finding.save()
-    # Gone: not seen again where this run looked, or anywhere in a pass that is now complete.
-    looked = [f for f in existing.values() if f.client_id in result.scope]
-    if result.complete and pass_started_at is not None:
-        looked += [f for f in existing.values() if f.last_seen_at < pass_started_at]
-    for finding in looked:
-        if finding.state != State.RESOLVED and finding.last_seen_at < now:
-            finding.state, finding.resolved_at, finding.resolved_by = State.RESOLVED, now, None
-            finding.resolved_by_scan = True
-            finding.save()
-            _audit(finding, Action.FINDING_GONE, actor=None, message="Gone at Gcore: no longer seen.")
+    for finding in existing.values():
+        if finding.client_id in looked:
+            _gone(finding, now=now)
+
+
+def _resolve_unseen(*, rule: str, since: datetime | None, now: datetime) -> None:
+    """At the end of a complete pass: resolve the rule's findings last seen before the pass began,
+    a batch at a time (each batch leaves the query, so the next read finds the rest)."""
+    if since is None:
+        return
+    before = min(since, now)  # never a finding seen at or after `now` (which `_gone` would skip)
+    unseen = Finding.objects.filter(rule=rule, last_seen_at__lt=before).exclude(state=State.RESOLVED)
+    while pks := list(unseen.order_by("pk").values_list("pk", flat=True)[:RECORD_BATCH]):
+        with transaction.atomic():
+            for finding in Finding.objects.filter(pk__in=pks).select_for_update():
+                _gone(finding, now=now)
+
+
+def _gone(finding: Finding, *, now: datetime) -> None:
+    if finding.state != State.RESOLVED and finding.last_seen_at < now:
+        finding.state, finding.resolved_at, finding.resolved_by = State.RESOLVED, now, None
+        finding.resolved_by_scan = True
+        finding.save()
+        _audit(finding, Action.FINDING_GONE, actor=None, message="Gone at Gcore: no longer seen.")
 
 
 def _audit(finding: Finding, action: str, *, actor: User | None, message: str = "", **details: Any) -> None:

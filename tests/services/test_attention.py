@@ -11,8 +11,17 @@ from django.db import connection
 from django.utils import timezone
 
 from dashboard.gcore import get_gcore_client
-from dashboard.gcore.models import Group, ServiceUpdate
-from dashboard.models import AttentionScan, AuditEntry, BulkChange, BulkItem, DriftEntry, DriftRun, Finding
+from dashboard.gcore.models import ClientSummary, Group, ServiceUpdate
+from dashboard.models import (
+    AttentionScan,
+    AuditEntry,
+    BulkChange,
+    BulkItem,
+    DriftEntry,
+    DriftRun,
+    Finding,
+    RequestBudget,
+)
 from dashboard.services.attention import (
     attention_scan,
     budget_take,
@@ -289,12 +298,99 @@ def test_counts_per_rule() -> None:
 
 
 def test_a_spent_budget_stops_the_scan_cleanly_and_the_next_run_goes_on(sandbox, settings) -> None:
-    settings.ATTENTION_MAX_REQUESTS_PER_MINUTE = 3  # a page of the list, then two clients' services
+    settings.ATTENTION_MAX_REQUESTS_PER_MINUTE = 3  # not even the first page of every filter's list
     first = attention_scan(rule=Rule.DELETION_DUE)
     assert first.message.startswith("Stopped: the request budget") and first.last_complete_at is None
     settings.ATTENTION_MAX_REQUESTS_PER_MINUTE = 100_000  # the next minute
     done = attention_scan(rule=Rule.DELETION_DUE)
     assert done.message == "" and done.last_complete_at is not None and done.cursor == 0
+
+
+def cut_short(rule: str, settings, requests: int) -> AttentionScan:
+    """One run of `rule` with only `requests` left in this minute's budget."""
+    RequestBudget.objects.all().delete()
+    settings.ATTENTION_MAX_REQUESTS_PER_MINUTE = requests
+    state = attention_scan(rule=rule)
+    assert state.message.startswith("Stopped: the request budget") and state.cursor > 0
+    settings.ATTENTION_MAX_REQUESTS_PER_MINUTE = 100_000
+    return state
+
+
+def make_admin(client_id: int, sandbox) -> None:
+    user = next(u for u in sandbox.client_json(client_id)["users"] if u["activated"] and not u["deleted"])
+    get_gcore_client().set_user_role(client_id, user["id"], Group(id=1, name="Administrators"))
+
+
+def test_a_pass_cut_short_resolves_only_what_it_reached(sandbox, settings) -> None:
+    scan(Rule.NO_ADMIN)  # a complete pass
+    page = get_gcore_client().list_clients(
+        filters={"deleted": False}, ordering="id", limit=100, offset=0, model=ClientSummary
+    )
+    first_page = {summary.id for summary in page.results}
+    fixable = [
+        f
+        for f in Finding.objects.filter(rule=Rule.NO_ADMIN).order_by("client_id")
+        if any(u["activated"] and not u["deleted"] for u in sandbox.client_json(f.client_id)["users"])
+    ]
+    near = next(f for f in fixable if f.client_id in first_page)
+    far = fixable[-1]
+    assert far.client_id not in first_page
+    make_admin(near.client_id, sandbox)
+    make_admin(far.client_id, sandbox)
+    before = dict(Finding.objects.filter(rule=Rule.NO_ADMIN).values_list("pk", "last_seen_at"))
+
+    state = cut_short(Rule.NO_ADMIN, settings, requests=1)  # the first page of the list only
+    assert state.cursor == 100 and state.last_complete_at is not None
+    near.refresh_from_db()
+    far.refresh_from_db()
+    assert near.state == State.RESOLVED and near.resolved_by_scan  # reached: gone at once
+    assert far.state == State.OPEN  # not reached: left alone
+    for finding in Finding.objects.filter(rule=Rule.NO_ADMIN).exclude(pk=near.pk):
+        assert finding.state == State.OPEN
+        # What the run reached is seen again (recorded before it stopped); the rest is untouched.
+        assert (finding.last_seen_at > before[finding.pk]) == (finding.client_id in first_page)
+
+    done = scan(Rule.NO_ADMIN)  # the rest of the pass: complete
+    assert done.cursor == 0
+    far.refresh_from_db()
+    assert far.state == State.RESOLVED and far.resolved_by_scan
+    gone = AuditEntry.objects.filter(action="finding.gone", details__rule=Rule.NO_ADMIN).order_by("client_id")
+    assert list(gone.values_list("client_id", flat=True)) == [near.client_id, far.client_id]
+
+
+def test_a_services_pass_cut_short_leaves_what_it_did_not_reach(sandbox, settings) -> None:
+    scan(Rule.DELETION_DUE)
+    last = Finding.objects.filter(rule=Rule.DELETION_DUE).order_by("client_id").last()
+    assert last is not None
+    service = ServiceUpdate(status="active")
+    get_gcore_client().update_service(last.client_id, last.details["service_id"], service)
+
+    cut_short(Rule.DELETION_DUE, settings, requests=15)  # the filters' first pages and a few clients
+    last.refresh_from_db()
+    assert last.state == State.OPEN  # gone at Gcore, but this run did not get there
+    assert not Finding.objects.filter(rule=Rule.DELETION_DUE, state=State.RESOLVED).exists()
+
+    while scan(Rule.DELETION_DUE).cursor:  # the rest of the pass
+        pass
+    last.refresh_from_db()
+    assert last.state == State.RESOLVED and last.resolved_by_scan
+    assert list(Finding.objects.filter(rule=Rule.DELETION_DUE, state=State.RESOLVED)) == [last]
+
+
+def test_a_complete_pass_over_many_batches_resolves_what_it_no_longer_sees(sandbox, settings) -> None:
+    from dashboard.services import attention
+
+    settings.ATTENTION_TRIAL_DAYS = 0  # every trial is a finding
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(attention, "RECORD_BATCH", 3)  # many small batches
+        scan(Rule.LONG_TRIAL)
+        found = open_findings(Rule.LONG_TRIAL)
+        assert len(found) > 3
+        settings.ATTENTION_TRIAL_DAYS = 100_000
+        scan(Rule.LONG_TRIAL)
+    assert not open_findings(Rule.LONG_TRIAL)
+    assert Finding.objects.filter(rule=Rule.LONG_TRIAL, resolved_by_scan=True).count() == len(found)
+    assert AuditEntry.objects.filter(action="finding.gone").count() == len(found)
 
 
 def test_gcore_busy_stops_the_scan_with_a_message(sandbox) -> None:
