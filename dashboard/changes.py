@@ -26,6 +26,7 @@ template's partial and, for a failure, 422 (htmx swaps only 2xx and 422, see bas
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -46,7 +47,7 @@ from dashboard.upstream.errors import UpstreamError, UpstreamNotFound
 from dashboard.views.saving import form_error_from, form_status, partly_saved
 
 
-class ChangeView(View):
+class ChangeView(View, ABC):
     """A change: `form_class`, `save_instance` and `template_name`/`partial_name`."""
 
     permission: ClassVar[str]  # the codename a person needs (dashboard/roles.py)
@@ -95,13 +96,14 @@ class ChangeView(View):
         """The client (and user) a refused input is audited under."""
         return {"client_id": self.kwargs.get("client_id")}
 
+    @abstractmethod
     def save_instance(self, form: Any) -> Any:
         """The one service call, with what the valid form holds; its result goes to
         `get_success_response`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def get_success_response(self, form: Any, result: Any) -> HttpResponse:
-        raise NotImplementedError
+        """The page or region that follows a change that went through."""
 
     # -- the flow -------------------------------------------------------------------------------------
 
@@ -192,8 +194,9 @@ class RecordChangeView(ChangeView):
 
     conflicts: list[Any]
 
+    @abstractmethod
     def save_record(self, form: Any, **values: Any) -> SaveResult:
-        raise NotImplementedError
+        """The service's save, called with the values `save_instance` gathers."""
 
     def save_instance(self, form: Any) -> SaveResult | None:
         """The save report of `save_record`; None where an action also makes a change with no
@@ -239,9 +242,9 @@ class RecordChangeView(ChangeView):
     def partly_saved(self, form: Any, result: SaveResult) -> HttpResponse:
         return self.render_form(form, status=502)
 
+    @abstractmethod
     def saved(self, result: SaveResult) -> HttpResponse:
         """Saved, or nothing to change: the page or region that follows."""
-        raise NotImplementedError
 
     def get_context_data(self, **extra: Any) -> dict[str, Any]:
         return super().get_context_data(conflicts=getattr(self, "conflicts", []), **extra)
